@@ -1,0 +1,67 @@
+# Brine: every set-up step a fresh Debian machine needs lives here.
+#   make demo   install what is missing, build release, run brine on a bundled artifact
+#   make test   install what the tests need, build, run every test (Swift + Python conformance)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+APT_PACKAGES := zlib1g-dev libarchive-dev pkg-config
+SWIFT ?= swift
+RELEASE_BIN := .build/release/brine
+DEBUG_BIN := .build/debug/brine
+DEMO_ARTIFACT := fixtures/pickle/pipeline_tfidf_lr_p4.pkl
+
+.PHONY: help deps build release demo venv test swift-test conformance fixtures opcode-table clean
+
+help:
+	@echo "make demo    install system packages, build release, run brine on a bundled artifact"
+	@echo "make test    install test dependencies and run every test"
+	@echo "make fixtures  regenerate fixtures/ with the pinned Python libraries"
+
+# System libraries for the zlib and libarchive module maps. apt-get runs only when
+# something is missing, so repeated runs cost nothing.
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing: $$missing"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+demo: release
+	@echo "== brine dis $(DEMO_ARTIFACT) (first 30 lines)"
+	@$(RELEASE_BIN) dis $(DEMO_ARTIFACT) | head -n 30
+	@echo "..."
+	@echo "== the same file, compared with python -m pickletools"
+	@python3 -m pickletools $(DEMO_ARTIFACT) | cmp - <($(RELEASE_BIN) dis $(DEMO_ARTIFACT)) && echo "identical"
+
+# The pinned Python environment (scikit-learn < 1.5, joblib, pytest) lives under
+# ~/.cache/brine, outside the clone; fixtures/venv.sh prints its path.
+venv:
+	@bash fixtures/venv.sh >/dev/null
+
+test: build venv
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+	$(MAKE) --no-print-directory conformance
+
+conformance: build venv
+	@venv=$$(bash fixtures/venv.sh); \
+	BRINE_BIN=$(CURDIR)/$(DEBUG_BIN) "$$venv/bin/python" -m pytest -q Tests/conformance
+
+fixtures: venv
+	@venv=$$(bash fixtures/venv.sh); "$$venv/bin/python" fixtures/generate.py
+
+opcode-table:
+	python3 fixtures/tools/opcode_table.py > Sources/Brine/Pickle/PickleOpcode+Table.swift
+
+clean:
+	rm -rf .build

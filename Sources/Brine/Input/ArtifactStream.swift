@@ -1,0 +1,26 @@
+import BrineIO
+
+/// An input file opened for parsing: the file itself, or the decompressed stream inside it
+/// when its first bytes are a compression magic (joblib's `compress=` files).
+public struct ArtifactStream {
+    /// What parsers read: the file or its decompressed content.
+    public let source: ByteSource
+    /// The codec found by content, nil for an uncompressed file.
+    public let compression: CompressionFormat?
+    /// Size of the file on disk.
+    public let fileSize: UInt64
+
+    /// Opens `path`, detecting compression by magic bytes (never by file name).
+    public static func open(path: String, limits: DecompressionLimits = .default) throws(InputError) -> ArtifactStream {
+        let file = try FileSource(path: path)
+        let fileSize = file.knownLength ?? 0
+        let magic = UnsafeMutableRawBufferPointer.allocate(byteCount: CompressionFormat.magicLength, alignment: 1)
+        defer { magic.deallocate() }
+        let got = try file.read(at: 0, into: magic)
+        let format = CompressionFormat.detect(UnsafeRawBufferPointer(rebasing: magic[..<got]))
+        guard let format else {
+            return ArtifactStream(source: file, compression: nil, fileSize: fileSize)
+        }
+        return ArtifactStream(source: try openDecompressed(file, format: format, limits: limits), compression: format, fileSize: fileSize)
+    }
+}

@@ -1,0 +1,40 @@
+/// The one error type of the input layer: opening, reading and decompressing bytes.
+///
+/// `offset` is where in the *source* stream the problem was seen (for a
+/// decompressor, the offset in its decompressed output) so a user can find it.
+public struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Reason: Sendable, Equatable {
+        case cannotOpen(errno: Int32)
+        case notARegularFile
+        case readFailed(errno: Int32)
+        /// The compressed stream is damaged: a bad checksum, bad header or cut short.
+        case corruptStream(codec: String, detail: String)
+        /// A limit that guards against hostile input was reached.
+        case limitExceeded(limit: String, value: UInt64, option: String)
+    }
+
+    public var path: String
+    public var offset: UInt64
+    public var reason: Reason
+
+    public init(path: String, offset: UInt64, reason: Reason) {
+        self.path = path
+        self.offset = offset
+        self.reason = reason
+    }
+
+    public var description: String {
+        switch reason {
+        case .cannotOpen(let code):
+            return "\(path): cannot open: \(systemMessage(code))"
+        case .notARegularFile:
+            return "\(path): not a regular file"
+        case .readFailed(let code):
+            return "\(path): offset \(offset): read failed: \(systemMessage(code))"
+        case .corruptStream(let codec, let detail):
+            return "\(path): offset \(offset): corrupt \(codec) stream: \(detail)"
+        case .limitExceeded(let limit, let value, let option):
+            return "\(path): offset \(offset): \(limit) exceeded (\(value)); raise it with \(option)"
+        }
+    }
+}
