@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+
+@Suite struct CLITests {
+    @Test(arguments: [
+        (["--help"], "help.txt"),
+        (["dis", "--help"], "dis-help.txt"),
+    ])
+    func helpTextMatchesGolden(arguments: [String], golden: String) throws {
+        let result = runBrine(arguments)
+        #expect(result.status == 0)
+        #expect(result.output == (try Repository.golden(golden)))
+    }
+
+    @Test func disOfAFixtureSucceeds() throws {
+        let result = runBrine(["dis", Repository.path("fixtures/pickle/pipeline_tfidf_lr_p4.pkl")])
+        #expect(result.status == 0)
+        #expect(result.output.hasSuffix("highest protocol among opcodes = 4\n"))
+        #expect(result.errors.isEmpty)
+    }
+
+    @Test func missingFileIsOneLineAndExitTwo() {
+        let result = runBrine(["dis", "/nonexistent/model.pkl"])
+        #expect(result.status == 2)
+        #expect(result.errors == "brine: /nonexistent/model.pkl: cannot open: No such file or directory\n")
+    }
+
+    @Test func directoryIsRefused() {
+        let result = runBrine(["dis", "/tmp"])
+        #expect(result.status == 2)
+        #expect(result.errors == "brine: /tmp: not a regular file\n")
+    }
+
+    @Test func truncatedPickleNamesFileOffsetAndExpectation() throws {
+        let path = try temporaryFile([0x80, 0x04, 0x8C, 0x05, 0x61, 0x62])
+        let result = runBrine(["dis", path])
+        #expect(result.status == 2)
+        #expect(result.errors == "brine: \(path): offset 2 (SHORT_BINUNICODE): declared length 5 runs past the end of input (2 bytes left)\n")
+    }
+
+    @Test func nonPickleInputIsOneLine() throws {
+        let path = try temporaryFile(Array("hello, world\n".utf8), name: "notes.txt")
+        let result = runBrine(["dis", path])
+        #expect(result.status == 2)
+        #expect(result.errors == "brine: \(path): offset 0: not a pickle opcode: byte 0x68\n")
+    }
+
+    @Test func emptyFileIsTruncation() throws {
+        let path = try temporaryFile([])
+        let result = runBrine(["dis", path])
+        #expect(result.status == 2)
+        #expect(result.errors.hasPrefix("brine: \(path): offset 0: truncated pickle"))
+    }
+
+    @Test func usageErrorsExitSixtyFour() {
+        #expect(runBrine(["dis"]).status == 64)
+        #expect(runBrine(["dis", "x.pkl", "--max-depth", "0"]).status == 64)
+        #expect(runBrine(["no-such-command"]).status == 64)
+    }
+}
