@@ -10,7 +10,7 @@ APT_PACKAGES := zlib1g-dev libarchive-dev pkg-config
 SWIFT ?= swift
 RELEASE_BIN := .build/release/brine
 DEBUG_BIN := .build/debug/brine
-DEMO_ARTIFACT := fixtures/pickle/pipeline_tfidf_lr_p4.pkl
+DEMO_ARTIFACT := fixtures/pickle/sklearn_pipeline_p4.pkl
 
 .PHONY: help deps build release demo venv test swift-test conformance fixtures opcode-table clean
 

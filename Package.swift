@@ -49,7 +49,8 @@ let package = Package(
         .testTarget(
             name: "BrineTests",
             dependencies: ["Brine", "BrineCLI", "BrineIO"],
-            path: "Tests/BrineTests"
+            path: "Tests/BrineTests",
+            exclude: ["Golden"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -34,28 +34,25 @@ extension BrineSubcommand {
 /// returns the exit status. The `brine` executable is this and nothing more.
 public enum BrineMain {
     public static func run(_ arguments: [String], io: CommandIO) -> Int32 {
-        let command: ParsableCommand
+        defer {
+            io.output.flush()
+            io.errors.flush()
+        }
         do {
-            command = try BrineCommand.parseAsRoot(arguments)
+            var command = try BrineCommand.parseAsRoot(arguments)
+            if let subcommand = command as? BrineSubcommand {
+                return subcommand.execute(io: io).rawValue
+            }
+            // The root alone and `brine help …`: their run() throws the help request.
+            try command.run()
+            return ExitStatus.success.rawValue
         } catch {
             let message = BrineCommand.fullMessage(for: error)
             let code = BrineCommand.exitCode(for: error).rawValue
             let sink = code == 0 ? io.output : io.errors
             if !message.isEmpty { sink.write(message + "\n") }
-            io.output.flush()
-            io.errors.flush()
-            return code == 0 ? 0 : (code == ExitCode.validationFailure.rawValue ? ExitStatus.usage.rawValue : code)
+            return code == ExitCode.validationFailure.rawValue ? ExitStatus.usage.rawValue : code
         }
-        guard let subcommand = command as? BrineSubcommand else {
-            // Only the root without a subcommand gets here: show help, as `git` does.
-            io.output.write(BrineCommand.helpMessage() + "\n")
-            io.output.flush()
-            return ExitStatus.success.rawValue
-        }
-        let status = subcommand.execute(io: io)
-        io.output.flush()
-        io.errors.flush()
-        return status.rawValue
     }
 }
 

@@ -13,7 +13,7 @@ import Testing
     }
 
     @Test func disOfAFixtureSucceeds() throws {
-        let result = runBrine(["dis", Repository.path("fixtures/pickle/pipeline_tfidf_lr_p4.pkl")])
+        let result = runBrine(["dis", Repository.path("fixtures/pickle/sklearn_pipeline_p4.pkl")])
         #expect(result.status == 0)
         #expect(result.output.hasSuffix("highest protocol among opcodes = 4\n"))
         #expect(result.errors.isEmpty)
@@ -39,10 +39,10 @@ import Testing
     }
 
     @Test func nonPickleInputIsOneLine() throws {
-        let path = try temporaryFile(Array("hello, world\n".utf8), name: "notes.txt")
+        let path = try temporaryFile(Array("{\"model\": 1}\n".utf8), name: "notes.json")
         let result = runBrine(["dis", path])
         #expect(result.status == 2)
-        #expect(result.errors == "brine: \(path): offset 0: not a pickle opcode: byte 0x68\n")
+        #expect(result.errors == "brine: \(path): offset 0: not a pickle opcode: byte 0x7b\n")
     }
 
     @Test func emptyFileIsTruncation() throws {

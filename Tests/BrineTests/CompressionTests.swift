@@ -16,7 +16,7 @@ import Testing
     }
 
     static let codecs: [(String, CompressionFormat)] = [
-        ("pipeline.joblib.z", .zlib), ("pipeline.joblib.gz", .gzip), ("pipeline.joblib.bz2", .bzip2),
+        ("pipeline.joblib.zlib", .zlib), ("pipeline.joblib.gz", .gzip), ("pipeline.joblib.bz2", .bzip2),
         ("pipeline.joblib.xz", .xz), ("pipeline.joblib.lzma", .lzma), ("pipeline.joblib.lz4", .lz4),
     ]
 
@@ -34,7 +34,7 @@ import Testing
         }
     }
 
-    @Test(arguments: ["pipeline.joblib.gz", "pipeline.joblib.z", "pipeline.joblib.xz", "pipeline.joblib.bz2"])
+    @Test(arguments: ["pipeline.joblib.gz", "pipeline.joblib.zlib", "pipeline.joblib.xz", "pipeline.joblib.bz2"])
     func damagedStreamsFailWithACodecError(name: String) throws {
         var bytes = try readFile(Repository.path("fixtures/joblib/\(name)"))
         // Flip a byte in the middle of the compressed data, then separately cut the tail.

@@ -63,31 +63,54 @@ import Testing
         #expect(option == "--max-depth")
     }
 
+    /// Cutting a fixture anywhere must end in a PickleError, never a crash or a hang.
+    /// The reader is driven directly: formatting reprs would only slow this down, and the
+    /// conformance suite runs `brine dis` itself on cut files.
     @Test func everyTruncationOfEveryFixtureFailsCleanly() throws {
         let fixtures = Repository.fixtures(in: "pickle", extensions: ["pkl"])
         #expect(fixtures.count > 10)
         for path in fixtures {
             let bytes = try readFile(path)
-            guard disassemble(bytes).error == nil else {
-                Issue.record("\(path) does not disassemble")
-                continue
-            }
-            // Every prefix must fail with a PickleError; prefixes ending on a pickle
-            // boundary of a multi-pickle file are complete and may succeed.
-            for cut in truncationOffsets(bytes.count) {
-                let result = disassemble(Array(bytes[..<cut]))
-                if result.error == nil {
-                    #expect(cut > 0 && bytes[cut - 1] == 0x2E, "\(path) cut at \(cut) did not fail")
+            #expect(disassemble(bytes).error == nil, "\(path) does not disassemble")
+            let boundaries = try pickleBoundaries(bytes)
+            for cut in truncationOffsets(bytes.count) where !boundaries.contains(cut) {
+                let reader = PickleReader(window: ByteWindow(source: MemorySource(Array(bytes[..<cut])), initialCapacity: 4096))
+                var last: PickleOpcode?
+                do {
+                    while let instruction = try reader.readInstruction() { last = instruction.opcode }
+                    // Every opcode decoded: the cut fell between two instructions, so the
+                    // pickle lacks its STOP, which the disassembler reports as truncation.
+                    #expect(last != .stop, "\(path) cut at \(cut) looks complete")
+                } catch {
+                    // The reader refused the cut argument: the outcome this test wants.
                 }
             }
         }
     }
 
-    /// Every offset of a small file; for larger ones the first 512 and 4096 spread evenly,
+    /// Offsets just after each STOP: cutting there leaves whole pickles.
+    func pickleBoundaries(_ bytes: [UInt8]) throws -> Set<Int> {
+        let reader = PickleReader(source: MemorySource(bytes))
+        var ends: Set<Int> = []
+        while let instruction = try reader.readInstruction() {
+            if instruction.opcode == .stop { ends.insert(Int(instruction.offset) + 1) }
+        }
+        return ends
+    }
+
+    /// Every offset of a small file; for larger ones the first 256 and 1024 spread evenly,
     /// since each cut re-parses the prefix (quadratic in the file size).
     func truncationOffsets(_ count: Int) -> [Int] {
-        guard count > 16_384 else { return Array(0..<count) }
-        let spread = (0..<4096).map { $0 * count / 4096 }
-        return Array(Set(Array(0..<512) + spread)).sorted()
+        guard count > 8192 else { return Array(0..<count) }
+        let spread = (0..<1024).map { $0 * count / 1024 }
+        return Array(Set(Array(0..<256) + spread)).sorted()
+    }
+}
+
+@Suite struct TruncatedDisassemblyTests {
+    @Test func cutBetweenInstructionsIsReportedAsMissingStop() {
+        let result = disassemble([0x80, 0x02, 0x4E])
+        #expect(result.error?.reason == .truncated(expected: "an opcode (the pickle has no STOP)"))
+        #expect(result.error?.offset == 3)
     }
 }

@@ -151,3 +151,26 @@ public final class PickleReader {
         return ByteSpan(offset: lineStart, count: UInt64(distance))
     }
 }
+
+extension PickleReader {
+    /// Consumes one byte that is not an instruction (joblib's padding-length byte).
+    public func readRawByte(expected: String) throws(PickleError) -> UInt8 {
+        let offset = window.offset
+        let byte: UInt8?
+        do { byte = try window.readByte() } catch { throw PickleError(error) }
+        guard let byte else { throw PickleError(offset: offset, reason: .truncated(expected: expected)) }
+        return byte
+    }
+
+    /// Consumes `count` bytes that are not instructions (raw array data joblib writes
+    /// inside the pickle stream), checking first that the input holds them.
+    public func skipRaw(_ count: UInt64, expected: String) throws(PickleError) {
+        let offset = window.offset
+        if let remaining = window.remainingInSource, count > remaining {
+            throw PickleError(offset: offset, reason: .lengthBeyondInput(declared: count, remaining: remaining))
+        }
+        let complete: Bool
+        do { complete = try window.skip(count) } catch { throw PickleError(error) }
+        guard complete else { throw PickleError(offset: offset, reason: .truncated(expected: expected)) }
+    }
+}

@@ -48,9 +48,8 @@ public final class ArchiveFilterSource: ByteSource {
         }, nil)
         var entry: OpaquePointer?
         guard opened == ARCHIVE_OK, archive_read_next_header(handle, &entry) == ARCHIVE_OK else {
-            let error = feeder.failure ?? InputError(path: name, offset: 0, reason: .corruptStream(codec: codec, detail: Self.message(handle)))
-            archive_read_free(handle)
-            throw error
+            // deinit frees the handle: every stored property is set by now.
+            throw feeder.failure ?? InputError(path: name, offset: 0, reason: .corruptStream(codec: codec, detail: Self.message(handle)))
         }
     }
 

@@ -1,5 +1,5 @@
 /// Turns an instruction's argument into the text `pickletools.dis` prints for it:
-/// the `repr` (or `ascii`) of the Python value pickletools' argument reader returns.
+/// the `repr` of the Python value pickletools' argument reader returns.
 /// Errors mirror the cases where pickletools' readers raise.
 enum ArgumentFormatter {
     /// The printed argument, or nil for opcodes without one.
@@ -24,8 +24,8 @@ enum ArgumentFormatter {
                 case .long1, .long4:
                     return PythonRepr.decimalFromTwosComplementLittleEndian(bytes)
                 case .string1, .string4:
-                    // pickletools decodes these as latin-1 and prints ascii(str).
-                    return PythonRepr.asciiStr(bytes.map { UInt32($0) })
+                    // pickletools decodes these as latin-1.
+                    return PythonRepr.reprStr(bytes.map { UInt32($0) })
                 case .bytes1, .bytes4, .bytes8:
                     return PythonRepr.reprBytes(bytes)
                 case .bytearray8:
@@ -60,7 +60,7 @@ enum ArgumentFormatter {
         case .floatLine:
             return PythonRepr.reprFloat(try PythonRepr.pythonFloatFromText(bytes))
         case .quotedLine:
-            return PythonRepr.asciiStr(try quotedString(bytes))
+            return PythonRepr.reprStr(try quotedString(bytes))
         case .unicodeLine:
             return PythonRepr.reprStr(try PythonRepr.rawUnicodeEscapeDecode(bytes))
         default:

@@ -36,7 +36,8 @@ public struct Disassembler {
             }
             let opcode = instruction.opcode
             let argument = try ArgumentFormatter.text(of: instruction, reader: reader)
-            var line = Self.offsetColumn(instruction.offset) + Self.opcodeColumn(opcode)
+            // pickletools prints the offset column separately: annotation widths exclude it.
+            var line = Self.opcodeColumn(opcode)
             line += String(repeating: indentUnit, count: stack.openMarks.count) + opcode.name
             highestProtocol = max(highestProtocol, opcode.protocolVersion)
 
@@ -90,8 +91,7 @@ public struct Disassembler {
                 if annotationColumn > 50 { annotationColumn = options.annotate }
                 line += " " + opcode.summary
             }
-            line += "\n"
-            output.write(line)
+            output.write(Self.offsetColumn(instruction.offset) + line + "\n")
 
             if let problem {
                 throw PickleError(offset: instruction.offset, opcode: opcode, reason: .malformed(problem))

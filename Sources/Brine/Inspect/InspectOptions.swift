@@ -1,0 +1,23 @@
+/// Settings and hostile-input limits of the symbolic machine.
+public struct InspectOptions: Sendable {
+    /// Parts of one object kept by name; beyond it, scalars are counted by kind and only
+    /// the largest child objects are kept. Bounds memory on containers of millions of items.
+    public var keptEdgesPerNode: Int
+    /// Open MARKs tolerated.
+    public var maximumMarkDepth: Int
+    /// Values on the symbolic stack tolerated.
+    public var maximumStackDepth: Int
+    /// Memo entries tolerated.
+    public var maximumMemoEntries: Int
+    /// Pickles nested in joblib object arrays, inside each other.
+    public var maximumNesting: Int
+
+    public init(keptEdgesPerNode: Int = 64, maximumMarkDepth: Int = 1_000_000, maximumStackDepth: Int = 10_000_000,
+                maximumMemoEntries: Int = 100_000_000, maximumNesting: Int = 16) {
+        self.keptEdgesPerNode = max(1, keptEdgesPerNode)
+        self.maximumMarkDepth = maximumMarkDepth
+        self.maximumStackDepth = maximumStackDepth
+        self.maximumMemoEntries = maximumMemoEntries
+        self.maximumNesting = maximumNesting
+    }
+}

@@ -1,0 +1,39 @@
+/// A value on the symbolic unpickling stack: a scalar described in place, or a node.
+/// Plain data, so pushing and popping never allocates.
+struct StackValue {
+    var kind: ValueKind
+    /// The node for containers, objects and arrays; -1 for scalars.
+    var node: Int = -1
+    /// File bytes of this value not yet charged to any node (all of a scalar's bytes;
+    /// for a node, bytes charged since it was pushed are in the node itself).
+    var bytes: UInt64
+    /// Estimated CPython memory of a scalar; 0 for references, which share an object.
+    var memory: UInt64
+    /// For str/bytes: where the data sits in the stream.
+    var span = ByteSpan(offset: 0, count: 0)
+    /// Small int value, float bits, global id or extension code, by kind.
+    var payload: Int64 = 0
+    /// Whether `payload` holds the exact int (false for ints too wide for Int64).
+    var hasExactInteger = false
+    /// The memo index this value was last stored under, or -1.
+    var memoIndex: Int64 = -1
+    /// True when the value came from the memo (GET) or DUP: a second reference.
+    var isReference = false
+
+    var isNode: Bool { node >= 0 }
+
+    static func scalar(_ kind: ValueKind, bytes: UInt64, memory: UInt64) -> StackValue {
+        StackValue(kind: kind, bytes: bytes, memory: memory)
+    }
+
+    static func node(_ id: Int, kind: ValueKind) -> StackValue {
+        StackValue(kind: kind, node: id, bytes: 0, memory: 0)
+    }
+}
+
+/// An open MARK: where the slice above it starts, and its own byte.
+struct OpenMark {
+    var stackIndex: Int
+    var offset: UInt64
+    var bytes: UInt64
+}

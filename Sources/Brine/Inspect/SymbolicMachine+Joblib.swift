@@ -1,0 +1,57 @@
+/// joblib's layout: after the BUILD of each `NumpyArrayWrapper`, joblib writes the array
+/// itself into the stream — one padding-length byte and padding up to the alignment
+/// (joblib ≥ 1.2), then the raw data; object arrays are a nested protocol-2 pickle
+/// instead. Source: joblib/numpy_pickle.py (`NumpyArrayWrapper.write_array`/`read_array`).
+extension SymbolicMachine {
+    func readJoblibArray(into node: Int, _ instruction: PickleInstruction) throws(PickleError) {
+        let attributes = graph.nodes[node].edges
+        func attribute(_ name: String) -> Edge? { attributes.first { $0.label == .attribute(name) } }
+        guard let shapeEdge = attribute("shape"), let dtypeEdge = attribute("dtype") else {
+            throw PickleError(offset: instruction.offset, opcode: .build,
+                              reason: .malformed("joblib array wrapper without shape or dtype"))
+        }
+        let shape = NumpyModel.integers(of: shapeEdge, graph: graph)
+        let dtype = dtypeEdge.child.flatMap { dtypes[$0.index] }
+        let subclass = attribute("subclass")?.preview ?? "numpy.ndarray"
+        recomputeTotals(from: node.asNodeID)
+        let metadataBytes = graph.nodes[node].totalBytes
+        graph.nodes[node].edges = []
+        graph.nodes[node].folded = ValueSummary()
+        graph.nodes[node].itemCount = 0
+        graph.nodes[node].ownBytes = metadataBytes
+        graph.nodes[node].ownMemory = 0
+        graph.nodes[node].kind = .array
+        graph.nodes[node].typeName = subclass
+
+        if dtype?.hasObject ?? false {
+            guard nesting < options.maximumNesting else {
+                throw limit(instruction, "nested pickle limit", options.maximumNesting, "--max-nesting")
+            }
+            nesting += 1
+            let inner = try runPickle()
+            nesting -= 1
+            graph.nodes[node].edges.append(Edge(
+                label: .state, child: inner, kind: graph[inner].kind, bytes: graph[inner].totalBytes,
+                memory: graph[inner].totalMemory, preview: nil, integer: nil, isReference: false))
+            graph.nodes[node].array = ArrayInfo(shape: shape, dtype: dtype?.descr ?? "O8", dataBytes: 0, storage: "objects")
+            return
+        }
+        guard let count = NumpyModel.elementCount(shape), let itemSize = dtype?.itemSize else {
+            throw PickleError(offset: instruction.offset, opcode: .build,
+                              reason: .malformed("joblib array of unknown size (shape \(shape), dtype \(dtype?.descr ?? "?"))"))
+        }
+        let (dataBytes, overflow) = count.multipliedReportingOverflow(by: UInt64(itemSize))
+        guard !overflow else {
+            throw PickleError(offset: instruction.offset, opcode: .build, reason: .malformed("joblib array size overflows"))
+        }
+        var rawBytes: UInt64 = 0
+        if let alignmentEdge = attribute("numpy_array_alignment_bytes"), alignmentEdge.integer != nil {
+            let padding = try reader.readRawByte(expected: "joblib padding length byte")
+            try reader.skipRaw(UInt64(padding), expected: "\(padding) bytes of joblib array padding")
+            rawBytes = 1 + UInt64(padding)
+        }
+        try reader.skipRaw(dataBytes, expected: "\(dataBytes) bytes of array data (shape \(shape), dtype \(dtype?.descr ?? "?"))")
+        graph.nodes[node].ownBytes &+= rawBytes &+ dataBytes
+        graph.nodes[node].array = ArrayInfo(shape: shape, dtype: dtype?.descr ?? "?", dataBytes: dataBytes, storage: "joblib")
+    }
+}

@@ -1,0 +1,254 @@
+/// Stack, memo and scalar decoding of the symbolic machine.
+extension SymbolicMachine {
+    /// Values above the innermost MARK (a MARK is never an object).
+    var stackAboveMark: Int { stack.count - (marks.last?.stackIndex ?? 0) }
+
+    func push(_ value: StackValue, _ instruction: PickleInstruction) throws(PickleError) {
+        guard stack.count < options.maximumStackDepth else {
+            throw limit(instruction, "stack depth limit", options.maximumStackDepth, "--max-stack")
+        }
+        stack.append(value)
+    }
+
+    func pop(_ instruction: PickleInstruction) throws(PickleError) -> StackValue {
+        guard stackAboveMark > 0 else { throw underflow(instruction, needs: 1) }
+        return stack.removeLast()
+    }
+
+    func popMark(_ instruction: PickleInstruction) throws(PickleError) -> OpenMark {
+        guard let mark = marks.popLast() else {
+            throw PickleError(offset: instruction.offset, opcode: instruction.opcode, reason: .malformed("no MARK exists on stack"))
+        }
+        return mark
+    }
+
+    /// The node at the top of the stack (below the values the instruction consumes).
+    func topNode(_ instruction: PickleInstruction) throws(PickleError) -> Int {
+        guard stackAboveMark > 0 else { throw underflow(instruction, needs: 1) }
+        return try node(at: stack.count - 1, instruction)
+    }
+
+    func node(at index: Int, _ instruction: PickleInstruction) throws(PickleError) -> Int {
+        let value = stack[index]
+        guard value.isNode else {
+            throw PickleError(offset: instruction.offset, opcode: instruction.opcode,
+                              reason: .malformed("\(instruction.opcode.name) needs a container, found \(value.kind.pythonName)"))
+        }
+        return value.node
+    }
+
+    func underflow(_ instruction: PickleInstruction, needs count: Int) -> PickleError {
+        PickleError(offset: instruction.offset, opcode: instruction.opcode,
+                    reason: .malformed("needs \(count) objects on the stack, finds \(stackAboveMark)"))
+    }
+
+    func limit(_ instruction: PickleInstruction, _ name: String, _ value: Int, _ option: String) -> PickleError {
+        PickleError(offset: instruction.offset, opcode: instruction.opcode,
+                    reason: .limitExceeded(limit: name, value: UInt64(value), option: option))
+    }
+
+    /// Charges an instruction's bytes to the value on top of the stack.
+    func chargeTop(_ bytes: UInt64, _ instruction: PickleInstruction) throws(PickleError) {
+        guard stackAboveMark > 0 else { throw underflow(instruction, needs: 1) }
+        let index = stack.count - 1
+        if stack[index].isNode && !stack[index].isReference {
+            graph.nodes[stack[index].node].ownBytes &+= bytes
+        } else {
+            stack[index].bytes &+= bytes
+        }
+    }
+
+    /// A value thrown away by POP: its bytes are overhead.
+    func discard(_ value: StackValue) {
+        overheadBytes &+= value.bytes
+        if value.isNode && !value.isReference {
+            recomputeTotals(from: NodeID(index: value.node))
+            overheadBytes &+= graph.nodes[value.node].totalBytes
+            graph.nodes[value.node].isAbsorbed = true
+        }
+    }
+
+    func newNode(_ kind: ValueKind, at offset: UInt64, ownBytes: UInt64) -> NodeID {
+        var node = ObjectNode(kind: kind, offset: offset)
+        node.ownBytes = ownBytes
+        return graph.add(node)
+    }
+
+    /// The node for a top-level value; scalars get a node of their own.
+    func materialize(_ value: StackValue, at offset: UInt64) -> NodeID {
+        if value.isNode && !value.isReference {
+            graph.nodes[value.node].ownBytes &+= value.bytes
+            return NodeID(index: value.node)
+        }
+        let id = newNode(value.kind, at: offset, ownBytes: value.bytes)
+        graph.nodes[id.index].ownMemory = value.memory
+        return id
+    }
+
+    // MARK: memo
+
+    func memoize(_ instruction: PickleInstruction) throws(PickleError) {
+        guard stackAboveMark > 0 else {
+            throw PickleError(offset: instruction.offset, opcode: instruction.opcode, reason: .malformed("stack is empty -- can't store into memo"))
+        }
+        let index: Int64
+        switch instruction.argument {
+        case .integer(let value): index = value
+        case .line(let span): index = try memoIndex(span, instruction)
+        default: index = Int64(memo.count)
+        }
+        guard memo.count < options.maximumMemoEntries else {
+            throw limit(instruction, "memo entry limit", options.maximumMemoEntries, "--max-memo")
+        }
+        let top = stack.count - 1
+        guard memo.store(stack[top], at: index) else {
+            throw PickleError(offset: instruction.offset, opcode: instruction.opcode, reason: .malformed("memo index \(index) out of range"))
+        }
+        stack[top].memoIndex = index
+        try chargeTop(instruction.length, instruction)
+    }
+
+    func recall(_ instruction: PickleInstruction) throws(PickleError) {
+        let index: Int64
+        switch instruction.argument {
+        case .integer(let value): index = value
+        case .line(let span): index = try memoIndex(span, instruction)
+        default: preconditionFailure("GET without argument")
+        }
+        guard let value = memo.load(index, bytes: instruction.length, span: ByteSpan(offset: 0, count: 0)) else {
+            throw PickleError(offset: instruction.offset, opcode: instruction.opcode,
+                              reason: .malformed("memo key \(index) has never been stored into"))
+        }
+        if value.isNode { graph.nodes[value.node].isShared = true }
+        try push(value, instruction)
+    }
+
+    private func memoIndex(_ span: ByteSpan, _ instruction: PickleInstruction) throws(PickleError) -> Int64 {
+        let text = try reader.withArgumentBytes(span) { bytes throws(PickleError) in
+            do throws(PythonReprError) { return try ArgumentFormatter.decimalShort(bytes) } catch {
+                throw PickleError(offset: instruction.offset, opcode: instruction.opcode, reason: .invalidArgument(error.message))
+            }
+        }
+        switch text {
+        case "True": return 1
+        case "False": return 0
+        default:
+            guard let value = Int64(text) else {
+                throw PickleError(offset: instruction.offset, opcode: instruction.opcode, reason: .invalidArgument("memo key \(text) out of range"))
+            }
+            return value
+        }
+    }
+
+    // MARK: scalars
+
+    func integerValue(_ instruction: PickleInstruction) throws(PickleError) -> StackValue {
+        var value = StackValue.scalar(.int, bytes: instruction.length, memory: 0)
+        switch instruction.argument {
+        case .integer(let number):
+            value.payload = number
+            value.hasExactInteger = true
+        case .data(let span):
+            if span.count <= 8 {
+                let number = try reader.withArgumentBytes(span) { bytes in
+                    var result: Int64 = 0
+                    for (index, byte) in bytes.enumerated() { result |= Int64(byte) << (8 * Int64(index)) }
+                    // Sign-extend from the top byte.
+                    let shift = Int64(64 - 8 * bytes.count)
+                    return bytes.isEmpty ? 0 : (result << shift) >> shift
+                }
+                value.payload = number
+                value.hasExactInteger = true
+            }
+            value.memory = MemoryModel.int(magnitudeBits: Int(min(span.count, 1 << 40)) * 8, smallValue: value.hasExactInteger ? value.payload : nil)
+            return value
+        case .line(let span):
+            let text = try reader.withArgumentBytes(span) { String(decoding: $0, as: UTF8.self) }
+            let trimmed = text.hasSuffix("L") ? String(text.dropLast()) : text
+            if instruction.opcode == .int, trimmed == "00" || trimmed == "01" {
+                value.kind = .bool
+                value.payload = trimmed == "01" ? 1 : 0
+                value.hasExactInteger = true
+                return value
+            }
+            if let number = Int64(trimmed.trimmingSpaces) {
+                value.payload = number
+                value.hasExactInteger = true
+            }
+            value.memory = MemoryModel.int(magnitudeBits: Int(span.count) * 4, smallValue: value.hasExactInteger ? value.payload : nil)
+            return value
+        default:
+            break
+        }
+        let magnitude = value.payload == Int64.min ? 64 : 64 - abs(value.payload).leadingZeroBitCount
+        value.memory = MemoryModel.int(magnitudeBits: magnitude, smallValue: value.payload)
+        return value
+    }
+
+    func stringValue(_ instruction: PickleInstruction) throws(PickleError) -> StackValue {
+        var value = StackValue.scalar(.str, bytes: instruction.length, memory: 0)
+        switch instruction.argument {
+        case .data(let span), .line(let span):
+            value.span = span
+            if span.count <= UInt64(reader.window.maximumCapacity) {
+                let measured = try reader.withArgumentBytes(span) { TextWidth.measure($0) }
+                value.memory = MemoryModel.str(count: measured.count, width: measured.width, ascii: measured.ascii)
+            } else {
+                value.memory = MemoryModel.str(count: span.count, width: 1, ascii: true)
+            }
+        default:
+            break
+        }
+        return value
+    }
+
+    /// The text of a str value, for names and previews; nil when it is not a str or
+    /// its bytes are no longer reachable (a compressed stream that moved past them).
+    func text(of value: StackValue, limit: Int = 4096) -> String? {
+        guard value.kind == .str else { return nil }
+        if value.memoIndex >= 0, let cached = memo.texts[value.memoIndex] { return cached }
+        guard value.span.count > 0 || value.span.offset > 0 else { return value.isReference ? nil : "" }
+        let span = ByteSpan(offset: value.span.offset, count: min(value.span.count, UInt64(limit)))
+        guard let text = try? reader.withArgumentBytes(span, { String(decoding: $0, as: UTF8.self) }) else { return nil }
+        if value.memoIndex >= 0, value.span.count <= UInt64(limit) { memo.texts[value.memoIndex] = text }
+        return text
+    }
+
+    // MARK: globals
+
+    func globalValue(_ name: String, bytes: UInt64) -> StackValue {
+        let id: Int
+        if let existing = globalIndex[name] {
+            id = existing
+        } else {
+            id = globals.count
+            globals.append(name)
+            globalIndex[name] = id
+        }
+        var value = StackValue.scalar(.global, bytes: bytes, memory: 0)
+        value.payload = Int64(id)
+        return value
+    }
+
+    func globalName(_ value: StackValue) -> String? {
+        guard value.kind == .global, value.payload >= 0, value.payload < globals.count else { return nil }
+        return globals[Int(value.payload)]
+    }
+
+    /// "module.name" from GLOBAL/INST's two lines.
+    func qualifiedName(_ module: ByteSpan, _ name: ByteSpan, _ instruction: PickleInstruction) throws(PickleError) -> String {
+        let first = try reader.withArgumentBytes(module) { String(decoding: $0, as: UTF8.self) }
+        let second = try reader.withArgumentBytes(name) { String(decoding: $0, as: UTF8.self) }
+        return first + "." + second
+    }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var text = Substring(self)
+        while let first = text.first, first == " " || first == "\t" { text = text.dropFirst() }
+        while let last = text.last, last == " " || last == "\t" || last == "\r" { text = text.dropLast() }
+        if text.first == "+" { text = text.dropFirst() }
+        return String(text)
+    }
+}

@@ -1,0 +1,231 @@
+import BrineIO
+
+/// Replays a pickle's instructions without executing anything: globals become names,
+/// REDUCE/NEWOBJ/INST/OBJ become "instance of X built from args", BUILD attaches state,
+/// and containers are filled, summarised once they grow. Every byte of the stream is
+/// charged to exactly one node or to the overhead.
+final class SymbolicMachine {
+    let reader: PickleReader
+    let options: InspectOptions
+    var graph = ObjectGraph()
+    var stack: [StackValue] = []
+    var marks: [OpenMark] = []
+    var memo = MemoTable()
+    /// Bytes that belong to no object: PROTO, FRAME, STOP, and values a POP discarded.
+    var overheadBytes: UInt64 = 0
+    var highestProtocol = -1
+    var globals: [String] = []
+    var globalIndex: [String: Int] = [:]
+    /// numpy dtypes met so far, by node.
+    var dtypes: [Int: DTypeInfo] = [:]
+    var nesting = 0
+
+    init(reader: PickleReader, options: InspectOptions) {
+        self.reader = reader
+        self.options = options
+        stack.reserveCapacity(4096)
+    }
+
+    /// Runs one pickle through its STOP and returns the node of the object it builds.
+    func runPickle() throws(PickleError) -> NodeID {
+        let savedStack = stack, savedMarks = marks, savedMemo = memo
+        stack.removeAll(keepingCapacity: true)
+        marks.removeAll(keepingCapacity: true)
+        memo = MemoTable()
+        defer { stack = savedStack; marks = savedMarks; memo = savedMemo }
+        while true {
+            guard let instruction = try reader.readInstruction() else {
+                throw PickleError(offset: reader.offset, reason: .truncated(expected: "an opcode (the pickle has no STOP)"))
+            }
+            if instruction.opcode == .stop {
+                overheadBytes &+= instruction.length
+                let root = try pop(instruction)
+                guard stack.isEmpty, marks.isEmpty else {
+                    throw PickleError(offset: instruction.offset, opcode: .stop, reason: .malformed("stack not empty after STOP"))
+                }
+                let id = materialize(root, at: instruction.offset)
+                recomputeTotals(from: id)
+                return id
+            }
+            try execute(instruction)
+        }
+    }
+
+    private func execute(_ instruction: PickleInstruction) throws(PickleError) {
+        let length = instruction.length
+        switch instruction.opcode {
+        case .proto:
+            overheadBytes &+= length
+            if case .integer(let version) = instruction.argument { highestProtocol = max(highestProtocol, Int(version)) }
+        case .frame:
+            overheadBytes &+= length
+        case .stop:
+            preconditionFailure("STOP is handled by runPickle")
+        case .mark:
+            guard marks.count < options.maximumMarkDepth else {
+                throw limit(instruction, "MARK nesting limit", options.maximumMarkDepth, "--max-depth")
+            }
+            marks.append(OpenMark(stackIndex: stack.count, offset: instruction.offset, bytes: length))
+        case .pushNone:
+            try push(.scalar(.none, bytes: length, memory: 0), instruction)
+        case .newtrue, .newfalse:
+            var value = StackValue.scalar(.bool, bytes: length, memory: 0)
+            value.payload = instruction.opcode == .newtrue ? 1 : 0
+            value.hasExactInteger = true
+            try push(value, instruction)
+        case .int, .binint, .binint1, .binint2, .long, .long1, .long4:
+            try push(try integerValue(instruction), instruction)
+        case .float, .binfloat:
+            var value = StackValue.scalar(.float, bytes: length, memory: MemoryModel.float)
+            if case .float(let number) = instruction.argument { value.payload = Int64(bitPattern: number.bitPattern) }
+            try push(value, instruction)
+        case .string, .binstring, .shortBinstring, .unicode, .shortBinunicode, .binunicode, .binunicode8:
+            try push(try stringValue(instruction), instruction)
+        case .binbytes, .shortBinbytes, .binbytes8, .bytearray8:
+            let span = instruction.argument.dataSpan
+            let isArray = instruction.opcode == .bytearray8
+            var value = StackValue.scalar(isArray ? .bytearray : .bytes, bytes: length,
+                                          memory: isArray ? MemoryModel.bytearray(count: span.count) : MemoryModel.bytes(count: span.count))
+            value.span = span
+            try push(value, instruction)
+        case .nextBuffer:
+            try push(.scalar(.buffer, bytes: length, memory: 0), instruction)
+        case .readonlyBuffer:
+            try chargeTop(length, instruction)
+        case .emptyList, .emptyDict, .emptySet:
+            let kind: ValueKind = instruction.opcode == .emptyList ? .list : instruction.opcode == .emptyDict ? .dict : .set
+            try push(.node(newNode(kind, at: instruction.offset, ownBytes: length).index, kind: kind), instruction)
+        case .emptyTuple:
+            try push(.scalar(.emptyTuple, bytes: length, memory: 0), instruction)
+        case .append:
+            let value = try pop(instruction)
+            let parent = try topNode(instruction)
+            graph.nodes[parent].ownBytes &+= length
+            attach(value, as: .index(Int(graph.nodes[parent].itemCount)), to: parent)
+        case .appends, .additems:
+            let mark = try popMark(instruction)
+            let parent = try topNode(instruction)
+            graph.nodes[parent].ownBytes &+= length &+ mark.bytes
+            let element = instruction.opcode == .additems
+            for index in mark.stackIndex..<stack.count {
+                attach(stack[index], as: element ? .element : .index(Int(graph.nodes[parent].itemCount)), to: parent)
+            }
+            stack.removeSubrange(mark.stackIndex...)
+        case .list, .tuple, .frozenset:
+            let mark = try popMark(instruction)
+            let kind: ValueKind = instruction.opcode == .list ? .list : instruction.opcode == .tuple ? .tuple : .frozenset
+            let node = newNode(kind, at: mark.offset, ownBytes: length &+ mark.bytes).index
+            for index in mark.stackIndex..<stack.count {
+                attach(stack[index], as: kind == .frozenset ? .element : .index(index - mark.stackIndex), to: node)
+            }
+            stack.removeSubrange(mark.stackIndex...)
+            try push(.node(node, kind: kind), instruction)
+        case .tuple1, .tuple2, .tuple3:
+            let count = instruction.opcode == .tuple1 ? 1 : instruction.opcode == .tuple2 ? 2 : 3
+            guard stackAboveMark >= count else { throw underflow(instruction, needs: count) }
+            let node = newNode(.tuple, at: instruction.offset, ownBytes: length).index
+            let start = stack.count - count
+            for index in start..<stack.count { attach(stack[index], as: .index(index - start), to: node) }
+            stack.removeSubrange(start...)
+            try push(.node(node, kind: .tuple), instruction)
+        case .dict:
+            let mark = try popMark(instruction)
+            let node = newNode(.dict, at: mark.offset, ownBytes: length &+ mark.bytes).index
+            try attachPairs(from: mark.stackIndex, to: node, instruction)
+            try push(.node(node, kind: .dict), instruction)
+        case .setitem:
+            guard stackAboveMark >= 3 else { throw underflow(instruction, needs: 3) }
+            let parent = try node(at: stack.count - 3, instruction)
+            graph.nodes[parent].ownBytes &+= length
+            try attachPairs(from: stack.count - 2, to: parent, instruction)
+        case .setitems:
+            let mark = try popMark(instruction)
+            let parent = try topNode(instruction)
+            graph.nodes[parent].ownBytes &+= length &+ mark.bytes
+            try attachPairs(from: mark.stackIndex, to: parent, instruction)
+        case .pop:
+            if let mark = marks.last, mark.stackIndex == stack.count {
+                marks.removeLast()
+                overheadBytes &+= length &+ mark.bytes
+            } else {
+                discard(try pop(instruction))
+                overheadBytes &+= length
+            }
+        case .popMark:
+            let mark = try popMark(instruction)
+            for index in mark.stackIndex..<stack.count { discard(stack[index]) }
+            stack.removeSubrange(mark.stackIndex...)
+            overheadBytes &+= length &+ mark.bytes
+        case .dup:
+            guard var copy = stack.last, stackAboveMark > 0 else { throw underflow(instruction, needs: 1) }
+            copy.bytes = length
+            copy.memory = 0
+            copy.isReference = true
+            try push(copy, instruction)
+        case .put, .binput, .longBinput, .memoize:
+            try memoize(instruction)
+        case .get, .binget, .longBinget:
+            try recall(instruction)
+        case .global, .inst:
+            guard case .linePair(let moduleSpan, let nameSpan) = instruction.argument else { preconditionFailure() }
+            let name = try qualifiedName(moduleSpan, nameSpan, instruction)
+            if instruction.opcode == .global {
+                try push(globalValue(name, bytes: length), instruction)
+            } else {
+                try instantiate(className: name, instruction)
+            }
+        case .stackGlobal:
+            guard stackAboveMark >= 2 else { throw underflow(instruction, needs: 2) }
+            let nameValue = stack.removeLast(), moduleValue = stack.removeLast()
+            guard let module = text(of: moduleValue), let name = text(of: nameValue) else {
+                throw PickleError(offset: instruction.offset, opcode: .stackGlobal, reason: .malformed("STACK_GLOBAL needs two strings"))
+            }
+            try push(globalValue(module + "." + name, bytes: length &+ moduleValue.bytes &+ nameValue.bytes), instruction)
+        case .ext1, .ext2, .ext4:
+            var value = StackValue.scalar(.ext, bytes: length, memory: 0)
+            if case .integer(let code) = instruction.argument { value.payload = code }
+            try push(value, instruction)
+        case .reduce:
+            guard stackAboveMark >= 2 else { throw underflow(instruction, needs: 2) }
+            let arguments = stack.removeLast(), callable = stack.removeLast()
+            try reduce(callable: callable, arguments: arguments, keywords: nil, instruction)
+        case .newobj:
+            guard stackAboveMark >= 2 else { throw underflow(instruction, needs: 2) }
+            let arguments = stack.removeLast(), cls = stack.removeLast()
+            try reduce(callable: cls, arguments: arguments, keywords: nil, instruction)
+        case .newobjEx:
+            guard stackAboveMark >= 3 else { throw underflow(instruction, needs: 3) }
+            let keywords = stack.removeLast(), arguments = stack.removeLast(), cls = stack.removeLast()
+            try reduce(callable: cls, arguments: arguments, keywords: keywords, instruction)
+        case .obj:
+            let mark = try popMark(instruction)
+            guard stack.count > mark.stackIndex else { throw underflow(instruction, needs: 1) }
+            let cls = stack[mark.stackIndex]
+            stack.remove(at: mark.stackIndex)
+            let node = newNode(.instance, at: mark.offset, ownBytes: length &+ mark.bytes &+ cls.bytes).index
+            graph.nodes[node].typeName = globalName(cls)
+            try attachArguments(from: mark.stackIndex, to: node)
+            try push(.node(node, kind: .instance), instruction)
+        case .build:
+            guard stackAboveMark >= 2 else { throw underflow(instruction, needs: 2) }
+            let state = stack.removeLast()
+            try build(state: state, instruction)
+        case .persid, .binpersid:
+            let node = newNode(.persistent, at: instruction.offset, ownBytes: length).index
+            if instruction.opcode == .binpersid {
+                guard stackAboveMark >= 1 else { throw underflow(instruction, needs: 1) }
+                attach(stack.removeLast(), as: .arguments, to: node)
+            } else if case .line(let span) = instruction.argument {
+                graph.nodes[node].typeName = (try? reader.withArgumentBytes(span) { String(decoding: $0, as: UTF8.self) })
+            }
+            try push(.node(node, kind: .persistent), instruction)
+        }
+    }
+}
+
+extension PickleArgument {
+    var dataSpan: ByteSpan {
+        if case .data(let span) = self { return span }
+        return ByteSpan(offset: 0, count: 0)
+    }
+}
