@@ -25,6 +25,9 @@ public final class OutputSink: TextOutputStream {
     }
 
     public static func standardOutput() -> OutputSink { OutputSink(descriptor: 1) }
+
+    public var isStandardOutput: Bool { descriptor == 1 }
+    public var isStandardError: Bool { descriptor == 2 }
     public static func standardError() -> OutputSink { OutputSink(descriptor: 2) }
 
     deinit { flush() }

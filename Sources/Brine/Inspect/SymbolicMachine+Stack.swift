@@ -28,6 +28,12 @@ extension SymbolicMachine {
         return try node(at: stack.count - 1, instruction)
     }
 
+    /// The container just below a consumed MARK (APPENDS, SETITEMS, ADDITEMS extend it).
+    func nodeBelow(_ mark: OpenMark, _ instruction: PickleInstruction) throws(PickleError) -> Int {
+        guard mark.stackIndex > (marks.last?.stackIndex ?? 0) else { throw underflow(instruction, needs: 1) }
+        return try node(at: mark.stackIndex - 1, instruction)
+    }
+
     func node(at index: Int, _ instruction: PickleInstruction) throws(PickleError) -> Int {
         let value = stack[index]
         guard value.isNode else {
@@ -105,7 +111,25 @@ extension SymbolicMachine {
             throw PickleError(offset: instruction.offset, opcode: instruction.opcode, reason: .malformed("memo index \(index) out of range"))
         }
         stack[top].memoIndex = index
+        if stack[top].kind == .str, !stack[top].isReference, isDictKeyPosition(top) {
+            // Keep the name now, while its bytes are in the window: later dicts name
+            // their parts with memo references to it (attribute names of every object).
+            _ = text(of: stack[top], limit: 256)
+        }
         try chargeTop(instruction.length, instruction)
+    }
+
+    /// Whether the value at `index` is a key about to go into a small dict: an even slot
+    /// above a MARK over a dict (SETITEMS), or right above a dict with no MARK (SETITEM).
+    private func isDictKeyPosition(_ index: Int) -> Bool {
+        func isSmallDict(_ position: Int) -> Bool {
+            guard position >= 0, stack[position].isNode, !stack[position].isReference else { return false }
+            let node = graph.nodes[stack[position].node]
+            return (node.kind == .dict || node.kind == .instance) && !node.isLarge
+        }
+        let base = marks.last?.stackIndex ?? 0
+        if let mark = marks.last, (index - mark.stackIndex) % 2 == 0, isSmallDict(mark.stackIndex - 1) { return true }
+        return index - 1 >= base && isSmallDict(index - 1)
     }
 
     func recall(_ instruction: PickleInstruction) throws(PickleError) {

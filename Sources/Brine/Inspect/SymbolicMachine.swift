@@ -104,7 +104,7 @@ final class SymbolicMachine {
             attach(value, as: .index(Int(graph.nodes[parent].itemCount)), to: parent)
         case .appends, .additems:
             let mark = try popMark(instruction)
-            let parent = try topNode(instruction)
+            let parent = try nodeBelow(mark, instruction)
             graph.nodes[parent].ownBytes &+= length &+ mark.bytes
             let element = instruction.opcode == .additems
             for index in mark.stackIndex..<stack.count {
@@ -140,7 +140,7 @@ final class SymbolicMachine {
             try attachPairs(from: stack.count - 2, to: parent, instruction)
         case .setitems:
             let mark = try popMark(instruction)
-            let parent = try topNode(instruction)
+            let parent = try nodeBelow(mark, instruction)
             graph.nodes[parent].ownBytes &+= length &+ mark.bytes
             try attachPairs(from: mark.stackIndex, to: parent, instruction)
         case .pop:

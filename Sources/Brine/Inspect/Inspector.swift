@@ -1,0 +1,42 @@
+import BrineIO
+
+/// The outcome of replaying every pickle of an artifact.
+public struct Inspection: Sendable {
+    public var path: String
+    public var fileBytes: UInt64
+    /// Bytes of the (decompressed) pickle stream that attribution covers.
+    public var streamBytes: UInt64
+    public var compression: CompressionFormat?
+    /// "pickle", or "joblib" when joblib's array wrappers were met.
+    public var format: String
+    public var highestProtocol: Int
+    public var graph: ObjectGraph
+    /// The object each pickle of the file builds, in order.
+    public var roots: [NodeID]
+    /// PROTO, FRAME and STOP bytes, and values a POP discarded.
+    public var overheadBytes: UInt64
+}
+
+/// Entry point of `brine inspect`: opens a file (decompressing by content), replays every
+/// pickle in it symbolically, and returns the object graph with byte attribution.
+public enum Inspector {
+    public static func inspect(
+        path: String, options: InspectOptions = InspectOptions(), decompression: DecompressionLimits = .default,
+        maximumWindow: Int = 64 << 20, progress: ((UInt64, UInt64) -> Void)? = nil
+    ) throws(PickleError) -> Inspection {
+        let stream: ArtifactStream
+        do { stream = try ArtifactStream.open(path: path, limits: decompression) } catch { throw PickleError(error) }
+        let reader = PickleReader(source: stream.source, maximumWindow: maximumWindow)
+        let machine = SymbolicMachine(reader: reader, options: options)
+        var roots: [NodeID] = []
+        repeat {
+            roots.append(try machine.runPickle())
+            progress?(reader.offset, stream.fileSize)
+        } while try !reader.isAtEnd()
+        let joblib = machine.globalIndex["joblib.numpy_pickle.NumpyArrayWrapper"] != nil
+        return Inspection(
+            path: path, fileBytes: stream.fileSize, streamBytes: reader.offset, compression: stream.compression,
+            format: joblib ? "joblib" : "pickle", highestProtocol: machine.highestProtocol, graph: machine.graph,
+            roots: roots, overheadBytes: machine.overheadBytes)
+    }
+}
