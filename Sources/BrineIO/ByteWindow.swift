@@ -161,6 +161,14 @@ public final class ByteWindow {
         return try body(UnsafeRawBufferPointer(rebasing: storage[lower..<(lower + count)]))
     }
 
+    /// Calls `body` with every buffered, unconsumed byte (at least `minimum` unless the
+    /// source ends first), for scanners that decode many small items in one pass and then
+    /// `consume` what they used.
+    public func withBufferedBytes<R>(minimum: Int, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        if tail - head < minimum { _ = try ensureContiguous(min(minimum, maximumCapacity)) }
+        return try body(UnsafeRawBufferPointer(rebasing: storage[head..<tail]))
+    }
+
     /// Consumes `count` bytes that are already buffered.
     @inline(__always)
     public func consume(_ count: Int) {

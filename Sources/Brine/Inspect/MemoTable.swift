@@ -3,12 +3,15 @@
 /// and only entries that point at nodes or whose text was needed keep more.
 struct MemoTable {
     private static let unset: UInt8 = 0xFF
+    /// Set on entries that also have a node, payload or text in the side tables, so
+    /// plain scalars (nearly all entries) never touch a dictionary.
+    private static let hasSideEntry: UInt8 = 0x80
     private static let denseLimit: UInt64 = 1 << 31
     private var kinds: [UInt8] = []
     private var nodes: [Int64: Int] = [:]
     private var payloads: [Int64: Int64] = [:]
     /// Decoded text of memoized strings that served as names (keys, globals).
-    var texts: [Int64: String] = [:]
+    private var texts: [Int64: String] = [:]
     private(set) var count = 0
 
     /// Stores `value` under `index`; returns false if the index is out of range.
@@ -16,25 +19,80 @@ struct MemoTable {
         guard index >= 0, UInt64(index) < Self.denseLimit else { return false }
         let slot = Int(index)
         if slot >= kinds.count {
-            kinds.append(contentsOf: repeatElement(Self.unset, count: max(slot + 1 - kinds.count, kinds.count / 2)))
+            kinds.append(contentsOf: repeatElement(Self.unset, count: slot + 1 - kinds.count))
         }
-        if kinds[slot] == Self.unset { count += 1 }
-        kinds[slot] = value.kind.rawValue
-        if value.isNode { nodes[index] = value.node } else if nodes[index] != nil { nodes[index] = nil }
+        let previous = kinds[slot]
+        if previous == Self.unset {
+            count += 1
+        } else if previous & Self.hasSideEntry != 0 {
+            nodes[index] = nil
+            payloads[index] = nil
+            texts[index] = nil
+        }
+        var code = value.kind.rawValue
+        if value.isNode {
+            nodes[index] = value.node
+            code |= Self.hasSideEntry
+        }
         if value.kind == .global || value.kind == .int || value.kind == .ext {
             payloads[index] = value.payload
+            code |= Self.hasSideEntry
         }
-        texts[index] = nil
+        kinds[slot] = code
         return true
+    }
+
+    /// The kind of a memoized plain scalar; nil for nodes, globals and unknown indices,
+    /// which need the general machine.
+    @inline(__always)
+    static func scalarKind(_ index: Int, in kinds: UnsafeBufferPointer<UInt8>) -> ValueKind? {
+        guard index >= 0, index < kinds.count else { return nil }
+        let code = kinds[index]
+        guard code & Self.hasSideEntry == 0, code != Self.unset, let kind = ValueKind(rawValue: code) else { return nil }
+        switch kind {
+        case .str, .bytes, .int, .float, .bool, .none: return kind
+        default: return nil
+        }
+    }
+
+    /// Lends the kinds table to the fast path's scanner.
+    func withKinds<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        kinds.withUnsafeBufferPointer(body)
+    }
+
+    /// True while every index stored so far continued the sequence 0, 1, 2, …
+    var acceptsSequentialAppend: Bool { count == kinds.count }
+
+    /// Appends plain scalar entries at the next indices (the fast path's MEMOIZEs).
+    mutating func appendSequential(_ newKinds: ArraySlice<UInt8>) {
+        kinds.append(contentsOf: newKinds)
+        count += newKinds.count
+    }
+
+    /// Remembers the decoded text of a memoized str.
+    mutating func setText(_ text: String, at index: Int64) {
+        guard index >= 0, index < kinds.count, kinds[Int(index)] != Self.unset else { return }
+        kinds[Int(index)] |= Self.hasSideEntry
+        texts[index] = text
+    }
+
+    /// The remembered text of a memoized str, looked up only when the entry has one.
+    func text(at index: Int64) -> String? {
+        guard index >= 0, index < kinds.count, kinds[Int(index)] != Self.unset,
+              kinds[Int(index)] & Self.hasSideEntry != 0 else { return nil }
+        return texts[index]
     }
 
     /// The value a GET of `index` pushes: same kind and node, as a reference.
     func load(_ index: Int64, bytes: UInt64, span: ByteSpan) -> StackValue? {
         guard index >= 0, index < kinds.count, kinds[Int(index)] != Self.unset,
-              let kind = ValueKind(rawValue: kinds[Int(index)]) else { return nil }
-        var value = StackValue(kind: kind, node: nodes[index] ?? -1, bytes: bytes, memory: 0)
-        value.payload = payloads[index] ?? 0
-        value.hasExactInteger = payloads[index] != nil && kind == .int
+              let kind = ValueKind(rawValue: kinds[Int(index)] & ~Self.hasSideEntry) else { return nil }
+        var value = StackValue(kind: kind, bytes: bytes, memory: 0)
+        if kinds[Int(index)] & Self.hasSideEntry != 0 {
+            value.node = nodes[index] ?? -1
+            value.payload = payloads[index] ?? 0
+            value.hasExactInteger = payloads[index] != nil && kind == .int
+        }
         value.memoIndex = index
         value.isReference = true
         return value

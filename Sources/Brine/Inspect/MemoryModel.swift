@@ -63,6 +63,7 @@ enum MemoryModel {
 /// Width facts about UTF-8 text, for the str memory estimate, read 8 bytes at a time.
 enum TextWidth {
     /// (code points, widest code point's storage width, all ASCII).
+    @inline(__always)
     static func measure(_ bytes: UnsafeRawBufferPointer) -> (count: UInt64, width: Int, ascii: Bool) {
         var index = 0
         let total = bytes.count
@@ -71,11 +72,23 @@ enum TextWidth {
             highBits |= bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
             index += 8
         }
-        while index < total {
-            highBits |= UInt64(bytes[index])
-            index += 1
+        if index < total {
+            if total >= 8 {
+                // The last eight bytes, overlapping what was read: no byte loop.
+                highBits |= bytes.loadUnaligned(fromByteOffset: total - 8, as: UInt64.self)
+            } else {
+                while index < total {
+                    highBits |= UInt64(bytes[index])
+                    index += 1
+                }
+            }
         }
         if highBits & 0x8080_8080_8080_8080 == 0 { return (UInt64(total), 1, true) }
+        return measureNonASCII(bytes)
+    }
+
+    private static func measureNonASCII(_ bytes: UnsafeRawBufferPointer) -> (count: UInt64, width: Int, ascii: Bool) {
+        let total = bytes.count
         var count: UInt64 = 0
         var widest: UInt32 = 0
         var position = 0

@@ -230,11 +230,11 @@ extension SymbolicMachine {
     /// its bytes are no longer reachable (a compressed stream that moved past them).
     func text(of value: StackValue, limit: Int = 4096) -> String? {
         guard value.kind == .str else { return nil }
-        if value.memoIndex >= 0, let cached = memo.texts[value.memoIndex] { return cached }
+        if value.memoIndex >= 0, let cached = memo.text(at: value.memoIndex) { return cached }
         guard value.span.count > 0 || value.span.offset > 0 else { return value.isReference ? nil : "" }
         let span = ByteSpan(offset: value.span.offset, count: min(value.span.count, UInt64(limit)))
         guard let text = try? reader.withArgumentBytes(span, { String(decoding: $0, as: UTF8.self) }) else { return nil }
-        if value.memoIndex >= 0, value.span.count <= UInt64(limit) { memo.texts[value.memoIndex] = text }
+        if value.memoIndex >= 0, value.span.count <= UInt64(limit) { memo.setText(text, at: value.memoIndex) }
         return text
     }
 

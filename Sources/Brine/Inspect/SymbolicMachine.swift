@@ -19,6 +19,8 @@ final class SymbolicMachine {
     /// numpy dtypes met so far, by node.
     var dtypes: [Int: DTypeInfo] = [:]
     var nesting = 0
+    /// Reused by the fast path for the kinds of the memo entries it decodes.
+    var scratchKinds: [UInt8] = []
 
     init(reader: PickleReader, options: InspectOptions) {
         self.reader = reader
@@ -34,6 +36,7 @@ final class SymbolicMachine {
         memo = MemoTable()
         defer { stack = savedStack; marks = savedMarks; memo = savedMemo }
         while true {
+            if let target = fastPathTarget, try scanScalars(into: target) { continue }
             guard let instruction = try reader.readInstruction() else {
                 throw PickleError(offset: reader.offset, reason: .truncated(expected: "an opcode (the pickle has no STOP)"))
             }

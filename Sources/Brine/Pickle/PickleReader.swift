@@ -111,9 +111,9 @@ public final class PickleReader {
         }
     }
 
-    private func fixed(_ count: Int, _ opcode: PickleOpcode, _ start: UInt64, _ what: String) throws -> UInt64 {
+    private func fixed(_ count: Int, _ opcode: PickleOpcode, _ start: UInt64, _ what: @autoclosure () -> String) throws -> UInt64 {
         guard let value = try window.readLittleEndian(byteCount: count) else {
-            throw PickleError(offset: start, opcode: opcode, reason: .truncated(expected: what))
+            throw PickleError(offset: start, opcode: opcode, reason: .truncated(expected: what()))
         }
         return value
     }

@@ -1,0 +1,205 @@
+import BrineIO
+
+/// The hot loop for what makes artifacts huge: millions of scalars filling one container
+/// (`stop_words_`, `vocabulary_`). Once a container is summarised, its scalars need no
+/// stack entries, labels or edges, so they are decoded straight from the window's bytes
+/// and counted into the summary. Anything unusual ends the scan and the general machine
+/// takes over at the same byte.
+extension SymbolicMachine {
+    /// The container the fast path may fill now: a summarised set, list or dict right
+    /// below the innermost MARK, with nothing pushed above the MARK yet.
+    var fastPathTarget: Int? {
+        guard let mark = marks.last, mark.stackIndex == stack.count, mark.stackIndex > 0 else { return nil }
+        let below = stack[mark.stackIndex - 1]
+        guard below.isNode, !below.isReference, graph.nodes[below.node].isLarge else { return nil }
+        switch graph.nodes[below.node].kind {
+        case .set, .list, .dict: return below.node
+        default: return nil
+        }
+    }
+
+    /// Counts whole items (a value, or a key and its value for a dict) into `target` while
+    /// they are plain scalars; returns false when it consumed nothing.
+    func scanScalars(into target: Int) throws(PickleError) -> Bool {
+        guard memo.acceptsSequentialAppend else { return false }
+        let group = graph.nodes[target].kind == .dict ? 2 : 1
+        let memoBase = Int64(memo.count)
+        let memoRoom = max(0, options.maximumMemoEntries - memo.count)
+        var result = ScanResult()
+        do {
+            result = try reader.window.withBufferedBytes(minimum: 1 << 16) { bytes in
+                memo.withKinds { memoKinds in
+                    Self.scan(bytes, group: group, memoKinds: memoKinds, memoBase: memoBase, memoRoom: memoRoom, kinds: &scratchKinds)
+                }
+            }
+        } catch let error as InputError {
+            throw PickleError(error)
+        } catch {
+            preconditionFailure("unexpected error \(error)")
+        }
+        guard result.consumed > 0 else { return false }
+        memo.appendSequential(scratchKinds[..<result.memoEntries])
+        reader.window.consume(result.consumed)
+        for kind in ValueKind.allCases {
+            let count = result.count(kind)
+            if count > 0 { graph.nodes[target].folded.add(kind: kind, count: count, bytes: 0, memory: 0) }
+        }
+        graph.nodes[target].folded.bytes &+= result.bytes
+        graph.nodes[target].folded.memory &+= result.memory
+        graph.nodes[target].itemCount &+= result.items
+        return true
+    }
+
+    /// What one scan decoded, up to the last whole item.
+    struct ScanResult {
+        var consumed = 0
+        var memoEntries = 0
+        var items: UInt64 = 0
+        var bytes: UInt64 = 0
+        var memory: UInt64 = 0
+        var str: UInt64 = 0, int: UInt64 = 0, float: UInt64 = 0, bool: UInt64 = 0, none: UInt64 = 0, other: UInt64 = 0
+
+        func count(_ kind: ValueKind) -> UInt64 {
+            switch kind {
+            case .str: str
+            case .int: int
+            case .float: float
+            case .bool: bool
+            case .none: none
+            case .bytes: other
+            default: 0
+            }
+        }
+
+        @inline(__always)
+        mutating func add(_ kind: ValueKind) {
+            switch kind {
+            case .str: str &+= 1
+            case .int: int &+= 1
+            case .float: float &+= 1
+            case .bool: bool &+= 1
+            case .none: none &+= 1
+            default: other &+= 1
+            }
+        }
+    }
+
+    /// Decodes whole items from `bytes`; memo stores must continue the memo's sequence
+    /// (what picklers write), their kinds go to `kinds`.
+    static func scan(_ bytes: UnsafeRawBufferPointer, group: Int, memoKinds: UnsafeBufferPointer<UInt8>, memoBase: Int64, memoRoom: Int,
+                     kinds: inout [UInt8]) -> ScanResult {
+        var result = ScanResult()
+        var cursor = 0, memoCount = 0
+        var inGroup = 0
+        var groupKinds: (ValueKind, ValueKind) = (.none, .none)
+        var groupBytes = 0, groupMemo = 0
+        var groupMemory: UInt64 = 0
+        if kinds.count < 1 << 16 { kinds = [UInt8](repeating: 0, count: 1 << 16) }
+        return kinds.withUnsafeMutableBufferPointer { kinds in
+        while let item = decodeScalar(bytes, at: cursor, memoKinds: memoKinds) {
+            var length = item.length
+            // A memo store right after the value belongs to it.
+            let next = cursor + length
+            if next < bytes.count {
+                var stored = false
+                switch bytes[next] {
+                case PickleOpcode.memoize.rawValue:
+                    stored = true
+                    length += 1
+                case PickleOpcode.binput.rawValue:
+                    guard next + 1 < bytes.count, Int64(bytes[next + 1]) == memoBase + Int64(memoCount + groupMemo) else { break }
+                    stored = true
+                    length += 2
+                case PickleOpcode.longBinput.rawValue:
+                    guard next + 4 < bytes.count else { break }
+                    let index = Int64(bytes.loadUnaligned(fromByteOffset: next + 1, as: UInt32.self).littleEndian)
+                    guard index == memoBase + Int64(memoCount + groupMemo) else { break }
+                    stored = true
+                    length += 5
+                default:
+                    break
+                }
+                if stored {
+                    let slot = memoCount + groupMemo
+                    guard slot < kinds.count, slot < memoRoom else { break }
+                    kinds[slot] = item.kind.rawValue
+                    groupMemo += 1
+                } else if bytes[next] == PickleOpcode.binput.rawValue || bytes[next] == PickleOpcode.longBinput.rawValue {
+                    break  // an out-of-sequence memo index: the general machine handles it
+                }
+            }
+            if inGroup == 0 { groupKinds.0 = item.kind } else { groupKinds.1 = item.kind }
+            groupBytes += length
+            groupMemory &+= item.memory
+            cursor += length
+            inGroup += 1
+            if inGroup == group {
+                result.add(groupKinds.0)
+                if group == 2 { result.add(groupKinds.1) }
+                result.bytes &+= UInt64(groupBytes)
+                result.memory &+= groupMemory
+                result.items &+= 1
+                memoCount += groupMemo
+                inGroup = 0
+                groupBytes = 0
+                groupMemo = 0
+                groupMemory = 0
+                result.consumed = cursor
+                result.memoEntries = memoCount
+            }
+        }
+        return result
+        }
+    }
+
+    /// One scalar instruction at `offset`: its kind, length and estimated memory; nil for
+    /// anything else, or when its bytes are not all buffered.
+    @inline(__always)
+    static func decodeScalar(_ bytes: UnsafeRawBufferPointer, at offset: Int, memoKinds: UnsafeBufferPointer<UInt8>)
+        -> (kind: ValueKind, length: Int, memory: UInt64)? {
+        let available = bytes.count - offset
+        guard available > 0 else { return nil }
+        switch bytes[offset] {
+        case PickleOpcode.shortBinunicode.rawValue:
+            guard available >= 2 else { return nil }
+            let count = Int(bytes[offset + 1])
+            guard available >= 2 + count else { return nil }
+            let width = TextWidth.measure(UnsafeRawBufferPointer(rebasing: bytes[(offset + 2)..<(offset + 2 + count)]))
+            return (.str, 2 + count, MemoryModel.str(count: width.count, width: width.width, ascii: width.ascii))
+        case PickleOpcode.binunicode.rawValue:
+            guard available >= 5 else { return nil }
+            let count = Int(bytes.loadUnaligned(fromByteOffset: offset + 1, as: UInt32.self).littleEndian)
+            guard count <= available - 5 else { return nil }
+            let width = TextWidth.measure(UnsafeRawBufferPointer(rebasing: bytes[(offset + 5)..<(offset + 5 + count)]))
+            return (.str, 5 + count, MemoryModel.str(count: width.count, width: width.width, ascii: width.ascii))
+        case PickleOpcode.binint1.rawValue:
+            guard available >= 2 else { return nil }
+            return (.int, 2, MemoryModel.int(magnitudeBits: 8, smallValue: Int64(bytes[offset + 1])))
+        case PickleOpcode.binint2.rawValue:
+            guard available >= 3 else { return nil }
+            let value = Int64(bytes[offset + 1]) | Int64(bytes[offset + 2]) << 8
+            return (.int, 3, MemoryModel.int(magnitudeBits: 16, smallValue: value))
+        case PickleOpcode.binint.rawValue:
+            guard available >= 5 else { return nil }
+            let value = Int64(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 1, as: Int32.self)))
+            return (.int, 5, MemoryModel.int(magnitudeBits: 64 - value.magnitude.leadingZeroBitCount, smallValue: value))
+        case PickleOpcode.binfloat.rawValue:
+            guard available >= 9 else { return nil }
+            return (.float, 9, MemoryModel.float)
+        case PickleOpcode.pushNone.rawValue:
+            return (.none, 1, 0)
+        case PickleOpcode.newtrue.rawValue, PickleOpcode.newfalse.rawValue:
+            return (.bool, 1, 0)
+        case PickleOpcode.binget.rawValue:
+            guard available >= 2, let kind = MemoTable.scalarKind(Int(bytes[offset + 1]), in: memoKinds) else { return nil }
+            return (kind, 2, 0)
+        case PickleOpcode.longBinget.rawValue:
+            guard available >= 5 else { return nil }
+            let index = Int(bytes.loadUnaligned(fromByteOffset: offset + 1, as: UInt32.self).littleEndian)
+            guard let kind = MemoTable.scalarKind(index, in: memoKinds) else { return nil }
+            return (kind, 5, 0)
+        default:
+            return nil
+        }
+    }
+}
