@@ -9,6 +9,8 @@ public struct ArtifactStream {
     public let compression: CompressionFormat?
     /// Size of the file on disk.
     public let fileSize: UInt64
+    /// The file itself, whose position tells how far a (decompressed) read has come.
+    public let file: FileSource
 
     /// Opens `path`, detecting compression by magic bytes (never by file name).
     public static func open(path: String, limits: DecompressionLimits = .default) throws(InputError) -> ArtifactStream {
@@ -19,8 +21,8 @@ public struct ArtifactStream {
         let got = try file.read(at: 0, into: magic)
         let format = CompressionFormat.detect(UnsafeRawBufferPointer(rebasing: magic[..<got]))
         guard let format else {
-            return ArtifactStream(source: file, compression: nil, fileSize: fileSize)
+            return ArtifactStream(source: file, compression: nil, fileSize: fileSize, file: file)
         }
-        return ArtifactStream(source: try openDecompressed(file, format: format, limits: limits), compression: format, fileSize: fileSize)
+        return ArtifactStream(source: try openDecompressed(file, format: format, limits: limits), compression: format, fileSize: fileSize, file: file)
     }
 }

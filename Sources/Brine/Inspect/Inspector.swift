@@ -26,16 +26,30 @@ public enum Inspector {
     ) throws(PickleError) -> Inspection {
         let stream: ArtifactStream
         do { stream = try ArtifactStream.open(path: path, limits: decompression) } catch { throw PickleError(error) }
-        let reader = PickleReader(source: stream.source, maximumWindow: maximumWindow)
+        var progressOfFile: (() -> Void)?
+        if let progress {
+            let file = stream.file, size = stream.fileSize
+            progressOfFile = { progress(file.position, size) }
+        }
+        return try inspect(source: stream.source, name: path, fileBytes: stream.fileSize, compression: stream.compression,
+                           options: options, maximumWindow: maximumWindow, progress: progressOfFile)
+    }
+
+    /// Inspects any byte source (already decompressed), e.g. a `MemorySource` of bytes in hand.
+    public static func inspect(
+        source: ByteSource, name: String, fileBytes: UInt64, compression: CompressionFormat? = nil,
+        options: InspectOptions = InspectOptions(), maximumWindow: Int = 64 << 20, progress: (() -> Void)? = nil
+    ) throws(PickleError) -> Inspection {
+        let reader = PickleReader(source: source, maximumWindow: maximumWindow)
         let machine = SymbolicMachine(reader: reader, options: options)
+        machine.progress = progress
         var roots: [NodeID] = []
         repeat {
             roots.append(try machine.runPickle())
-            progress?(reader.offset, stream.fileSize)
         } while try !reader.isAtEnd()
         let joblib = machine.globalIndex["joblib.numpy_pickle.NumpyArrayWrapper"] != nil
         return Inspection(
-            path: path, fileBytes: stream.fileSize, streamBytes: reader.offset, compression: stream.compression,
+            path: name, fileBytes: fileBytes, streamBytes: reader.offset, compression: compression,
             format: joblib ? "joblib" : "pickle", highestProtocol: machine.highestProtocol, graph: machine.graph,
             roots: roots, overheadBytes: machine.overheadBytes)
     }

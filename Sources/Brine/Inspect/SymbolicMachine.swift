@@ -19,6 +19,9 @@ final class SymbolicMachine {
     /// numpy dtypes met so far, by node.
     var dtypes: [Int: DTypeInfo] = [:]
     var nesting = 0
+    /// Called now and then during long runs, for a progress bar.
+    var progress: (() -> Void)?
+    private var steps: UInt32 = 0
     /// Reused by the fast path for the kinds of the memo entries it decodes.
     var scratchKinds: [UInt8] = []
 
@@ -36,6 +39,8 @@ final class SymbolicMachine {
         memo = MemoTable()
         defer { stack = savedStack; marks = savedMarks; memo = savedMemo }
         while true {
+            steps &+= 1
+            if steps & 0xFFFF == 0, let progress { progress() }
             if let target = fastPathTarget, try scanScalars(into: target) { continue }
             guard let instruction = try reader.readInstruction() else {
                 throw PickleError(offset: reader.offset, reason: .truncated(expected: "an opcode (the pickle has no STOP)"))
