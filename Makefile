@@ -10,7 +10,8 @@ APT_PACKAGES := zlib1g-dev libarchive-dev pkg-config
 SWIFT ?= swift
 RELEASE_BIN := .build/release/brine
 DEBUG_BIN := .build/debug/brine
-DEMO_ARTIFACT := fixtures/pickle/sklearn_pipeline_p4.pkl
+DEMO_ARTIFACT := fixtures/joblib/pipeline.joblib.gz
+DIS_ARTIFACT := fixtures/pickle/sklearn_pipeline_p4.pkl
 
 .PHONY: help deps build release demo venv test swift-test conformance fixtures opcode-table clean
 
@@ -37,11 +38,11 @@ release: deps
 	$(SWIFT) build -c release
 
 demo: release
-	@echo "== brine dis $(DEMO_ARTIFACT) (first 30 lines)"
-	@$(RELEASE_BIN) dis $(DEMO_ARTIFACT) | head -n 30
-	@echo "..."
-	@echo "== the same file, compared with python -m pickletools"
-	@python3 -m pickletools $(DEMO_ARTIFACT) | cmp - <($(RELEASE_BIN) dis $(DEMO_ARTIFACT)) && echo "identical"
+	@echo "== brine inspect $(DEMO_ARTIFACT): where the bytes of a gzip'd joblib scikit-learn pipeline go"
+	@$(RELEASE_BIN) inspect --depth 4 $(DEMO_ARTIFACT)
+	@echo
+	@echo "== brine dis $(DIS_ARTIFACT), compared with python -m pickletools"
+	@python3 -m pickletools $(DIS_ARTIFACT) | cmp - <($(RELEASE_BIN) dis $(DIS_ARTIFACT)) && echo "identical to pickletools"
 
 # The pinned Python environment (scikit-learn < 1.5, joblib, pytest) lives under
 # ~/.cache/brine, outside the clone; fixtures/venv.sh prints its path.
