@@ -73,7 +73,9 @@ public struct TextRenderer {
             text += " " + array.dtype + " " + shape(array.shape)
         } else if let count = node.count {
             text += " of " + ByteFormat.grouped(count)
-            if let elements = node.elements { text += " " + elementList(elements) }
+            if let elements = node.elements {
+                text += elements.count == 1 ? " " + elements.keys.first! : " (" + elementList(elements) + ")"
+            }
         }
         if let value = node.value { text += " = " + value }
         if node.reference == true { text += "  (reference to an object shown elsewhere)" }
