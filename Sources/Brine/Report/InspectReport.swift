@@ -27,6 +27,24 @@ public struct InspectReport: Codable, Sendable, Equatable {
         case protocol_ = "protocol"
         case pickles, overheadBytes, memoryBytes, root, trainingOnly
     }
+
+    /// Like the synthesized encoder, but `compression` is written as null when absent, so
+    /// consumers can rely on the key.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(schemaVersion, forKey: .schemaVersion)
+        try container.encode(file, forKey: .file)
+        try container.encode(format, forKey: .format)
+        try container.encode(compression, forKey: .compression)
+        try container.encode(fileBytes, forKey: .fileBytes)
+        try container.encode(streamBytes, forKey: .streamBytes)
+        try container.encode(protocol_, forKey: .protocol_)
+        try container.encode(pickles, forKey: .pickles)
+        try container.encode(overheadBytes, forKey: .overheadBytes)
+        try container.encode(memoryBytes, forKey: .memoryBytes)
+        try container.encode(root, forKey: .root)
+        try container.encode(trainingOnly, forKey: .trainingOnly)
+    }
 }
 
 /// One object, container, array or scalar in the report tree.
