@@ -24,11 +24,25 @@ enum NumpyModel {
         return DTypeInfo(descr: text, itemSize: sizeFromTypeString(text), hasObject: text.hasPrefix("O"))
     }
 
-    /// dtype state `(version, byteorder, subdescr, names, fields, elsize, alignment, flags, …)`.
-    static func dtype(_ base: DTypeInfo?, withState edges: [Edge]) -> DTypeInfo {
+    /// dtype state `(version, byteorder, subdescr, names, fields, elsize, alignment, flags,
+    /// datetime metadata)`. The descr becomes what numpy's `dtype.str` prints: `<f8`, `|O`,
+    /// `<M8[D]`.
+    static func dtype(_ base: DTypeInfo?, withState edges: [Edge], graph: ObjectGraph) -> DTypeInfo {
         var info = base ?? DTypeInfo(descr: "?", itemSize: nil, hasObject: false)
-        if edges.count > 1, let order = unquote(edges[1].preview), order == "<" || order == ">" {
+        if info.descr.hasPrefix("O") { info.descr = "O" }
+        if edges.count > 1, let order = unquote(edges[1].preview), ["<", ">", "|", "="].contains(order) {
             info.descr = order + info.descr
+        }
+        if info.descr.dropFirst().hasPrefix("M8") || info.descr.dropFirst().hasPrefix("m8"),
+           edges.count > 8, let metadata = edges[8].child {
+            // (metadata dict, (unit, multiple, 1, 1)) in numpy ≥ 1.7's version-4 state.
+            let inner = graph[metadata].edges.last { $0.kind == .tuple }?.child ?? metadata
+            let parts = graph[inner].edges
+            if let unitPreview = parts.first?.preview, unitPreview.hasPrefix("b") {
+                let unit = unquote(String(unitPreview.dropFirst())) ?? ""
+                let multiple = parts.count > 1 ? parts[1].integer ?? 1 : 1
+                info.descr += "[" + (multiple > 1 ? String(multiple) : "") + unit + "]"
+            }
         }
         if edges.count > 5, let size = edges[5].integer, size > 0 { info.itemSize = size }
         if edges.count > 7, let flags = edges[7].integer, flags & 1 != 0 { info.hasObject = true }

@@ -93,6 +93,8 @@ extension SymbolicMachine {
             let short = text.unicodeScalars.count > 60 ? String(String.UnicodeScalarView(text.unicodeScalars.prefix(57))) + "..." : text
             return PythonRepr.reprStr(short.unicodeScalars.map(\.value))
         case .global: return globalName(value)
+        case .bytes where value.span.count <= 60 && !value.isReference:
+            return try? reader.withArgumentBytes(value.span) { PythonRepr.reprBytes($0) }
         case .emptyTuple: return "()"
         default: return nil
         }

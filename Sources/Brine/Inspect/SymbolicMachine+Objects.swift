@@ -88,7 +88,7 @@ extension SymbolicMachine {
             return
         }
         if typeName == "numpy.dtype" {
-            dtypes[target] = NumpyModel.dtype(dtypes[target], withState: stateEdges(state))
+            dtypes[target] = NumpyModel.dtype(dtypes[target], withState: stateEdges(state), graph: graph)
             absorbState(state, into: target, keepingObjectData: false)
             return
         }

@@ -12,7 +12,7 @@ struct InspectCommand: BrineSubcommand {
             stream (uncompressed for compressed joblib files) and add up to the whole \
             stream; MEMORY estimates what each part takes once loaded by CPython 3.11+. \
             Attributes that prediction never reads (such as TfidfVectorizer.stop_words_) \
-            are marked with the saving `brine strip --preset deploy` would bring.
+            are marked with the saving their removal would bring.
             """
     )
 
