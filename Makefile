@@ -13,12 +13,13 @@ DEBUG_BIN := .build/debug/brine
 DEMO_ARTIFACT := fixtures/joblib/pipeline.joblib.gz
 DIS_ARTIFACT := fixtures/pickle/sklearn_pipeline_p4.pkl
 
-.PHONY: help deps build release demo venv test swift-test conformance fixtures opcode-table clean
+.PHONY: help deps build release demo venv test conformance fixtures opcode-table clean
 
 help:
 	@echo "make demo    install system packages, build release, run brine on a bundled artifact"
 	@echo "make test    install test dependencies and run every test"
 	@echo "make fixtures  regenerate fixtures/ with the pinned Python libraries"
+	@echo "make bench   time brine against pickletools, picklescan, fickling on a 300 MB+ artifact"
 
 # System libraries for the zlib and libarchive module maps. apt-get runs only when
 # something is missing, so repeated runs cost nothing.
@@ -66,3 +67,6 @@ opcode-table:
 
 clean:
 	rm -rf .build
+
+# `make bench`: brine against its peers on a generated 300 MB+ vectorizer; writes docs/benchmarks.md.
+include Tests/bench/bench.mk

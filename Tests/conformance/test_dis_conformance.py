@@ -29,18 +29,6 @@ MAX_TRUNCATIONS = 24
 TIMEOUT = 60
 
 
-@pytest.fixture(scope="session")
-def brine():
-    path = os.environ.get("BRINE_BIN")
-    if not path:
-        pytest.fail("BRINE_BIN is not set: point it at the built brine binary",
-                    pytrace=False)
-    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
-        pytest.fail("BRINE_BIN=%r is not an executable file" % path,
-                    pytrace=False)
-    return path
-
-
 def test_fixtures_present():
     assert FILES, ("no fixtures in %s; run fixtures/generate.py" % PICKLE_DIR)
 
