@@ -15,6 +15,8 @@ public struct Inspection: Sendable {
     public var roots: [NodeID]
     /// PROTO, FRAME and STOP bytes, and values a POP discarded.
     public var overheadBytes: UInt64
+    /// Non-instruction bytes inside the stream (joblib array data, nested pickles).
+    public var rawSpans: [RawSpan]
 }
 
 /// Entry point of `brine inspect`: opens a file (decompressing by content), replays every
@@ -51,6 +53,6 @@ public enum Inspector {
         return Inspection(
             path: name, fileBytes: fileBytes, streamBytes: reader.offset, compression: compression,
             format: joblib ? "joblib" : "pickle", highestProtocol: machine.highestProtocol, graph: machine.graph,
-            roots: roots, overheadBytes: machine.overheadBytes)
+            roots: roots, overheadBytes: machine.overheadBytes, rawSpans: machine.rawSpans)
     }
 }

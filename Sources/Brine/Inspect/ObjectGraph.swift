@@ -95,6 +95,10 @@ public struct Edge: Sendable {
     public var integer: Int64?
     /// True when the child is a memo reference to an object built elsewhere.
     public var isReference: Bool
+    /// For dict entries and attributes: the instructions of key and value, `[start, end)`,
+    /// and where the value starts — what a rewriter drops or replaces.
+    public var entryRange: Range<UInt64>? = nil
+    public var valueStart: UInt64? = nil
 }
 
 /// One object the pickle builds, summarised.

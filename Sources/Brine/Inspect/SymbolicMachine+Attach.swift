@@ -2,7 +2,7 @@
 extension SymbolicMachine {
     /// Adds `value` as a part of `parent`: kept as an edge while the parent is small,
     /// counted in its summary once it is large (only the biggest child objects stay).
-    func attach(_ value: StackValue, as label: EdgeLabel, to parent: Int) {
+    func attach(_ value: StackValue, as label: EdgeLabel, to parent: Int, range: Range<UInt64>? = nil) {
         graph.nodes[parent].itemCount &+= 1
         if value.isNode && !value.isReference {
             graph.nodes[value.node].ownBytes &+= value.bytes
@@ -10,7 +10,8 @@ extension SymbolicMachine {
             let child = graph.nodes[value.node]
             graph.nodes[parent].edges.append(Edge(
                 label: label, child: NodeID(index: value.node), kind: child.kind,
-                bytes: child.totalBytes, memory: child.totalMemory, preview: nil, integer: nil, isReference: false))
+                bytes: child.totalBytes, memory: child.totalMemory, preview: nil, integer: nil, isReference: false,
+                entryRange: range, valueStart: range == nil ? nil : value.start))
             if graph.nodes[parent].edges.count > 2 * options.keptEdgesPerNode { prune(parent) }
             return
         }
@@ -18,7 +19,8 @@ extension SymbolicMachine {
             graph.nodes[parent].edges.append(Edge(
                 label: label, child: value.isNode ? NodeID(index: value.node) : nil, kind: value.kind,
                 bytes: value.bytes, memory: value.memory, preview: preview(of: value),
-                integer: value.hasExactInteger ? value.payload : nil, isReference: value.isReference))
+                integer: value.hasExactInteger ? value.payload : nil, isReference: value.isReference,
+                entryRange: range, valueStart: range == nil ? nil : value.start))
             return
         }
         becomeLarge(parent)
@@ -26,7 +28,8 @@ extension SymbolicMachine {
     }
 
     /// Key/value pairs from `start` to the top of the stack into a dict (or dict-like object).
-    func attachPairs(from start: Int, to parent: Int, _ instruction: PickleInstruction) throws(PickleError) {
+    /// `end` is where the last pair's instructions stop (the SETITEMS opcode, or past a SETITEM).
+    func attachPairs(from start: Int, to parent: Int, _ instruction: PickleInstruction, end: UInt64) throws(PickleError) {
         guard (stack.count - start) % 2 == 0 else {
             throw PickleError(offset: instruction.offset, opcode: instruction.opcode, reason: .malformed("odd number of items for a dict"))
         }
@@ -37,7 +40,9 @@ extension SymbolicMachine {
             if keepsNames || (value.isNode && !value.isReference) {
                 // The key's bytes are the dict's structure; its text names the part.
                 chargeKey(key, to: parent)
-                attach(value, as: .key(label(of: key)), to: parent)
+                let rangeEnd = index + 2 < stack.count ? stack[index + 2].start : end
+                let range = key.start <= rangeEnd ? key.start..<rangeEnd : nil
+                attach(value, as: .key(label(of: key)), to: parent, range: range)
             } else {
                 becomeLarge(parent)
                 graph.nodes[parent].itemCount &+= 1

@@ -2,6 +2,13 @@
 /// itself into the stream — one padding-length byte and padding up to the alignment
 /// (joblib ≥ 1.2), then the raw data; object arrays are a nested protocol-2 pickle
 /// instead. Source: joblib/numpy_pickle.py (`NumpyArrayWrapper.write_array`/`read_array`).
+public struct RawSpan: Sendable, Equatable {
+    public var span: ByteSpan
+    /// joblib ≥ 1.2 pads array data to this alignment: the span starts with a byte giving
+    /// the padding length, then the padding, then the data. A rewriter recomputes it.
+    public var alignment: Int?
+}
+
 extension SymbolicMachine {
     func readJoblibArray(into node: Int, _ instruction: PickleInstruction) throws(PickleError) {
         let attributes = graph.nodes[node].edges
@@ -28,8 +35,10 @@ extension SymbolicMachine {
                 throw limit(instruction, "nested pickle limit", options.maximumNesting, "--max-nesting")
             }
             nesting += 1
+            let nestedStart = reader.offset
             let inner = try runPickle()
             nesting -= 1
+            if nesting == 0 { rawSpans.append(RawSpan(span: ByteSpan(offset: nestedStart, count: reader.offset - nestedStart), alignment: nil)) }
             graph.nodes[node].edges.append(Edge(
                 label: .state, child: inner, kind: graph[inner].kind, bytes: graph[inner].totalBytes,
                 memory: graph[inner].totalMemory, preview: nil, integer: nil, isReference: false))
@@ -45,13 +54,17 @@ extension SymbolicMachine {
             throw PickleError(offset: instruction.offset, opcode: .build, reason: .malformed("joblib array size overflows"))
         }
         var rawBytes: UInt64 = 0
+        let rawStart = reader.offset
+        var alignment: Int?
         if let alignmentEdge = attribute("numpy_array_alignment_bytes"), alignmentEdge.integer != nil {
+            alignment = alignmentEdge.integer.map { Int(clamping: $0) }
             let padding = try reader.readRawByte(expected: "joblib padding length byte")
             try reader.skipRaw(UInt64(padding), expected: "\(padding) bytes of joblib array padding")
             rawBytes = 1 + UInt64(padding)
         }
         try reader.skipRaw(dataBytes, expected: "\(dataBytes) bytes of array data (shape \(shape), dtype \(dtype?.descr ?? "?"))")
         graph.nodes[node].ownBytes &+= rawBytes &+ dataBytes
+        if nesting == 0 { rawSpans.append(RawSpan(span: ByteSpan(offset: rawStart, count: reader.offset - rawStart), alignment: alignment)) }
         graph.nodes[node].array = ArrayInfo(shape: shape, dtype: dtype?.descr ?? "?", dataBytes: dataBytes, storage: "joblib")
     }
 }

@@ -3,11 +3,15 @@ extension SymbolicMachine {
     /// Values above the innermost MARK (a MARK is never an object).
     var stackAboveMark: Int { stack.count - (marks.last?.stackIndex ?? 0) }
 
-    func push(_ value: StackValue, _ instruction: PickleInstruction) throws(PickleError) {
+    /// Pushes `value`; `start` is where its instructions began when it was built from
+    /// values already consumed (default: this instruction).
+    func push(_ value: StackValue, _ instruction: PickleInstruction, start: UInt64? = nil) throws(PickleError) {
         guard stack.count < options.maximumStackDepth else {
             throw limit(instruction, "stack depth limit", options.maximumStackDepth, "--max-stack")
         }
-        stack.append(value)
+        var placed = value
+        placed.start = start ?? instruction.offset
+        stack.append(placed)
     }
 
     func pop(_ instruction: PickleInstruction) throws(PickleError) -> StackValue {

@@ -19,6 +19,9 @@ final class SymbolicMachine {
     /// numpy dtypes met so far, by node.
     var dtypes: [Int: DTypeInfo] = [:]
     var nesting = 0
+    /// Bytes inside the stream that are not instructions: joblib's array data and the
+    /// nested pickles of object arrays. A rewriter copies them as they are.
+    var rawSpans: [RawSpan] = []
     /// Called now and then during long runs, for a progress bar.
     var progress: (() -> Void)?
     private var steps: UInt32 = 0
@@ -127,30 +130,32 @@ final class SymbolicMachine {
                 attach(stack[index], as: kind == .frozenset ? .element : .index(index - mark.stackIndex), to: node)
             }
             stack.removeSubrange(mark.stackIndex...)
-            try push(.node(node, kind: kind), instruction)
+            try push(.node(node, kind: kind), instruction, start: mark.offset)
         case .tuple1, .tuple2, .tuple3:
             let count = instruction.opcode == .tuple1 ? 1 : instruction.opcode == .tuple2 ? 2 : 3
             guard stackAboveMark >= count else { throw underflow(instruction, needs: count) }
             let node = newNode(.tuple, at: instruction.offset, ownBytes: length).index
             let start = stack.count - count
+            let firstStart = stack[start].start
             for index in start..<stack.count { attach(stack[index], as: .index(index - start), to: node) }
             stack.removeSubrange(start...)
-            try push(.node(node, kind: .tuple), instruction)
+            try push(.node(node, kind: .tuple), instruction, start: firstStart)
         case .dict:
             let mark = try popMark(instruction)
             let node = newNode(.dict, at: mark.offset, ownBytes: length &+ mark.bytes).index
-            try attachPairs(from: mark.stackIndex, to: node, instruction)
-            try push(.node(node, kind: .dict), instruction)
+            try attachPairs(from: mark.stackIndex, to: node, instruction, end: instruction.offset)
+            try push(.node(node, kind: .dict), instruction, start: mark.offset)
         case .setitem:
             guard stackAboveMark >= 3 else { throw underflow(instruction, needs: 3) }
             let parent = try node(at: stack.count - 3, instruction)
             graph.nodes[parent].ownBytes &+= length
-            try attachPairs(from: stack.count - 2, to: parent, instruction)
+            // SETITEM goes with its pair: without them it would consume the dict.
+            try attachPairs(from: stack.count - 2, to: parent, instruction, end: instruction.offset &+ length)
         case .setitems:
             let mark = try popMark(instruction)
             let parent = try nodeBelow(mark, instruction)
             graph.nodes[parent].ownBytes &+= length &+ mark.bytes
-            try attachPairs(from: mark.stackIndex, to: parent, instruction)
+            try attachPairs(from: mark.stackIndex, to: parent, instruction, end: instruction.offset)
         case .pop:
             if let mark = marks.last, mark.stackIndex == stack.count {
                 marks.removeLast()
@@ -188,7 +193,8 @@ final class SymbolicMachine {
             guard let module = text(of: moduleValue), let name = text(of: nameValue) else {
                 throw PickleError(offset: instruction.offset, opcode: .stackGlobal, reason: .malformed("STACK_GLOBAL needs two strings"))
             }
-            try push(globalValue(module + "." + name, bytes: length &+ moduleValue.bytes &+ nameValue.bytes), instruction)
+            try push(globalValue(module + "." + name, bytes: length &+ moduleValue.bytes &+ nameValue.bytes), instruction,
+                     start: moduleValue.start)
         case .ext1, .ext2, .ext4:
             var value = StackValue.scalar(.ext, bytes: length, memory: 0)
             if case .integer(let code) = instruction.argument { value.payload = code }
@@ -213,20 +219,23 @@ final class SymbolicMachine {
             let node = newNode(.instance, at: mark.offset, ownBytes: length &+ mark.bytes &+ cls.bytes).index
             graph.nodes[node].typeName = globalName(cls)
             try attachArguments(from: mark.stackIndex, to: node)
-            try push(.node(node, kind: .instance), instruction)
+            try push(.node(node, kind: .instance), instruction, start: mark.offset)
         case .build:
             guard stackAboveMark >= 2 else { throw underflow(instruction, needs: 2) }
             let state = stack.removeLast()
             try build(state: state, instruction)
         case .persid, .binpersid:
             let node = newNode(.persistent, at: instruction.offset, ownBytes: length).index
+            var start = instruction.offset
             if instruction.opcode == .binpersid {
                 guard stackAboveMark >= 1 else { throw underflow(instruction, needs: 1) }
-                attach(stack.removeLast(), as: .arguments, to: node)
+                let pid = stack.removeLast()
+                start = pid.start
+                attach(pid, as: .arguments, to: node)
             } else if case .line(let span) = instruction.argument {
                 graph.nodes[node].typeName = (try? reader.withArgumentBytes(span) { String(decoding: $0, as: UTF8.self) })
             }
-            try push(.node(node, kind: .persistent), instruction)
+            try push(.node(node, kind: .persistent), instruction, start: start)
         }
     }
 }

@@ -1,0 +1,256 @@
+import BrineIO
+
+/// A part to drop from the stream: a dict entry or attribute, key and value.
+public struct StripCut: Sendable, Equatable {
+    public var path: String
+    /// Instructions of the key and the value.
+    public var range: Range<UInt64>
+    /// Where the value's instructions start (for `--set-none`, which keeps the key).
+    public var valueStart: UInt64
+    /// What the removed value was, for messages: `set of 41,872,113 str`.
+    public var what: String
+}
+
+/// Copies a pickle stream instruction by instruction, leaving out the cut ranges (or
+/// replacing their values with None), renumbering memo indices, and re-framing. Raw spans
+/// (joblib array data, nested pickles) are copied as bytes.
+///
+/// Run once with `sink == nil` to analyse: it finds which memo entries defined inside a
+/// cut are referenced from outside. A second run with those `needed` indices writes the
+/// output, writing such values again where they are first referenced if they are immutable
+/// scalars (strings, numbers), and refusing otherwise.
+final class PickleRewriter {
+    private let reader: PickleReader
+    private let cuts: [StripCut]
+    private let rawSpans: [RawSpan]
+    private let setNone: Bool
+    private let writer: FrameWriter?
+    private let needed: Set<Int64>
+
+    /// Indices defined inside cuts and referenced from outside (filled by the analysis run).
+    private(set) var referencedFromOutside: [Int64: (path: String, offset: UInt64)] = [:]
+
+    // Per-pickle state.
+    private var renumbering = MemoRenumbering()
+    private var inputMemoCount: Int64 = 0
+    private var outputMemoCount: Int64 = 0
+    private var protocolVersion = 0
+    /// Defining instructions of needed entries, captured inside cuts.
+    private var captured: [Int64: [UInt8]] = [:]
+    private var lastScalar: [UInt8]?
+    /// Memo indices each cut defined, to name the cut a stray reference points into.
+    private var cutIndices: [(path: String, first: Int64, last: Int64)] = []
+
+    init(reader: PickleReader, cuts: [StripCut], rawSpans: [RawSpan], setNone: Bool, sink: ByteSink?, needed: Set<Int64> = []) {
+        self.reader = reader
+        self.cuts = cuts.sorted { $0.range.lowerBound < $1.range.lowerBound }
+        self.rawSpans = rawSpans.sorted { $0.span.offset < $1.span.offset }
+        self.setNone = setNone
+        self.writer = sink.map(FrameWriter.init)
+        self.needed = needed
+    }
+
+    func run() throws(StripError) {
+        var cutIndex = 0
+        var rawIndex = 0
+        do {
+            while !(try reader.isAtEnd()) {
+                let offset = reader.offset
+                while cutIndex < cuts.count, cuts[cutIndex].range.upperBound <= offset { cutIndex += 1 }
+                let cut = cutIndex < cuts.count ? cuts[cutIndex] : nil
+                let dropFrom = cut.map { setNone ? $0.valueStart : $0.range.lowerBound }
+                let inCut = cut.map { offset >= dropFrom! && offset < $0.range.upperBound } ?? false
+
+                if rawIndex < rawSpans.count, rawSpans[rawIndex].span.offset == offset {
+                    try copyRaw(rawSpans[rawIndex], keep: !inCut)
+                    rawIndex += 1
+                    try finishCutIfDone(cut)
+                    continue
+                }
+                guard let instruction = try reader.readInstruction() else { break }
+                if inCut, let cut {
+                    try dropped(instruction, cut: cut)
+                } else {
+                    try kept(instruction, cuts: cuts)
+                }
+                try finishCutIfDone(cut)
+            }
+            try writer?.commitFrame()
+        } catch let error as PickleError {
+            throw .input(error)
+        } catch let error as OutputError {
+            throw .output(error)
+        } catch let error as StripError {
+            throw error
+        } catch {
+            preconditionFailure("unexpected error \(error)")
+        }
+    }
+
+    /// With `--set-none`, a None takes the value's place once its instructions are passed.
+    private func finishCutIfDone(_ cut: StripCut?) throws {
+        guard setNone, let cut, reader.offset == cut.range.upperBound else { return }
+        try writer?.instruction([PickleOpcode.pushNone.rawValue])
+    }
+
+    private func dropped(_ instruction: PickleInstruction, cut: StripCut) throws {
+        if instruction.opcode.isMemoPut {
+            let old = try memoIndex(of: instruction)
+            renumbering.remove(old)
+            if let last = cutIndices.last, last.path == cut.path {
+                cutIndices[cutIndices.count - 1] = (cut.path, min(last.first, old), max(last.last, old))
+            } else {
+                cutIndices.append((cut.path, old, old))
+            }
+            if needed.contains(old) {
+                guard let definition = lastScalar else {
+                    throw StripError.refused(path: cut.path, referenceOffset: instruction.offset,
+                                             detail: "an object inside it is also used elsewhere")
+                }
+                captured[old] = definition
+            }
+        }
+        lastScalar = try scalarBytes(instruction)
+    }
+
+    private func kept(_ instruction: PickleInstruction, cuts: [StripCut]) throws {
+        lastScalar = nil
+        switch instruction.opcode {
+        case .frame:
+            return  // frames are recomputed
+        case .proto:
+            if case .integer(let version) = instruction.argument { protocolVersion = Int(version) }
+            try copy(instruction)
+            writer?.framing = protocolVersion >= 4
+        case .stop:
+            try copy(instruction)
+            try writer?.commitFrame()
+            writer?.framing = false
+            renumbering = MemoRenumbering()
+            inputMemoCount = 0
+            outputMemoCount = 0
+            captured = [:]
+            cutIndices = []
+        case .put, .binput, .longBinput, .memoize:
+            let old = try memoIndex(of: instruction)
+            try writeMemoStore(instruction, index: renumbering.newIndex(old))
+            outputMemoCount += 1
+        case .get, .binget, .longBinget:
+            let old = try memoIndex(of: instruction)
+            if renumbering.isRemoved(old) && !renumbering.hasRematerialized(old) {
+                let owner = cutIndices.last { $0.first <= old && old <= $0.last }?.path ?? "a removed attribute"
+                guard writer != nil else {
+                    if referencedFromOutside[old] == nil { referencedFromOutside[old] = (owner, instruction.offset) }
+                    return
+                }
+                guard let definition = captured[old] else {
+                    throw StripError.refused(path: owner, referenceOffset: instruction.offset,
+                                             detail: "something outside it refers to an object inside it")
+                }
+                // Write the immutable value again where it is first needed, and memoize it.
+                try writer?.instruction(definition)
+                let newIndex = outputMemoCount
+                try writeMemoStore(nil, index: newIndex)
+                outputMemoCount += 1
+                renumbering.insertBefore(inputMemoCount, rematerializing: old, as: newIndex)
+                return
+            }
+            try writeMemoGet(instruction, index: renumbering.newIndex(old))
+        default:
+            try copy(instruction)
+        }
+    }
+
+    /// The input's memo index an instruction stores to or loads from.
+    private func memoIndex(of instruction: PickleInstruction) throws -> Int64 {
+        switch instruction.argument {
+        case .integer(let value):
+            if instruction.opcode.isMemoPut { inputMemoCount += 1 }
+            return value
+        case .line(let span):
+            let text = try reader.withArgumentBytes(span) { String(decoding: $0, as: UTF8.self) }
+            guard let value = Int64(text.trimmingSpaces) else {
+                throw PickleError(offset: instruction.offset, opcode: instruction.opcode, reason: .invalidArgument("memo index \(text)"))
+            }
+            if instruction.opcode.isMemoPut { inputMemoCount += 1 }
+            return value
+        default:
+            defer { inputMemoCount += 1 }
+            return inputMemoCount
+        }
+    }
+
+    private func writeMemoStore(_ original: PickleInstruction?, index: Int64) throws {
+        guard let writer else { return }
+        if let original, original.opcode == .memoize { return try copy(original) }
+        if original == nil && protocolVersion >= 4 { return try writer.instruction([PickleOpcode.memoize.rawValue]) }
+        try writer.instruction(Self.memoInstruction(put: true, index: index, text: original?.opcode == .put))
+    }
+
+    private func writeMemoGet(_ original: PickleInstruction, index: Int64) throws {
+        try writer?.instruction(Self.memoInstruction(put: false, index: index, text: original.opcode == .get))
+    }
+
+    /// PUT/GET in the smallest binary form that holds `index` (text form for protocol 0).
+    static func memoInstruction(put: Bool, index: Int64, text: Bool) -> [UInt8] {
+        if text {
+            return [put ? PickleOpcode.put.rawValue : PickleOpcode.get.rawValue] + Array(String(index).utf8) + [0x0A]
+        }
+        if index < 256 {
+            return [put ? PickleOpcode.binput.rawValue : PickleOpcode.binget.rawValue, UInt8(index)]
+        }
+        let value = UInt32(truncatingIfNeeded: index)
+        return [put ? PickleOpcode.longBinput.rawValue : PickleOpcode.longBinget.rawValue,
+                UInt8(truncatingIfNeeded: value), UInt8(truncatingIfNeeded: value >> 8),
+                UInt8(truncatingIfNeeded: value >> 16), UInt8(truncatingIfNeeded: value >> 24)]
+    }
+
+    private func copy(_ instruction: PickleInstruction) throws {
+        guard let writer else { return }
+        try reader.withArgumentBytes(ByteSpan(offset: instruction.offset, count: instruction.length)) { bytes throws(PickleError) in
+            do { try writer.instruction(bytes) } catch { throw PickleError(offset: instruction.offset, reason: .invalidArgument("\(error)")) }
+        }
+    }
+
+    /// The bytes of an instruction that pushes an immutable scalar, kept in case a memo
+    /// store right after it is needed outside the cut.
+    private func scalarBytes(_ instruction: PickleInstruction) throws -> [UInt8]? {
+        switch instruction.opcode {
+        case .shortBinunicode, .binunicode, .binunicode8, .unicode, .shortBinbytes, .binbytes, .binbytes8,
+             .binint, .binint1, .binint2, .int, .long, .long1, .long4, .binfloat, .float, .string, .binstring, .shortBinstring:
+            guard writer != nil, instruction.length <= 1 << 16 else { return nil }
+            return try reader.withArgumentBytes(ByteSpan(offset: instruction.offset, count: instruction.length)) { Array($0) }
+        default:
+            return nil
+        }
+    }
+
+    /// Copies joblib array data; its padding is recomputed for the new position, as joblib
+    /// itself computes it when writing.
+    private func copyRaw(_ raw: RawSpan, keep: Bool) throws {
+        var remaining = raw.span.count
+        if let alignment = raw.alignment, alignment > 0 {
+            let padding = UInt64(try reader.readRawByte(expected: "joblib padding length byte"))
+            try reader.skipRaw(padding, expected: "joblib array padding")
+            remaining -= 1 + padding
+            if keep, let writer {
+                try writer.commitFrame()
+                let newPadding = alignment - Int((writer.position + 1) % UInt64(alignment))
+                let bytes = [UInt8(truncatingIfNeeded: newPadding)] + [UInt8](repeating: 0xFF, count: newPadding)
+                try withBytes(bytes) { raw throws(OutputError) in try writer.raw(raw) }
+            }
+        }
+        while remaining > 0 {
+            let taken = try reader.window.withBufferedBytes(minimum: Int(min(remaining, 1 << 20))) { bytes -> Int in
+                let take = Int(min(UInt64(bytes.count), remaining))
+                if keep, let writer { try writer.raw(UnsafeRawBufferPointer(rebasing: bytes[..<take])) }
+                return take
+            }
+            guard taken > 0 else {
+                throw PickleError(offset: reader.offset, reason: .truncated(expected: "\(remaining) bytes of array data"))
+            }
+            reader.window.consume(taken)
+            remaining -= UInt64(taken)
+        }
+    }
+}

@@ -1,0 +1,32 @@
+import BrineIO
+
+/// The one error type of the strip layer.
+public enum StripError: Error, CustomStringConvertible {
+    /// The input could not be read or parsed.
+    case input(PickleError)
+    /// The output could not be written.
+    case output(OutputError)
+    /// No attribute matched the selection.
+    case nothingMatched([String])
+    /// Removing `path` would break a reference to an object inside it from `offset`.
+    case refused(path: String, referenceOffset: UInt64, detail: String)
+    /// What was written does not read back as the input minus the removed parts.
+    case verificationFailed(String)
+    /// A request the format cannot honour (an unknown codec, joblib's old ZF writer).
+    case unsupported(String)
+
+    public var description: String {
+        switch self {
+        case .input(let error): return "\(error)"
+        case .output(let error): return error.description
+        case .nothingMatched(let selectors):
+            return "nothing matched \(selectors.joined(separator: ", ")); `brine inspect` shows the paths and classes"
+        case .refused(let path, let offset, let detail):
+            return "refused to remove \(path): \(detail) (memo reference at offset \(offset)); nothing was written"
+        case .verificationFailed(let detail):
+            return "the rewritten file did not verify, nothing was written: \(detail)"
+        case .unsupported(let detail):
+            return detail
+        }
+    }
+}

@@ -1,0 +1,50 @@
+/// Reads a rewritten file back and checks its structure is the original's minus the cuts:
+/// the same objects, types, counts, shapes and scalar values at the same paths.
+enum StripVerifier {
+    static func verify(original: Inspection, cuts: [StripCut], setNone: Bool, staged: String, options: StripOptions) throws(StripError) {
+        let rewritten: Inspection
+        do {
+            rewritten = try Inspector.inspect(path: staged, options: options.inspect, decompression: options.decompression,
+                                              maximumWindow: options.maximumWindow)
+        } catch {
+            throw .verificationFailed("it does not parse: \(error)")
+        }
+        let removed = Set(cuts.map(\.path))
+        var expected: [String: Shape] = [:]
+        collect(ReportBuilder.build(original).root, into: &expected, removed: removed, setNone: setNone)
+        var actual: [String: Shape] = [:]
+        collect(ReportBuilder.build(rewritten).root, into: &actual, removed: [], setNone: false)
+        if let difference = firstDifference(expected, actual) { throw .verificationFailed(difference) }
+    }
+
+    /// What must survive a rewrite at one path.
+    struct Shape: Equatable {
+        var type: String
+        var count: UInt64?
+        var array: ArrayReport?
+        var value: String?
+        var otherCount: UInt64?
+    }
+
+    private static func collect(_ node: ReportNode, into shapes: inout [String: Shape], removed: Set<String>, setNone: Bool) {
+        if removed.contains(node.path) {
+            if setNone { shapes[node.path] = Shape(type: "NoneType", value: "None") }
+            return
+        }
+        shapes[node.path] = Shape(type: node.type, count: node.count, array: node.array,
+                                  value: node.reference == true ? nil : node.value, otherCount: node.other?.count)
+        for child in node.children { collect(child, into: &shapes, removed: removed, setNone: setNone) }
+    }
+
+    private static func firstDifference(_ expected: [String: Shape], _ actual: [String: Shape]) -> String? {
+        for path in expected.keys.sorted() {
+            guard let found = actual[path] else { return "\(path.isEmpty ? "(root)" : path) is missing" }
+            var wanted = expected[path]!
+            // A memo reference in the input may be written out as the value itself.
+            if wanted.value == nil { wanted.value = found.value }
+            if wanted != found { return "\(path.isEmpty ? "(root)" : path) changed: \(wanted) became \(found)" }
+        }
+        if let extra = actual.keys.sorted().first(where: { expected[$0] == nil }) { return "\(extra) appeared" }
+        return nil
+    }
+}

@@ -1,0 +1,150 @@
+import BrineIO
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Settings of `brine strip`.
+public struct StripOptions: Sendable {
+    public var selectors: [StripSelector]
+    /// Replace selected values with None instead of removing the attribute.
+    public var setNone = false
+    /// Plan and measure, write nothing.
+    public var dryRun = false
+    /// Output codec: nil keeps the input's; `.some(nil)` writes uncompressed.
+    public var compression: CompressionFormat?? = nil
+    public var compressionLevel: Int32? = nil
+    public var inspect = InspectOptions()
+    public var decompression = DecompressionLimits.default
+    public var maximumWindow = 64 << 20
+
+    public init(selectors: [StripSelector]) {
+        self.selectors = selectors
+    }
+}
+
+/// What a strip did (or would do), as `brine strip` reports it.
+public struct StripResult: Codable, Sendable, Equatable {
+    public struct Removed: Codable, Sendable, Equatable {
+        public var path: String
+        public var what: String
+        /// Stream bytes of the attribute (key and value).
+        public var bytes: UInt64
+    }
+
+    public var input: String
+    public var output: String?
+    public var dryRun: Bool
+    public var setNone: Bool
+    public var format: String
+    public var compression: String?
+    /// Sizes on disk (compressed when the file is).
+    public var inputBytes: UInt64
+    public var outputBytes: UInt64?
+    /// Sizes of the pickle stream, before and after.
+    public var streamBytes: UInt64
+    public var outputStreamBytes: UInt64
+    public var removed: [Removed]
+}
+
+/// `brine strip`: inspect, plan the cuts, rewrite the stream (streaming, never loading it),
+/// read the result back to check it, and only then move it into place.
+public enum Stripper {
+    public static func strip(input: String, output: String?, options: StripOptions) throws(StripError) -> StripResult {
+        let inspection: Inspection
+        do {
+            inspection = try Inspector.inspect(path: input, options: options.inspect, decompression: options.decompression,
+                                               maximumWindow: options.maximumWindow)
+        } catch { throw .input(error) }
+        let cuts = StripPlanner.cuts(for: options.selectors, in: inspection)
+        guard !cuts.isEmpty else { throw .nothingMatched(options.selectors.map(\.description)) }
+
+        // Pass 1: which objects inside the cuts are referenced from outside them.
+        let analysis = try rewriter(input, inspection, cuts, options, sink: nil, needed: [])
+        try analysis.run()
+        let needed = Set(analysis.referencedFromOutside.keys)
+
+        let codec: CompressionFormat? = options.compression ?? inspection.compression
+        var result = StripResult(
+            input: input, output: options.dryRun ? nil : output, dryRun: options.dryRun, setNone: options.setNone,
+            format: inspection.format, compression: codec?.rawValue, inputBytes: inspection.fileBytes, outputBytes: nil,
+            streamBytes: inspection.streamBytes, outputStreamBytes: 0,
+            removed: cuts.map { StripResult.Removed(path: $0.path, what: $0.what, bytes: $0.range.upperBound - $0.range.lowerBound) })
+
+        if options.dryRun {
+            let counter = CountingSink()
+            try rewriter(input, inspection, cuts, options, sink: counter, needed: needed).run()
+            result.outputStreamBytes = counter.bytesWritten
+            return result
+        }
+        guard let output else { throw .unsupported("an output path (-o) is needed unless --dry-run is given") }
+
+        // Pass 2: write to a staging file beside the output, then verify, then rename.
+        let staging = stagingPath(for: output)
+        var staged = false
+        defer { if staged { unlink(staging) } }
+        do {
+            let file = try AtomicFileSink(path: staging)
+            staged = true
+            let counter = CountingSink(downstream: try openCompressing(file, format: codec, level: options.compressionLevel, expectedSize: nil))
+            try rewriter(input, inspection, cuts, options, sink: counter, needed: needed).run()
+            try counter.finish()
+            result.outputStreamBytes = counter.bytesWritten
+        } catch let error as OutputError {
+            throw .output(error)
+        } catch let error as StripError {
+            throw error
+        } catch {
+            preconditionFailure("unexpected error \(error)")
+        }
+        try StripVerifier.verify(original: inspection, cuts: cuts, setNone: options.setNone, staged: staging, options: options)
+        guard rename(staging, output) == 0 else {
+            throw .output(OutputError(path: output, offset: 0, reason: .renameFailed(errno: errno)))
+        }
+        staged = false
+        result.outputBytes = fileSize(output)
+        return result
+    }
+
+    private static func rewriter(
+        _ input: String, _ inspection: Inspection, _ cuts: [StripCut], _ options: StripOptions, sink: ByteSink?, needed: Set<Int64>
+    ) throws(StripError) -> PickleRewriter {
+        let stream: ArtifactStream
+        do { stream = try ArtifactStream.open(path: input, limits: options.decompression) } catch { throw .input(PickleError(error)) }
+        let reader = PickleReader(source: stream.source, maximumWindow: options.maximumWindow)
+        return PickleRewriter(reader: reader, cuts: cuts, rawSpans: inspection.rawSpans, setNone: options.setNone, sink: sink, needed: needed)
+    }
+
+    /// A hidden file in the output's directory, so the final rename cannot cross devices.
+    static func stagingPath(for output: String) -> String {
+        let slash = output.lastIndex(of: "/")
+        let directory = slash.map { String(output[...$0]) } ?? ""
+        let name = slash.map { String(output[output.index(after: $0)...]) } ?? output
+        return directory + ".\(name).brine-staging-\(getpid())"
+    }
+
+    private static func fileSize(_ path: String) -> UInt64? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return UInt64(max(0, info.st_size))
+    }
+}
+
+/// Counts what passes through (the uncompressed stream size), optionally forwarding it.
+final class CountingSink: ByteSink {
+    private let downstream: ByteSink?
+    private(set) var bytesWritten: UInt64 = 0
+
+    init(downstream: ByteSink? = nil) {
+        self.downstream = downstream
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws(OutputError) {
+        bytesWritten &+= UInt64(bytes.count)
+        try downstream?.write(bytes)
+    }
+
+    func finish() throws(OutputError) {
+        try downstream?.finish()
+    }
+}

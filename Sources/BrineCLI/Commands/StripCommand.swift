@@ -1,0 +1,117 @@
+import ArgumentParser
+import Brine
+import BrineIO
+
+/// `brine strip FILE -o OUT`: remove training-only attributes from the bytes, without Python.
+struct StripCommand: BrineSubcommand {
+    static let configuration = CommandConfiguration(
+        commandName: "strip",
+        abstract: "Remove attributes that only training needed, on the bytes, without loading the model.",
+        discussion: """
+            The output keeps the input's format: a pickle stays a pickle of the same protocol, \
+            a joblib file keeps its array layout and compression codec (unless --compress). \
+            It is written beside the target, read back and checked, then moved into place; \
+            the input is never changed unless --in-place is given. If something outside a \
+            selected attribute refers to an object inside it, nothing is written.
+
+            Exit codes: 0 written (or --dry-run done), 1 nothing matched or the removal was \
+            refused, 2 unreadable input or unwritable output, 64 usage error.
+            """
+    )
+
+    @Argument(help: "The pickle or joblib file.")
+    var file: String
+
+    @Option(name: .shortAndLong, help: "Where to write the result.")
+    var output: String?
+
+    @Option(help: "Built-in rule set: deploy (training-only attributes, see docs/strip-rules.md).")
+    var preset: Preset?
+
+    @Option(name: .customLong("remove"), help: ArgumentHelp(
+        "An attribute to remove: Class.attribute (TfidfVectorizer.stop_words_) or a path as `brine inspect` prints it (steps[0][1].stop_words_, ['key']). Repeatable.",
+        valueName: "selector"))
+    var selectors: [String] = []
+
+    @Flag(help: "Set the selected attributes to None instead of removing them.")
+    var setNone = false
+
+    @Flag(help: "Show what would go and the saving; write nothing.")
+    var dryRun = false
+
+    @Flag(help: "Replace the input file (atomically).")
+    var inPlace = false
+
+    @Option(help: ArgumentHelp("Output compression: none, zlib, gzip, bz2, xz, lzma, lz4, with an optional :level.", valueName: "codec[:level]"))
+    var compress: String?
+
+    @Option(help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    @OptionGroup var limits: LimitOptions
+
+    enum Preset: String, ExpressibleByArgument, CaseIterable {
+        case deploy
+    }
+
+    func validate() throws {
+        guard preset != nil || !selectors.isEmpty else { throw ValidationError("give --preset deploy or at least one --remove") }
+        guard dryRun || output != nil || inPlace else { throw ValidationError("give -o OUT, --in-place or --dry-run") }
+        guard !(inPlace && output != nil) else { throw ValidationError("--in-place and -o exclude each other") }
+        if let compress { _ = try Self.parseCompression(compress) }
+    }
+
+    static func parseCompression(_ text: String) throws -> (CompressionFormat?, Int32?) {
+        let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+        let level = parts.count > 1 ? Int32(parts[1]) : nil
+        if parts.count > 1, level == nil { throw ValidationError("compression level must be a number: \(text)") }
+        let codecs: [String: CompressionFormat?] = [
+            "none": nil, "zlib": .zlib, "gzip": .gzip, "gz": .gzip, "bz2": .bzip2, "bzip2": .bzip2,
+            "xz": .xz, "lzma": .lzma, "lz4": .lz4,
+        ]
+        guard let codec = codecs[parts[0]] else { throw ValidationError("unknown codec \(parts[0]): none, zlib, gzip, bz2, xz, lzma or lz4") }
+        return (codec, level)
+    }
+
+    func execute(io: CommandIO) -> ExitStatus {
+        var options = StripOptions(selectors: (preset == .deploy ? [.deployPreset] : []) + selectors.map(StripSelector.init(parsing:)))
+        options.setNone = setNone
+        options.dryRun = dryRun
+        options.decompression = limits.decompression
+        options.maximumWindow = limits.maximumWindow
+        options.inspect = InspectOptions(maximumMarkDepth: limits.maximumDepth, maximumMemoEntries: limits.maximumMemo)
+        if let compress, let (codec, level) = try? Self.parseCompression(compress) {
+            options.compression = .some(codec)
+            options.compressionLevel = level
+        }
+        do {
+            let result = try Stripper.strip(input: file, output: inPlace ? file : output, options: options)
+            io.output.write(format == .json ? encodeJSON(result) : Self.text(result))
+            return .success
+        } catch {
+            io.report("\(file): \(error)")
+            switch error {
+            case .nothingMatched, .refused: return .findings
+            default: return .unreadableInput
+            }
+        }
+    }
+
+    static func text(_ result: StripResult) -> String {
+        var out = ""
+        for part in result.removed {
+            out += "\(result.dryRun ? "would remove" : (result.setNone ? "set to None" : "removed")) \(part.path) (\(part.what)): \(ByteFormat.human(part.bytes))\n"
+        }
+        let before = result.streamBytes, after = result.outputStreamBytes
+        let saved = before >= after ? before - after : 0
+        out += "pickle stream: \(ByteFormat.human(before)) -> \(ByteFormat.human(after)) (-\(ByteFormat.human(saved)), -\(ByteFormat.percent(saved, of: before)))\n"
+        if let output = result.output, let written = result.outputBytes {
+            out += "\(result.input): \(ByteFormat.human(result.inputBytes)) -> \(output): \(ByteFormat.human(written))"
+            out += result.compression.map { " (\($0))" } ?? ""
+            out += "\n"
+        } else if result.dryRun {
+            out += "dry run: nothing written\n"
+        }
+        return out
+    }
+}

@@ -1,0 +1,208 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes a file so that readers only ever see the old content or the whole new content.
+///
+/// Bytes go to a hidden temporary file in the target's directory (the same file system,
+/// so `rename` can replace the target atomically). The target is not touched until
+/// `finish()`, which flushes, `fsync`s and renames. A sink released or `discard()`ed before
+/// that, or one that hits an error, deletes its temporary file.
+///
+/// A replaced file's permission bits carry over; its owner, ACLs and other hard links do
+/// not, and a symbolic link at the target is replaced by the file rather than followed.
+public final class AtomicFileSink: ByteSink {
+    /// The target path.
+    public let name: String
+    public private(set) var bytesWritten: UInt64 = 0
+    private let temporaryPath: String
+    private let directory: String
+    private var descriptor: Int32
+    private let buffer: UnsafeMutableRawBufferPointer
+    private var buffered = 0
+    /// Bytes already handed to the kernel: the file offset of the next `write(2)`.
+    private var flushed: UInt64 = 0
+    private var state = SinkState.open
+
+    /// Creates the temporary file for `path`. Refuses a directory target (EISDIR) and a
+    /// missing directory (ENOENT) now rather than at `finish()`. Writes smaller than
+    /// `bufferSize` are gathered so the kernel sees few large writes.
+    public init(path: String, bufferSize: Int = 1 << 20) throws(OutputError) {
+        name = path
+        let (directory, base) = Self.split(path)
+        func refuse(_ code: Int32) -> OutputError {
+            OutputError(path: path, offset: 0, reason: .cannotCreate(errno: code))
+        }
+        // "dir/" names a directory, and "." or ".." always do.
+        guard !base.isEmpty, base != ".", base != ".." else { throw refuse(EISDIR) }
+
+        var replacedMode: mode_t?
+        var info = stat()
+        if stat(path, &info) == 0 {
+            guard (info.st_mode & S_IFMT) != S_IFDIR else { throw refuse(EISDIR) }
+            replacedMode = info.st_mode & 0o777
+        } else if errno != ENOENT {
+            throw refuse(errno)
+        }
+
+        // O_EXCL makes a name collision (or a planted symlink) fail instead of being
+        // followed; a random suffix makes one unlikely, so a few retries suffice.
+        var attempts = 0
+        var candidate = ""
+        var fd: Int32 = -1
+        while fd < 0 {
+            candidate = directory + Self.temporaryName(for: base)
+            fd = open(candidate, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o644)
+            if fd < 0 {
+                let code = errno
+                attempts += 1
+                guard code == EINTR || (code == EEXIST && attempts < 16) else { throw refuse(code) }
+            }
+        }
+        // fchmod, unlike open's mode, ignores the umask: the replacement keeps exactly
+        // the permissions the old file had.
+        if let replacedMode, fchmod(fd, replacedMode) != 0 {
+            let code = errno
+            close(fd)
+            unlink(candidate)
+            throw refuse(code)
+        }
+        temporaryPath = candidate
+        self.directory = directory
+        descriptor = fd
+        buffer = .allocate(byteCount: max(bufferSize, 1), alignment: 16)
+    }
+
+    deinit {
+        discard()
+        buffer.deallocate()
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws(OutputError) {
+        try state.requireOpen(path: name, offset: bytesWritten)
+        guard bytes.count > 0 else { return }
+        if bytes.count > buffer.count - buffered {
+            try flush()
+        }
+        if bytes.count >= buffer.count {
+            // Copying a chunk this large would only add a pass over the bytes.
+            try writeOut(bytes)
+        } else {
+            UnsafeMutableRawBufferPointer(rebasing: buffer[buffered...]).copyMemory(from: bytes)
+            buffered += bytes.count
+        }
+        bytesWritten += UInt64(bytes.count)
+    }
+
+    /// Makes the bytes durable, then replaces the target with them in one step.
+    public func finish() throws(OutputError) {
+        if state.isFinished { return }
+        try state.requireOpen(path: name, offset: bytesWritten)
+        try flush()
+        // Without fsync a crash after the rename could leave the new name on empty data.
+        while fsync(descriptor) != 0 {
+            let code = errno
+            guard code == EINTR else { throw fail(.writeFailed(errno: code)) }
+        }
+        let fd = descriptor
+        descriptor = -1
+        // Some file systems (NFS) report write errors only at close. Linux closes the
+        // descriptor even when close fails, so it is never retried.
+        if close(fd) != 0 {
+            let code = errno
+            if code != EINTR { throw fail(.writeFailed(errno: code)) }
+        }
+        guard rename(temporaryPath, name) == 0 else { throw fail(.renameFailed(errno: errno)) }
+        state = .finished
+        syncDirectory()
+    }
+
+    /// Abandons the output: closes and deletes the temporary file, leaving the target as it
+    /// was. Does nothing after `finish()`; later writes throw.
+    public func discard() {
+        removeTemporaryFile()
+        if case .open = state { state = .discarded }
+    }
+
+    /// After `finish()` the descriptor is already closed and the name belongs to the target.
+    private func removeTemporaryFile() {
+        if descriptor >= 0 {
+            close(descriptor)
+            descriptor = -1
+            unlink(temporaryPath)
+        }
+    }
+
+    /// Records the first error, removes the temporary file and returns the error to throw.
+    private func fail(_ reason: OutputError.Reason) -> OutputError {
+        let error = OutputError(path: name, offset: flushed, reason: reason)
+        if descriptor < 0 {
+            // finish() had already closed it: only the file is left to delete.
+            unlink(temporaryPath)
+        }
+        removeTemporaryFile()
+        state = .failed(error)
+        return error
+    }
+
+    private func flush() throws(OutputError) {
+        guard buffered > 0 else { return }
+        let pending = UnsafeRawBufferPointer(rebasing: buffer[..<buffered])
+        buffered = 0
+        try writeOut(pending)
+    }
+
+    private func writeOut(_ bytes: UnsafeRawBufferPointer) throws(OutputError) {
+        guard let base = bytes.baseAddress else { return }
+        var done = 0
+        while done < bytes.count {
+            let wrote = systemWrite(descriptor, base + done, bytes.count - done)
+            if wrote < 0 {
+                let code = errno
+                if code == EINTR { continue }
+                throw fail(.writeFailed(errno: code))
+            }
+            done += wrote
+            flushed += UInt64(wrote)
+        }
+    }
+
+    /// Makes the rename itself survive a crash. Best effort: the file is already in place,
+    /// and some file systems refuse fsync on directories.
+    private func syncDirectory() {
+        let fd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        _ = fsync(fd)
+        close(fd)
+    }
+
+    /// Splits "a/b/c" into ("a/b/", "c"); a bare name has directory "".
+    private static func split(_ path: String) -> (directory: String, base: String) {
+        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return ("", path) }
+        let afterSlash = path.utf8.index(after: slash)
+        return (String(path[..<afterSlash]), String(path[afterSlash...]))
+    }
+
+    /// ".<base>.brine-tmp-<pid>-<random>": hidden, traceable to Brine and its process.
+    private static func temporaryName(for base: String) -> String {
+        // Keep the whole name under NAME_MAX (255 bytes) however long the target's name is.
+        var kept = ""
+        var length = 0
+        for scalar in base.unicodeScalars {
+            length += UTF8.width(scalar)
+            if length > 200 { break }
+            kept.unicodeScalars.append(scalar)
+        }
+        let random = String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        return ".\(kept).brine-tmp-\(getpid())-\(random)"
+    }
+}
+
+/// The C `write`, named apart from `ByteSink.write` so the method can call it.
+private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
+    write(fd, buffer, count)
+}
