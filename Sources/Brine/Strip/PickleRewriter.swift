@@ -37,7 +37,9 @@ final class PickleRewriter {
     private var protocolVersion = 0
     /// Defining instructions of needed entries, captured inside cuts.
     private var captured: [Int64: [UInt8]] = [:]
-    private var lastScalar: [UInt8]?
+    /// The last scalar-pushing instruction inside a cut, in case a memo store right after
+    /// it defines an entry something outside needs (read again only then).
+    private var lastScalar: ByteSpan?
     /// Memo indices each cut defined, to name the cut a stray reference points into.
     private var cutIndices: [(path: String, first: Int64, last: Int64)] = []
 
@@ -82,10 +84,14 @@ final class PickleRewriter {
             throw .output(error)
         } catch let error as StripError {
             throw error
+        } catch is NeedsAnalysis {
+            throw .needsAnalysis
         } catch {
             preconditionFailure("unexpected error \(error)")
         }
     }
+
+    private struct NeedsAnalysis: Error {}
 
     /// With `--set-none`, a None takes the value's place once its instructions are passed.
     private func finishCutIfDone(_ cut: StripCut?) throws {
@@ -102,15 +108,16 @@ final class PickleRewriter {
             } else {
                 cutIndices.append((cut.path, old, old))
             }
-            if needed.contains(old) {
+            if !needed.isEmpty, needed.contains(old) {
                 guard let definition = lastScalar else {
                     throw StripError.refused(path: cut.path, referenceOffset: instruction.offset,
                                              detail: "an object inside it is also used elsewhere")
                 }
-                captured[old] = definition
+                captured[old] = try reader.withArgumentBytes(definition) { Array($0) }
             }
         }
-        lastScalar = try scalarBytes(instruction)
+        lastScalar = Self.isImmutableScalar(instruction.opcode) && instruction.length <= 1 << 16
+            ? ByteSpan(offset: instruction.offset, count: instruction.length) : nil
     }
 
     private func kept(_ instruction: PickleInstruction, cuts: [StripCut]) throws {
@@ -144,6 +151,10 @@ final class PickleRewriter {
                     return
                 }
                 guard let definition = captured[old] else {
+                    if !needed.contains(old) {
+                        // Not foreseen: an analysis run must find every such entry first.
+                        throw NeedsAnalysis()
+                    }
                     throw StripError.refused(path: owner, referenceOffset: instruction.offset,
                                              detail: "something outside it refers to an object inside it")
                 }
@@ -212,16 +223,14 @@ final class PickleRewriter {
         }
     }
 
-    /// The bytes of an instruction that pushes an immutable scalar, kept in case a memo
-    /// store right after it is needed outside the cut.
-    private func scalarBytes(_ instruction: PickleInstruction) throws -> [UInt8]? {
-        switch instruction.opcode {
+    /// Instructions that push a value which is safe to write twice: strings and numbers.
+    static func isImmutableScalar(_ opcode: PickleOpcode) -> Bool {
+        switch opcode {
         case .shortBinunicode, .binunicode, .binunicode8, .unicode, .shortBinbytes, .binbytes, .binbytes8,
              .binint, .binint1, .binint2, .int, .long, .long1, .long4, .binfloat, .float, .string, .binstring, .shortBinstring:
-            guard writer != nil, instruction.length <= 1 << 16 else { return nil }
-            return try reader.withArgumentBytes(ByteSpan(offset: instruction.offset, count: instruction.length)) { Array($0) }
+            true
         default:
-            return nil
+            false
         }
     }
 

@@ -14,6 +14,9 @@ public enum StripError: Error, CustomStringConvertible {
     case verificationFailed(String)
     /// A request the format cannot honour (an unknown codec, joblib's old ZF writer).
     case unsupported(String)
+    /// Internal: a value inside a cut is referenced from outside; a rewrite that knows
+    /// which ones (after an analysis run) can write it again.
+    case needsAnalysis
 
     public var description: String {
         switch self {
@@ -27,6 +30,8 @@ public enum StripError: Error, CustomStringConvertible {
             return "the rewritten file did not verify, nothing was written: \(detail)"
         case .unsupported(let detail):
             return detail
+        case .needsAnalysis:
+            return "internal: analysis needed"
         }
     }
 }

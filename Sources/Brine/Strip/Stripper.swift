@@ -59,11 +59,6 @@ public enum Stripper {
         let cuts = StripPlanner.cuts(for: options.selectors, in: inspection)
         guard !cuts.isEmpty else { throw .nothingMatched(options.selectors.map(\.description)) }
 
-        // Pass 1: which objects inside the cuts are referenced from outside them.
-        let analysis = try rewriter(input, inspection, cuts, options, sink: nil, needed: [])
-        try analysis.run()
-        let needed = Set(analysis.referencedFromOutside.keys)
-
         let codec: CompressionFormat? = options.compression ?? inspection.compression
         var result = StripResult(
             input: input, output: options.dryRun ? nil : output, dryRun: options.dryRun, setNone: options.setNone,
@@ -71,10 +66,18 @@ public enum Stripper {
             streamBytes: inspection.streamBytes, outputStreamBytes: 0,
             removed: cuts.map { StripResult.Removed(path: $0.path, what: $0.what, bytes: $0.range.upperBound - $0.range.lowerBound) })
 
+        // Objects inside a cut that something outside still references: usually none, so
+        // the first rewrite runs without looking; if it meets one, an analysis run finds
+        // them all and the rewrite starts over, writing those values again where needed.
+        var needed: Set<Int64> = []
+
         if options.dryRun {
-            let counter = CountingSink()
-            try rewriter(input, inspection, cuts, options, sink: counter, needed: needed).run()
-            result.outputStreamBytes = counter.bytesWritten
+            for attempt in 0..<2 {
+                let counter = CountingSink()
+                guard try rewrite(input, inspection, cuts, options, into: counter, needed: &needed) || attempt == 1 else { continue }
+                result.outputStreamBytes = counter.bytesWritten
+                break
+            }
             return result
         }
         guard let output else { throw .unsupported("an output path (-o) is needed unless --dry-run is given") }
@@ -84,12 +87,19 @@ public enum Stripper {
         var staged = false
         defer { if staged { unlink(staging) } }
         do {
-            let file = try AtomicFileSink(path: staging)
-            staged = true
-            let counter = CountingSink(downstream: try openCompressing(file, format: codec, level: options.compressionLevel, expectedSize: nil))
-            try rewriter(input, inspection, cuts, options, sink: counter, needed: needed).run()
-            try counter.finish()
-            result.outputStreamBytes = counter.bytesWritten
+            for attempt in 0..<2 {
+                let file = try AtomicFileSink(path: staging)
+                staged = true
+                let counter = CountingSink(downstream: try openCompressing(file, format: codec, level: options.compressionLevel))
+                guard try rewrite(input, inspection, cuts, options, into: counter, needed: &needed) else {
+                    guard attempt == 0 else { throw StripError.verificationFailed("shared values still unresolved after analysis") }
+                    file.discard()
+                    continue
+                }
+                try counter.finish()
+                result.outputStreamBytes = counter.bytesWritten
+                break
+            }
         } catch let error as OutputError {
             throw .output(error)
         } catch let error as StripError {
@@ -104,6 +114,24 @@ public enum Stripper {
         staged = false
         result.outputBytes = fileSize(output)
         return result
+    }
+
+    /// One rewrite into `sink`. Returns false when it met a value inside a cut that something
+    /// outside references; `needed` then holds every such entry and a second call succeeds.
+    private static func rewrite(
+        _ input: String, _ inspection: Inspection, _ cuts: [StripCut], _ options: StripOptions,
+        into sink: ByteSink, needed: inout Set<Int64>
+    ) throws(StripError) -> Bool {
+        do {
+            try rewriter(input, inspection, cuts, options, sink: sink, needed: needed).run()
+            return true
+        } catch {
+            guard case .needsAnalysis = error else { throw error }
+            let analysis = try rewriter(input, inspection, cuts, options, sink: nil, needed: [])
+            try analysis.run()
+            needed = Set(analysis.referencedFromOutside.keys)
+            return false
+        }
     }
 
     private static func rewriter(
