@@ -5,6 +5,8 @@ import Testing
     @Test(arguments: [
         (["--help"], "help.txt"),
         (["dis", "--help"], "dis-help.txt"),
+        (["inspect", "--help"], "inspect-help.txt"),
+        (["strip", "--help"], "strip-help.txt"),
     ])
     func helpTextMatchesGolden(arguments: [String], golden: String) throws {
         let result = runBrine(arguments)

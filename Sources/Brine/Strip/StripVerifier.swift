@@ -31,7 +31,9 @@ enum StripVerifier {
             if setNone { shapes[node.path] = Shape(type: "NoneType", value: "None") }
             return
         }
-        shapes[node.path] = Shape(type: node.type, count: node.count, array: node.array,
+        // A removed entry of a dict is one item fewer; set to None it still counts.
+        let gone = setNone ? 0 : UInt64(node.children.filter { removed.contains($0.path) }.count)
+        shapes[node.path] = Shape(type: node.type, count: node.count.map { $0 - min($0, gone) }, array: node.array,
                                   value: node.reference == true ? nil : node.value, otherCount: node.other?.count)
         for child in node.children { collect(child, into: &shapes, removed: removed, setNone: setNone) }
     }
