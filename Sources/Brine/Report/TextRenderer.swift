@@ -26,7 +26,7 @@ public struct TextRenderer {
             for finding in report.trainingOnly {
                 out += "  \(finding.path): \(ByteFormat.human(finding.saving)) - \(finding.reason)\n"
             }
-            out += "Remove them before saving (`del model.<attribute>`); the sources are in docs/strip-rules.md.\n"
+            out += "Remove them with: brine strip --preset deploy \(report.file) -o OUTPUT (sources: docs/strip-rules.md)\n"
         }
         return out
     }
