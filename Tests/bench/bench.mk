@@ -1,0 +1,26 @@
+# `make bench`: brine side by side with its peers (pickletools, picklescan,
+# fickling, modelscan, the pickle.load/dump round trip) on a >= 300 MB real
+# scikit-learn artifact; rewrites docs/benchmarks.md. Include it from the
+# top-level Makefile after RELEASE_BIN and the `release` target:
+#
+#   include Tests/bench/bench.mk
+#
+# Data and venv live under ~/.cache/brine (BRINE_BENCH_DIR, BRINE_BENCH_VENV).
+# First run: about 6 minutes to build the artifact, then the timings
+# (the Python peers are slow: see docs/benchmarks.md for how slow).
+
+BENCH_RUNS ?= 5
+BENCH_OUT ?= docs/benchmarks.md
+
+.PHONY: bench bench-data
+
+# System packages and text corpora, the pinned venv, then the artifact
+# (skipped when it is already there and current).
+bench-data:
+	@bash Tests/bench/setup.sh
+	@venv="$$(bash Tests/bench/venv.sh)"; \
+	  "$$venv/bin/python" Tests/bench/make_big_vectorizer.py >/dev/null
+
+bench: release bench-data
+	@venv="$$(bash Tests/bench/venv.sh)"; \
+	  "$$venv/bin/python" Tests/bench/run.py --brine $(RELEASE_BIN) --runs $(BENCH_RUNS) --out $(BENCH_OUT)
