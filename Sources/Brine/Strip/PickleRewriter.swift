@@ -20,20 +20,20 @@ public struct StripCut: Sendable, Equatable {
 /// output, writing such values again where they are first referenced if they are immutable
 /// scalars (strings, numbers), and refusing otherwise.
 final class PickleRewriter {
-    private let reader: PickleReader
+    let reader: PickleReader
     private let cuts: [StripCut]
     private let rawSpans: [RawSpan]
     private let setNone: Bool
-    private let writer: FrameWriter?
-    private let needed: Set<Int64>
+    let writer: FrameWriter?
+    let needed: Set<Int64>
 
     /// Indices defined inside cuts and referenced from outside (filled by the analysis run).
     private(set) var referencedFromOutside: [Int64: (path: String, offset: UInt64)] = [:]
 
     // Per-pickle state.
-    private var renumbering = MemoRenumbering()
-    private var inputMemoCount: Int64 = 0
-    private var outputMemoCount: Int64 = 0
+    var renumbering = MemoRenumbering()
+    var inputMemoCount: Int64 = 0
+    var outputMemoCount: Int64 = 0
     private var protocolVersion = 0
     /// Defining instructions of needed entries, captured inside cuts.
     private var captured: [Int64: [UInt8]] = [:]
@@ -66,6 +66,15 @@ final class PickleRewriter {
                 if rawIndex < rawSpans.count, rawSpans[rawIndex].span.offset == offset {
                     try copyRaw(rawSpans[rawIndex], keep: !inCut)
                     rawIndex += 1
+                    try finishCutIfDone(cut)
+                    continue
+                }
+                // Up to the next boundary (a cut's edge or a raw span), the fast path may run.
+                var boundary = UInt64.max
+                if let cut { boundary = offset < dropFrom! ? dropFrom! : cut.range.upperBound }
+                if rawIndex < rawSpans.count { boundary = min(boundary, rawSpans[rawIndex].span.offset) }
+                if needed.isEmpty, try fastRun(limit: boundary - offset, inCut: inCut) {
+                    lastScalar = nil
                     try finishCutIfDone(cut)
                     continue
                 }
