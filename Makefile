@@ -42,6 +42,9 @@ demo: release
 	@echo "== brine inspect $(DEMO_ARTIFACT): where the bytes of a gzip'd joblib scikit-learn pipeline go"
 	@$(RELEASE_BIN) inspect --depth 4 $(DEMO_ARTIFACT)
 	@echo
+	@echo "== brine strip --preset deploy $(DEMO_ARTIFACT): the same pipeline without what only training needed"
+	@out="$$(mktemp -d)/pipeline.joblib.gz"; $(RELEASE_BIN) strip --preset deploy $(DEMO_ARTIFACT) -o "$$out"; rm -rf "$$(dirname "$$out")"
+	@echo
 	@echo "== brine dis $(DIS_ARTIFACT), compared with python -m pickletools"
 	@python3 -m pickletools $(DIS_ARTIFACT) | cmp - <($(RELEASE_BIN) dis $(DIS_ARTIFACT)) && echo "identical to pickletools"
 

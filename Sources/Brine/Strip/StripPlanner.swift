@@ -29,7 +29,7 @@ enum StripPlanner {
         let type = ReportBuilder.typeName(node)
         switch node.kind {
         case .list, .tuple, .dict, .set, .frozenset:
-            let kinds = node.folded.counts.map(\.kind.pythonName)
+            let kinds = Set(node.folded.counts.map(\.kind.pythonName) + node.edges.map(\.kind.pythonName)).sorted()
             return "\(type) of \(ByteFormat.grouped(node.itemCount))" + (kinds.count == 1 ? " \(kinds[0])" : "")
         default:
             return type
