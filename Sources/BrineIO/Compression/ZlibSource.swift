@@ -28,8 +28,8 @@ public final class ZlibSource: ByteSource {
         let windowBits: Int32 = container == .gzip ? 15 + 16 : 15
         let status = inflateInit2_(stream, windowBits, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
         guard status == Z_OK else {
-            stream.deallocate()
-            input.deallocate()
+            // deinit frees both buffers (every property is set); inflateEnd ignores a
+            // stream whose init failed.
             throw InputError(path: name, offset: 0, reason: .corruptStream(codec: codec, detail: "zlib refused to start (\(status))"))
         }
     }
