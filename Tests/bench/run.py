@@ -253,7 +253,7 @@ def measure_tool(name, argv, subst, args, mem_limit):
         return result
     if warm["wall"] > LONG_RUN_S:
         result["runs"] = [dict(warm, stdout=None)]
-        result["note"] = (f"1 run only: the warm-up took {warm['wall'] / 60:.1f} min (> {LONG_RUN_S / 60:.0f} min), "
+        result["note"] = (f"1 run only: the warm-up took {warm['wall'] / 60:.1f} min (> {LONG_RUN_S / 60:g} min), "
                           "so it is the measurement (stdout was a pipe, not /dev/null)")
         return result
     for i in range(args.runs):
