@@ -46,8 +46,6 @@ public enum EdgeLabel: Sendable, Equatable {
     case state
     /// A set element.
     case element
-    /// A top-level pickle of a file holding several.
-    case pickle(Int)
 }
 
 /// Counts and sizes of values folded into a container's summary instead of kept as edges.

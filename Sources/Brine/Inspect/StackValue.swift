@@ -19,10 +19,8 @@ struct StackValue {
     var memoIndex: Int64 = -1
     /// True when the value came from the memo (GET) or DUP: a second reference.
     var isReference = false
-    /// Offset of the first instruction that built this value (`unplaced` until pushed).
-    var start: UInt64 = StackValue.unplaced
-
-    static let unplaced = UInt64.max
+    /// Offset of the first instruction that built this value; `push` sets it.
+    var start: UInt64 = 0
 
     var isNode: Bool { node >= 0 }
 

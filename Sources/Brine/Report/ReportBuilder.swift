@@ -93,7 +93,6 @@ public enum ReportBuilder {
         case .arguments: ".__reduce_args__"
         case .state: ".__setstate__"
         case .element: "{}"
-        case .pickle(let index): "<pickle \(index)>"
         }
     }
 }
