@@ -42,7 +42,10 @@ extension SymbolicMachine {
                 chargeKey(key, to: parent)
                 let rangeEnd = index + 2 < stack.count ? stack[index + 2].start : end
                 let range = key.start <= rangeEnd ? key.start..<rangeEnd : nil
-                attach(value, as: .key(label(of: key)), to: parent, range: range)
+                // An int key prints as Python does, `[0]`, not as the string `['0']`.
+                let name: EdgeLabel = key.kind == .int && key.hasExactInteger && key.payload >= Int64(Int.min) && key.payload <= Int64(Int.max)
+                    ? .index(Int(key.payload)) : .key(label(of: key))
+                attach(value, as: name, to: parent, range: range)
             } else {
                 becomeLarge(parent)
                 graph.nodes[parent].itemCount &+= 1

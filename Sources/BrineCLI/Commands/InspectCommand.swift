@@ -28,6 +28,9 @@ struct InspectCommand: BrineSubcommand {
     @Option(help: "Children shown per object before the rest is summarised (text only).")
     var top = 10
 
+    @Flag(help: "PyTorch files: list every tensor (path, dtype, shape, storage, location, bytes) instead of the tree.")
+    var tensors = false
+
     @OptionGroup var limits: LimitOptions
 
     @Option(name: .customLong("max-stack"), help: ArgumentHelp("Most values on the unpickling stack.", valueName: "n"))
@@ -43,6 +46,9 @@ struct InspectCommand: BrineSubcommand {
             maximumMarkDepth: limits.maximumDepth, maximumStackDepth: maximumStack, maximumMemoEntries: limits.maximumMemo)
         let progress = ProgressReporter(enabled: io.errors.isStandardError && isTerminal(2), errors: io.errors)
         do {
+            if try TorchInspector.detect(path: file) != nil || tensors {
+                return try inspectTorch(options: options, io: io)
+            }
             let inspection = try Inspector.inspect(
                 path: file, options: options, decompression: limits.decompression, maximumWindow: limits.maximumWindow,
                 progress: progress.update)
@@ -56,10 +62,41 @@ struct InspectCommand: BrineSubcommand {
                 io.output.write(TextRenderer(maximumDepth: depth, topChildren: top, colour: colour).render(report))
             }
             return .success
+        } catch let error as TorchError {
+            io.report("\(file): \(error)")
+            return .unreadableInput
         } catch {
             progress.finish()
             io.report("\(file): \(error)")
             return .unreadableInput
         }
     }
+
+    private func inspectTorch(options: InspectOptions, io: CommandIO) throws -> ExitStatus {
+        let inspection = try TorchInspector.inspect(
+            path: file, options: options, decompression: limits.decompression, maximumWindow: limits.maximumWindow)
+        if tensors {
+            switch format {
+            case .json: io.output.write(encodeJSON(TensorListing(file: file, format: inspection.format.rawValue, tensors: inspection.tensors)))
+            case .text: io.output.write(TensorTable.render(inspection))
+            }
+            return .success
+        }
+        let report = TorchReportBuilder.build(inspection)
+        switch format {
+        case .json:
+            io.output.write(encodeJSON(report))
+        case .text:
+            let colour = io.output.isStandardOutput && isTerminal(1)
+            io.output.write(TextRenderer(maximumDepth: depth, topChildren: top, colour: colour).render(report))
+        }
+        return .success
+    }
+}
+
+/// `brine inspect --tensors --format json`.
+struct TensorListing: Encodable {
+    var file: String
+    var format: String
+    var tensors: [TorchTensor]
 }
