@@ -10,7 +10,9 @@ extension SymbolicMachine {
               let type = globalName(stack[start + 1]),
               let key = text(of: stack[start + 2], limit: 256), let location = text(of: stack[start + 3], limit: 256),
               stack[start + 4].kind == .int, stack[start + 4].hasExactInteger else { return }
-        torchStorageIDs[node] = TorchStorageID(storageType: type, key: key, location: location, numel: stack[start + 4].payload)
+        var storage = TorchStorageID(storageType: type, key: key, location: location, numel: stack[start + 4].payload)
+        if count == 6, stack[start + 5].kind == .none, stack[start + 5].bytes == 1 { storage.legacyViewMetadataOffset = stack[start + 5].start }
+        torchStorageIDs[node] = storage
     }
 
     /// `_rebuild_tensor_v2(storage, offset, size, stride, …)`, `_rebuild_tensor_v3(…, dtype, …)`,

@@ -15,6 +15,8 @@ public struct TorchStorageID: Sendable, Equatable {
     public var location: String
     /// Elements of the storage's type (bytes for an untyped storage).
     public var numel: Int64
+    /// Legacy format only: offset of the sixth item (view metadata) when it is a lone NONE.
+    public var legacyViewMetadataOffset: UInt64? = nil
 
     public var dtype: String { TorchDType.forStorageType(storageType) }
     public var bytes: UInt64 {

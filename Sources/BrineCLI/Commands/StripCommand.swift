@@ -19,13 +19,13 @@ struct StripCommand: BrineSubcommand {
             """
     )
 
-    @Argument(help: "The pickle or joblib file.")
+    @Argument(help: "The pickle, joblib or PyTorch file (PyTorch's legacy format is written out in its zip format).")
     var file: String
 
     @Option(name: .shortAndLong, help: "Where to write the result.")
     var output: String?
 
-    @Option(help: "Built-in rule set: deploy (training-only attributes, see docs/strip-rules.md).")
+    @Option(help: "Built-in rule set: deploy (training-only attributes of scikit-learn objects) or torch-inference (optimizer, scheduler and scaler state of PyTorch checkpoints); see docs/strip-rules.md.")
     var preset: Preset?
 
     @Option(name: .customLong("remove"), help: ArgumentHelp(
@@ -52,10 +52,11 @@ struct StripCommand: BrineSubcommand {
 
     enum Preset: String, ExpressibleByArgument, CaseIterable {
         case deploy
+        case torchInference = "torch-inference"
     }
 
     func validate() throws {
-        guard preset != nil || !selectors.isEmpty else { throw ValidationError("give --preset deploy or at least one --remove") }
+        guard preset != nil || !selectors.isEmpty else { throw ValidationError("give --preset deploy, --preset torch-inference or at least one --remove") }
         guard dryRun || output != nil || inPlace else { throw ValidationError("give -o OUT, --in-place or --dry-run") }
         guard !(inPlace && output != nil) else { throw ValidationError("--in-place and -o exclude each other") }
         if let compress { _ = try Self.parseCompression(compress) }
@@ -74,7 +75,12 @@ struct StripCommand: BrineSubcommand {
     }
 
     func execute(io: CommandIO) -> ExitStatus {
-        var options = StripOptions(selectors: (preset == .deploy ? [.deployPreset] : []) + selectors.map(StripSelector.init(parsing:)))
+        let presetSelectors: [StripSelector] = switch preset {
+        case .deploy: [.deployPreset]
+        case .torchInference: [.torchInferencePreset]
+        case nil: []
+        }
+        var options = StripOptions(selectors: presetSelectors + selectors.map(StripSelector.init(parsing:)))
         options.setNone = setNone
         options.dryRun = dryRun
         options.decompression = limits.decompression
@@ -85,7 +91,14 @@ struct StripCommand: BrineSubcommand {
             options.compressionLevel = level
         }
         do {
-            let result = try Stripper.strip(input: file, output: inPlace ? file : output, options: options)
+            let isTorch = (try? TorchInspector.detect(path: file)) != nil
+            if isTorch, compress != nil {
+                io.report("\(file): --compress does not apply to PyTorch files (torch writes stored zip members)")
+                return .usage
+            }
+            let result = isTorch
+                ? try TorchStripper.strip(input: file, output: inPlace ? file : output, options: options)
+                : try Stripper.strip(input: file, output: inPlace ? file : output, options: options)
             io.output.write(format == .json ? encodeJSON(result) : Self.text(result))
             return .success
         } catch {
@@ -104,7 +117,12 @@ struct StripCommand: BrineSubcommand {
         }
         let before = result.streamBytes, after = result.outputStreamBytes
         let saved = before >= after ? before - after : 0
-        out += "pickle stream: \(ByteFormat.human(before)) -> \(ByteFormat.human(after)) (-\(ByteFormat.human(saved)), -\(ByteFormat.percent(saved, of: before)))\n"
+        if result.format.hasPrefix("torch") || result.format == "torchscript" {
+            out += "data.pkl: \(ByteFormat.human(before)) -> \(ByteFormat.human(after))\n"
+            if result.format.contains("from torch-legacy") { out += "note: legacy-format input written in PyTorch's zip format (torch.load reads it)\n" }
+        } else {
+            out += "pickle stream: \(ByteFormat.human(before)) -> \(ByteFormat.human(after)) (-\(ByteFormat.human(saved)), -\(ByteFormat.percent(saved, of: before)))\n"
+        }
         if let output = result.output, let written = result.outputBytes {
             out += "\(result.input): \(ByteFormat.human(result.inputBytes)) -> \(output): \(ByteFormat.human(written))"
             out += result.compression.map { " (\($0))" } ?? ""
