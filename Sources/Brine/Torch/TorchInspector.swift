@@ -17,7 +17,9 @@ public enum TorchInspector {
         let head = Array(buffer[..<got])
         if head.count >= 14, head[0] == 0x80, Array(head[2..<14]) == legacyMagic { return .legacy }
         let isZip = head.withUnsafeBytes { ZipArchive.looksLikeZip($0) }
-        guard isZip, let archive = try? ZipArchive(source: file) else { return nil }
+        guard isZip else { return nil }
+        // A damaged zip is reported by the zip reader, with its offset, rather than as "not a pickle".
+        guard let archive = try? ZipArchive(source: file) else { return .zip }
         guard let main = mainPickle(in: archive.entries) else { return nil }
         let prefix = String(main.name.dropLast("data.pkl".count))
         let isScript = archive.entries.contains { $0.name == prefix + "constants.pkl" || $0.name.hasPrefix(prefix + "code/") }

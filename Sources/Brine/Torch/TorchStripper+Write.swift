@@ -23,7 +23,7 @@ extension TorchStripper {
             try writeBytes(writer, prefix + ".data/serialization_id", serialization)
         } else {
             let prefix = inspection.prefix ?? ""
-            let archive = try ZipArchive(source: file)
+            let archive = try ZipArchive(source: file, limits: ZipLimits(maximumEntries: Int.max, maximumCentralDirectoryBytes: .max))
             for entry in archive.entries {
                 let relative = entry.name.hasPrefix(prefix) ? String(entry.name.dropFirst(prefix.count)) : entry.name
                 if entry.name == prefix + "data.pkl" {
@@ -102,8 +102,8 @@ extension TorchStripper {
     static func verify(_ original: TorchInspection, cuts: [StripCut], setNone: Bool, staged: String, options: StripOptions) throws(StripError) {
         let rewritten: TorchInspection
         do {
-            rewritten = try TorchInspector.inspect(path: staged, options: options.inspect, decompression: options.decompression,
-                                                   maximumWindow: options.maximumWindow)
+            rewritten = try TorchInspector.inspect(path: staged, options: options.inspect, zipLimits: options.zip,
+                                                   decompression: options.decompression, maximumWindow: options.maximumWindow)
         } catch { throw .verificationFailed("it does not read back as a PyTorch file: \(error)") }
         try StripVerifier.compare(original: TorchReportBuilder.build(original).root, rewritten: TorchReportBuilder.build(rewritten).root,
                                   cuts: cuts, setNone: setNone)

@@ -17,8 +17,8 @@ public enum TorchStripper {
     public static func strip(input: String, output: String?, options: StripOptions) throws(StripError) -> StripResult {
         let inspection: TorchInspection
         do {
-            inspection = try TorchInspector.inspect(path: input, options: options.inspect, decompression: options.decompression,
-                                                    maximumWindow: options.maximumWindow)
+            inspection = try TorchInspector.inspect(path: input, options: options.inspect, zipLimits: options.zip,
+                                                    decompression: options.decompression, maximumWindow: options.maximumWindow)
         } catch { throw .torch(error) }
         guard !options.setNone || inspection.format != .legacy else {
             throw .unsupported("--set-none is not available for legacy PyTorch files; remove the keys instead")
@@ -137,7 +137,7 @@ public enum TorchStripper {
                 source = SliceSource(file, start: range.lowerBound, length: UInt64(range.count))
             } else {
                 let archive: ZipArchive
-                do { archive = try ZipArchive(source: file) } catch { throw StripError.torch(.zip(error)) }
+                do { archive = try ZipArchive(source: file, limits: options.zip) } catch { throw StripError.torch(.zip(error)) }
                 guard let main = TorchInspector.mainPickle(in: archive.entries) else { throw StripError.torch(.layout(offset: 0, "no data.pkl record")) }
                 do { source = try archive.open(main, limits: options.decompression) } catch { throw StripError.torch(.zip(error)) }
             }

@@ -6,17 +6,22 @@ import BrineIO
 struct InspectCommand: BrineSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "Show where every byte of a pickle or joblib artifact goes, attribute by attribute.",
+        abstract: "Show where every byte of a pickle, joblib or PyTorch artifact goes, attribute by attribute.",
         discussion: """
             Nothing in the file is executed or imported. Sizes are bytes of the pickle \
             stream (uncompressed for compressed joblib files) and add up to the whole \
             stream; MEMORY estimates what each part takes once loaded by CPython 3.11+. \
             Attributes that prediction never reads (such as TfidfVectorizer.stop_words_) \
             are marked with the saving their removal would bring.
+
+            PyTorch files (torch.save zip and legacy formats, TorchScript) show the \
+            object tree of data.pkl with every tensor as a leaf carrying its storage's \
+            bytes (charged to the first tensor using it; later views are marked); zip \
+            headers and metadata records are overhead, so totals add up to the file size.
             """
     )
 
-    @Argument(help: "The pickle or joblib file (compression is detected by content).")
+    @Argument(help: "The pickle, joblib or PyTorch file (compression and format are detected by content).")
     var file: String
 
     @Option(help: "Output format: text or json.")
@@ -74,7 +79,7 @@ struct InspectCommand: BrineSubcommand {
 
     private func inspectTorch(options: InspectOptions, io: CommandIO) throws -> ExitStatus {
         let inspection = try TorchInspector.inspect(
-            path: file, options: options, decompression: limits.decompression, maximumWindow: limits.maximumWindow)
+            path: file, options: options, zipLimits: limits.zip, decompression: limits.decompression, maximumWindow: limits.maximumWindow)
         if tensors {
             switch format {
             case .json: io.output.write(encodeJSON(TensorListing(file: file, format: inspection.format.rawValue, tensors: inspection.tensors)))

@@ -84,6 +84,7 @@ struct StripCommand: BrineSubcommand {
         options.setNone = setNone
         options.dryRun = dryRun
         options.decompression = limits.decompression
+        options.zip = limits.zip
         options.maximumWindow = limits.maximumWindow
         options.inspect = InspectOptions(maximumMarkDepth: limits.maximumDepth, maximumMemoEntries: limits.maximumMemo)
         if let compress, let (codec, level) = try? Self.parseCompression(compress) {
