@@ -44,13 +44,11 @@ public enum TorchReportBuilder {
             return tensor.chargedBytes
         }
         var added: UInt64 = 0
-        let before = node.memory
         for index in node.children.indices {
             let memoryBefore = node.children[index].memory
             added &+= charge(&node.children[index], tensors)
             node.memory &+= node.children[index].memory &- memoryBefore
         }
-        _ = before
         node.bytes &+= added
         if added > 0 { node.children.sort { $0.bytes != $1.bytes ? $0.bytes > $1.bytes : $0.path < $1.path } }
         return added

@@ -28,14 +28,16 @@ enum TorchTensorList {
             let storage = tensor.storage
             let first = firstUser[storage.key]
             if first == nil { firstUser[storage.key] = path }
-            let recorded = storageBytes[storage.key]
-            if let recorded, recorded != storage.bytes {
+            guard let recorded = storageBytes[storage.key] else {
+                throw .layout(offset: 0, "\(path.isEmpty ? "(root)" : path) refers to storage \(storage.key), which the file does not contain")
+            }
+            if recorded != storage.bytes {
                 throw .layout(offset: 0, "\(path): storage \(storage.key) declares \(storage.bytes) bytes but its record holds \(recorded)")
             }
             tensors.append(TorchTensor(
                 path: path, type: tensor.type, dtype: tensor.dtype, shape: tensor.shape, stride: tensor.stride,
                 storageOffset: tensor.storageOffset, storageKey: storage.key, storageType: storage.storageType,
-                location: storage.location, storageBytes: storage.bytes, chargedBytes: first == nil ? (recorded ?? 0) : 0,
+                location: storage.location, storageBytes: storage.bytes, chargedBytes: first == nil ? recorded : 0,
                 sharesStorageWith: first))
         }
         return (tensors, facts)
