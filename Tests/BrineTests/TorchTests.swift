@@ -144,3 +144,48 @@ import BrineIO
         #expect(try TorchInspector.detect(path: Repository.path("fixtures/models/random_forest.pkl")) == nil)
     }
 }
+
+@Suite struct TorchLegacyAndStripTests {
+    /// The legacy layout cut anywhere (inside the pickles, the key list, a count or the data) is one error line, exit 2.
+    @Test func legacyTruncationIsOneLineExitTwo() throws {
+        let bytes = try readFile(Repository.path("fixtures/torch/state_dict_legacy.pt"))
+        var cuts = Array(stride(from: 1, to: 1_000, by: 23))
+        cuts += [bytes.count - 1, bytes.count - 8, bytes.count / 2, 905, 912, 913]
+        for cut in cuts {
+            let path = try temporaryFile(Array(bytes[..<cut]), name: "legacy.pt")
+            let result = runBrine(["inspect", path])
+            #expect(result.status == 2, "cut at \(cut)")
+            #expect(result.errors.split(separator: "\n").count == 1 && result.errors.contains("offset"), "cut at \(cut): \(result.errors)")
+        }
+    }
+
+    @Test func metadataRecordsAreRead() throws {
+        let inspection = try TorchInspector.inspect(path: Repository.path("fixtures/torch/checkpoint.pt"))
+        #expect(inspection.metadata["byteorder"] == "little")
+        #expect(inspection.metadata[".storage_alignment"] == "64")
+        #expect(inspection.metadata[".data/serialization_id"]?.count == 40)
+    }
+
+    @Test func stripKeepsTheModelAndDropsOptimizerStorages() throws {
+        let input = Repository.path("fixtures/torch/checkpoint.pt")
+        let output = try temporaryFile([], name: "out.pt")
+        let result = try TorchStripper.strip(input: input, output: output, options: StripOptions(selectors: [.torchInferencePreset]))
+        #expect(result.removed.map(\.path) == ["['optimizer_state_dict']", "['scheduler']"])
+        let before = try TorchInspector.inspect(path: input), after = try TorchInspector.inspect(path: output)
+        #expect(after.tensors.map(\.path) == before.tensors.filter { $0.path.hasPrefix("['model_state_dict']") }.map(\.path))
+        #expect(after.overhead.unreferencedStorages == 0)
+        #expect(after.entries.filter { $0.name.contains("/data/") }.allSatisfy { $0.dataOffset % 64 == 0 })
+        #expect(after.metadata[".data/serialization_id"] != before.metadata[".data/serialization_id"])
+        let optimizerBytes = before.tensors.filter { $0.path.hasPrefix("['optimizer_state_dict']") }.reduce(0) { $0 + $1.chargedBytes }
+        #expect(before.fileBytes - after.fileBytes >= optimizerBytes)
+    }
+
+    @Test func dryRunWritesNothing() throws {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("brine-dry-\(UUID().uuidString).pt").path
+        var options = StripOptions(selectors: [.torchInferencePreset])
+        options.dryRun = true
+        let result = try TorchStripper.strip(input: Repository.path("fixtures/torch/checkpoint.pt"), output: output, options: options)
+        #expect(result.dryRun && !FileManager.default.fileExists(atPath: output))
+        #expect(result.removed.first?.bytes ?? 0 > 1_367_652)
+    }
+}

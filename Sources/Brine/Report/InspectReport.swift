@@ -119,6 +119,8 @@ public struct TorchReport: Codable, Sendable, Equatable {
     public var prefix: String?
     public var tensors: [TorchTensor]
     public var records: [TorchRecord]
+    /// `byteorder`, `version`, `.format_version`, `.storage_alignment`, `.data/serialization_id` as written.
+    public var metadata: [String: String]
     public var overhead: TorchOverhead
     /// Bytes of storage data in the file (referenced or not).
     public var storageBytes: UInt64

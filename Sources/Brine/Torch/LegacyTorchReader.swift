@@ -64,7 +64,7 @@ struct LegacyTorchReader {
         overhead.unreferencedStorages = storageBytes.filter { !charged.contains($0.key) }.values.reduce(0, &+)
         return TorchInspection(
             format: .legacy, path: path, fileBytes: size, pickle: pickle, prefix: nil, tensors: tensors, records: [],
-            overhead: overhead, storageBytes: storageBytes, tensorNodes: facts, entries: [], legacyStorages: ranges,
+            metadata: [:], overhead: overhead, storageBytes: storageBytes, tensorNodes: facts, entries: [], legacyStorages: ranges,
             legacyKeysOffset: keysOffset, legacyMainPickleRange: mainStart..<mainEnd)
     }
 

@@ -82,6 +82,9 @@ public struct TorchInspection: Sendable {
     /// Every tensor built in a new place (memo references to a tensor are not repeated), in pickle order.
     public var tensors: [TorchTensor]
     public var records: [TorchRecord]
+    /// Small text records by name without the folder: `byteorder`, `version`,
+    /// `.format_version`, `.storage_alignment`, `.data/serialization_id` (zip formats).
+    public var metadata: [String: String]
     public var overhead: TorchOverhead
     /// Storage bytes by key, for storages present in the file.
     public var storageBytes: [String: UInt64]

@@ -71,6 +71,10 @@ public enum TorchInspector {
             // Sized and checked: it must be a readable pickle.
             _ = try inspectRecord(constants, in: archive, path: path, options: options, decompression: decompression, maximumWindow: maximumWindow)
         }
+        let metadata = try readMetadata(archive, prefix: prefix)
+        if let order = metadata["byteorder"], order != "little", order != "big" {
+            throw .layout(offset: archive.entry(named: prefix + "byteorder")?.dataOffset ?? 0, "byteorder record says \"\(order)\", expected little or big")
+        }
         var storageBytes: [String: UInt64] = [:]
         for entry in archive.entries where entry.name.hasPrefix(prefix + "data/") {
             storageBytes[String(entry.name.dropFirst(prefix.count + 5))] = entry.uncompressedSize
@@ -114,8 +118,25 @@ public enum TorchInspector {
 
         return TorchInspection(
             format: format, path: path, fileBytes: file.knownLength ?? 0, pickle: pickle, prefix: prefix, tensors: tensors,
-            records: records, overhead: overhead, storageBytes: storageBytes, tensorNodes: facts, entries: archive.entries,
+            records: records, metadata: metadata, overhead: overhead, storageBytes: storageBytes, tensorNodes: facts, entries: archive.entries,
             legacyStorages: [:], legacyKeysOffset: nil, legacyMainPickleRange: nil)
+    }
+
+    /// The short text records PyTorch writes next to data.pkl, read whole (each at most 256 bytes).
+    static func readMetadata(_ archive: ZipArchive, prefix: String) throws(TorchError) -> [String: String] {
+        var metadata: [String: String] = [:]
+        for name in ["byteorder", "version", ".format_version", ".storage_alignment", ".data/serialization_id", ".data/version"] {
+            guard let entry = archive.entry(named: prefix + name), entry.uncompressedSize <= 256 else { continue }
+            let source: ByteSource
+            do { source = try archive.open(entry) } catch { throw .zip(error) }
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256, alignment: 1)
+            defer { buffer.deallocate() }
+            let got: Int
+            do { got = try source.readFully(into: buffer) } catch { throw .zip(ZipError(offset: entry.dataOffset, reason: .input(error))) }
+            let text = String(decoding: buffer[..<got], as: UTF8.self)
+            metadata[name] = text.hasSuffix("\n") ? String(text.dropLast()) : text
+        }
+        return metadata
     }
 
     static func inspectRecord(

@@ -27,7 +27,7 @@ public enum TorchReportBuilder {
         report.trainingOnly = findings.sorted { $0.saving != $1.saving ? $0.saving > $1.saving : $0.path < $1.path }
         report.torch = TorchReport(
             format: inspection.format.rawValue, prefix: inspection.prefix, tensors: inspection.tensors, records: inspection.records,
-            overhead: inspection.overhead, storageBytes: inspection.storageBytes.values.reduce(0, &+))
+            metadata: inspection.metadata, overhead: inspection.overhead, storageBytes: inspection.storageBytes.values.reduce(0, &+))
         return report
     }
 
