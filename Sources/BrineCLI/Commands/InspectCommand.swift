@@ -51,25 +51,15 @@ struct InspectCommand: BrineSubcommand {
             maximumMarkDepth: limits.maximumDepth, maximumStackDepth: maximumStack, maximumMemoEntries: limits.maximumMemo)
         let progress = ProgressReporter(enabled: io.errors.isStandardError && isTerminal(2), errors: io.errors)
         do {
-            if try TorchInspector.detect(path: file) != nil || tensors {
+            if (try? TorchInspector.detect(path: file)) != nil || tensors {
                 return try inspectTorch(options: options, io: io)
             }
             let inspection = try Inspector.inspect(
                 path: file, options: options, decompression: limits.decompression, maximumWindow: limits.maximumWindow,
                 progress: progress.update)
             progress.finish()
-            let report = ReportBuilder.build(inspection)
-            switch format {
-            case .json:
-                io.output.write(encodeJSON(report))
-            case .text:
-                let colour = io.output.isStandardOutput && isTerminal(1)
-                io.output.write(TextRenderer(maximumDepth: depth, topChildren: top, colour: colour).render(report))
-            }
+            write(ReportBuilder.build(inspection), io: io)
             return .success
-        } catch let error as TorchError {
-            io.report("\(file): \(error)")
-            return .unreadableInput
         } catch {
             progress.finish()
             io.report("\(file): \(error)")
@@ -87,7 +77,11 @@ struct InspectCommand: BrineSubcommand {
             }
             return .success
         }
-        let report = TorchReportBuilder.build(inspection)
+        write(TorchReportBuilder.build(inspection), io: io)
+        return .success
+    }
+
+    private func write(_ report: InspectReport, io: CommandIO) {
         switch format {
         case .json:
             io.output.write(encodeJSON(report))
@@ -95,7 +89,6 @@ struct InspectCommand: BrineSubcommand {
             let colour = io.output.isStandardOutput && isTerminal(1)
             io.output.write(TextRenderer(maximumDepth: depth, topChildren: top, colour: colour).render(report))
         }
-        return .success
     }
 }
 
