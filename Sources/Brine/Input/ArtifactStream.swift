@@ -10,7 +10,10 @@ public struct ArtifactStream {
     /// Size of the file on disk.
     public let fileSize: UInt64
     /// The file itself, whose position tells how far a (decompressed) read has come.
-    public let file: FileSource
+    public let file: ByteSource
+
+    /// Files at least this large are read ahead by a second thread.
+    static let readAheadThreshold: UInt64 = 8 << 20
 
     /// Opens `path`, detecting compression by magic bytes (never by file name).
     public static func open(path: String, limits: DecompressionLimits = .default) throws(InputError) -> ArtifactStream {
@@ -21,7 +24,8 @@ public struct ArtifactStream {
         let got = try file.read(at: 0, into: magic)
         let format = CompressionFormat.detect(UnsafeRawBufferPointer(rebasing: magic[..<got]))
         guard let format else {
-            return ArtifactStream(source: file, compression: nil, fileSize: fileSize, file: file)
+            let source: ByteSource = fileSize >= readAheadThreshold ? ReadAheadSource(file: file) : file
+            return ArtifactStream(source: source, compression: nil, fileSize: fileSize, file: source)
         }
         return ArtifactStream(source: try openDecompressed(file, format: format, limits: limits), compression: format, fileSize: fileSize, file: file)
     }
