@@ -19,13 +19,20 @@ public struct ArtifactStream {
     public static func open(path: String, limits: DecompressionLimits = .default) throws(InputError) -> ArtifactStream {
         let file = try FileSource(path: path)
         let fileSize = file.knownLength ?? 0
+        let stream = try open(file: file, fileSize: fileSize, limits: limits)
+        guard stream.compression == nil, fileSize >= readAheadThreshold else { return stream }
+        let source = ReadAheadSource(file: file)
+        return ArtifactStream(source: source, compression: nil, fileSize: fileSize, file: source)
+    }
+
+    /// Opens any source that can read at an offset (a file, or one still being written).
+    public static func open(file: ByteSource, fileSize: UInt64, limits: DecompressionLimits = .default) throws(InputError) -> ArtifactStream {
         let magic = UnsafeMutableRawBufferPointer.allocate(byteCount: CompressionFormat.magicLength, alignment: 1)
         defer { magic.deallocate() }
         let got = try file.read(at: 0, into: magic)
         let format = CompressionFormat.detect(UnsafeRawBufferPointer(rebasing: magic[..<got]))
         guard let format else {
-            let source: ByteSource = fileSize >= readAheadThreshold ? ReadAheadSource(file: file) : file
-            return ArtifactStream(source: source, compression: nil, fileSize: fileSize, file: source)
+            return ArtifactStream(source: file, compression: nil, fileSize: fileSize, file: file)
         }
         return ArtifactStream(source: try openDecompressed(file, format: format, limits: limits), compression: format, fileSize: fileSize, file: file)
     }

@@ -19,29 +19,21 @@ public final class ReadAheadSource: ByteSource {
     public var supportsRandomAccess: Bool { true }
 
     private let ring: ReadAheadRing
-    private var thread: pthread_t?
+    private let producer: BackgroundThread<Void>
 
     /// Wraps `file` (read from its current position on); the producer starts at once.
     public init(file: FileSource, chunkSize: Int = 2 << 20, chunkCount: Int = 4) {
         name = file.name
         knownLength = file.knownLength
-        ring = ReadAheadRing(file: file, chunkSize: chunkSize, chunkCount: chunkCount)
-        let box = Unmanaged.passRetained(ring).toOpaque()
-        var handle = pthread_t()
-        if pthread_create(&handle, nil, { raw in
-            Unmanaged<ReadAheadRing>.fromOpaque(raw!).takeRetainedValue().produce()
-            return nil
-        }, box) == 0 {
-            thread = handle
-        } else {
-            Unmanaged<ReadAheadRing>.fromOpaque(box).release()
-            ring.disable()  // reads then go to the file directly
-        }
+        let ring = ReadAheadRing(file: file, chunkSize: chunkSize, chunkCount: chunkCount)
+        self.ring = ring
+        producer = BackgroundThread { ring.produce() }
+        if !producer.started { ring.readsDirectly = true }
     }
 
     deinit {
         ring.stop()
-        if let thread { pthread_join(thread, nil) }
+        producer.join()
     }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(InputError) -> Int {
@@ -63,7 +55,8 @@ private final class ReadAheadRing: @unchecked Sendable {
     let file: FileSource
     private(set) var position: UInt64
     private let knownLength: UInt64?
-    private var direct = false
+    /// Set when no producer thread could start: reads then go to the file.
+    var readsDirectly = false
     private let chunkSize: Int
     private let chunks: [UnsafeMutableRawBufferPointer]
     /// Valid bytes of each chunk, and the file offset each one starts at.
@@ -96,8 +89,6 @@ private final class ReadAheadRing: @unchecked Sendable {
         pthread_cond_init(changed, nil)
     }
 
-    func disable() { direct = true }
-
     func stop() {
         pthread_mutex_lock(mutex)
         stopping = true
@@ -115,7 +106,11 @@ private final class ReadAheadRing: @unchecked Sendable {
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(InputError) -> Int {
         guard buffer.count > 0 else { return 0 }
-        if direct { return try readDirectly(into: buffer) }
+        if readsDirectly {
+            let got = try file.read(at: position, into: buffer)
+            position += UInt64(got)
+            return got
+        }
         pthread_mutex_lock(mutex)
         while ready == 0 && !producerDone { pthread_cond_wait(changed, mutex) }
         if ready == 0 {
@@ -176,12 +171,6 @@ private final class ReadAheadRing: @unchecked Sendable {
         pthread_cond_broadcast(changed)
         pthread_mutex_unlock(mutex)
         return skipped
-    }
-
-    private func readDirectly(into buffer: UnsafeMutableRawBufferPointer) throws(InputError) -> Int {
-        let got = try file.read(at: position, into: buffer)
-        position += UInt64(got)
-        return got
     }
 
     /// The producer: fills free chunks in order with `pread` until the end of the file.
