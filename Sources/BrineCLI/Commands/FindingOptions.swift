@@ -27,19 +27,31 @@ struct FindingOutputOptions: ParsableArguments {
             return true
         }
         do {
-            let sink = try AtomicFileSink(path: output)
-            do {
-                var bytes = Array(text.utf8)
-                try bytes.withUnsafeMutableBytes { buffer throws(OutputError) in try sink.write(UnsafeRawBufferPointer(buffer)) }
-                try sink.finish()
-            } catch {
-                sink.discard()
-                throw error
-            }
+            try writeAtomically(Array(text.utf8), to: output)
             return true
         } catch {
             io.report("\(output): \(error)")
             return false
         }
     }
+}
+
+/// Writes `bytes` to `path` through a temporary file renamed into place.
+func writeAtomically(_ bytes: [UInt8], to path: String) throws(OutputError) {
+    let sink = try AtomicFileSink(path: path)
+    do {
+        try write(bytes, to: sink)
+        try sink.finish()
+    } catch {
+        sink.discard()
+        throw error
+    }
+}
+
+private func write(_ bytes: [UInt8], to sink: AtomicFileSink) throws(OutputError) {
+    var failure: OutputError?
+    bytes.withUnsafeBytes { buffer in
+        do throws(OutputError) { try sink.write(buffer) } catch { failure = error }
+    }
+    if let failure { throw failure }
 }
