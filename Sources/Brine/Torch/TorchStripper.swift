@@ -63,14 +63,15 @@ public enum TorchStripper {
         if options.dryRun { return result }
         guard let output else { throw .unsupported("an output path (-o) is needed unless --dry-run is given") }
 
-        let staging = Stripper.stagingPath(for: output)
-        var staged = false
-        defer { if staged { unlink(staging) } }
+        // Written to the sink's temporary file, read back and compared, and only then renamed.
         do {
-            let file = try AtomicFileSink(path: staging)
-            staged = true
+            let file = try AtomicFileSink(path: output)
+            file.commitsOnFinish = false
+            defer { file.discard() }  // after commit() this does nothing
             try writeZip(inspection, pickle: pickleBytes, keptKeys: keptKeys, into: file)
             try file.finish()
+            try verify(inspection, cuts: selectedCuts, setNone: options.setNone, staged: file.temporaryPath, options: options)
+            try file.commit()
         } catch let error as OutputError {
             throw .output(error)
         } catch let error as StripError {
@@ -82,11 +83,6 @@ public enum TorchStripper {
         } catch {
             throw .verificationFailed("\(error)")
         }
-        try verify(inspection, cuts: selectedCuts, setNone: options.setNone, staged: staging, options: options)
-        guard rename(staging, output) == 0 else {
-            throw .output(OutputError(path: output, offset: 0, reason: .renameFailed(errno: errno)))
-        }
-        staged = false
         var info = stat()
         if stat(output, &info) == 0 { result.outputBytes = UInt64(info.st_size) }
         return result
