@@ -77,6 +77,9 @@ public struct TorchInspection: Sendable {
     public var fileBytes: UInt64
     /// The main pickle (`data.pkl`, or the legacy format's fourth pickle), tensors recognised.
     public var pickle: Inspection
+    /// Uncompressed minus compressed size of a deflated data.pkl (0 for what torch writes:
+    /// it stores every record).
+    public var pickleInflation: UInt64 = 0
     /// The archive folder every record sits under (`checkpoint/`), nil for legacy files.
     public var prefix: String?
     /// Every tensor built in a new place (memo references to a tensor are not repeated), in pickle order.

@@ -114,12 +114,19 @@ public enum TorchInspector {
         // Bytes outside every member and the central directory (gaps, prepended data) and the end records.
         let central = UInt64(archive.centralDirectoryRange.count) - archive.entries.reduce(0) { $0 &+ $1.centralBytes }
         overhead.zipStructure &+= central &+ UInt64(archive.endRecordsRange.count)
-        overhead.zipStructure &+= file.knownLength! &- membersBytes &- UInt64(archive.centralDirectoryRange.count) &- UInt64(archive.endRecordsRange.count)
+        overhead.zipStructure &+= (file.knownLength ?? 0) &- membersBytes &- UInt64(archive.centralDirectoryRange.count) &- UInt64(archive.endRecordsRange.count)
 
-        return TorchInspection(
+        var inspection = TorchInspection(
             format: format, path: path, fileBytes: file.knownLength ?? 0, pickle: pickle, prefix: prefix, tensors: tensors,
             records: records, metadata: metadata, overhead: overhead, storageBytes: storageBytes, tensorNodes: facts, entries: archive.entries,
             legacyStorages: [:], legacyKeysOffset: nil, legacyMainPickleRange: nil)
+        if main.method == ZipEntry.deflated {
+            // The pickle's bytes are counted uncompressed in the tree; the compressed ones are not overhead.
+            inspection.pickleInflation = pickle.streamBytes &- min(pickle.streamBytes, main.compressedSize)
+            let excess = main.compressedSize &- min(pickle.streamBytes, main.compressedSize)
+            inspection.overhead.zipStructure &+= excess
+        }
+        return inspection
     }
 
     /// The short text records PyTorch writes next to data.pkl, read whole (each at most 256 bytes).

@@ -9,7 +9,8 @@ public enum TorchReportBuilder {
         _ = charge(&report.root, byPath)
         report.format = inspection.format.rawValue
         report.fileBytes = inspection.fileBytes
-        report.streamBytes = inspection.fileBytes
+        // torch stores data.pkl; were it deflated, its bytes are attributed uncompressed.
+        report.streamBytes = inspection.fileBytes &+ inspection.pickleInflation
         report.overheadBytes = inspection.overhead.total
         report.memoryBytes = report.root.memory
         var findings: [TrainingOnlyFinding] = []
