@@ -76,7 +76,9 @@ def test_inference_preset_on_checkpoint(brine, tmp_path):
 def test_legacy_input_written_as_zip_loads(brine, tmp_path):
     src = os.path.join(FIXTURES, "state_dict_legacy.pt")
     out = str(tmp_path / "legacy_stripped.pt")
-    run = strip(brine, src, out, "--remove", "['out.bias']")
+    refused = strip(brine, src, out, "--remove", "['out.bias']")
+    assert refused.returncode == 64 and "--to-zip" in refused.stderr and not os.path.exists(out)
+    run = strip(brine, src, out, "--to-zip", "--remove", "['out.bias']")
     assert run.returncode == 0, run.stderr
     assert "zip format" in run.stdout
     assert zipfile.is_zipfile(out)

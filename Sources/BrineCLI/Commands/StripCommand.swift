@@ -39,6 +39,9 @@ struct StripCommand: BrineSubcommand {
     @Flag(help: "Show what would go and the saving; write nothing.")
     var dryRun = false
 
+    @Flag(name: .customLong("to-zip"), help: "Accept writing a legacy-format PyTorch file (torch.save before 1.6) in PyTorch's zip format, the only one Brine writes.")
+    var toZip = false
+
     @Flag(help: "Replace the input file (atomically).")
     var inPlace = false
 
@@ -92,7 +95,12 @@ struct StripCommand: BrineSubcommand {
             options.compressionLevel = level
         }
         do {
-            let isTorch = (try? TorchInspector.detect(path: file)) != nil
+            let torchFormat = try? TorchInspector.detect(path: file)
+            let isTorch = torchFormat != nil
+            if torchFormat == .legacy, !toZip, !dryRun {
+                io.report("\(file): a legacy-format PyTorch file can only be written in PyTorch's zip format (torch.load reads both); pass --to-zip to accept")
+                return .usage
+            }
             if isTorch, compress != nil {
                 io.report("\(file): --compress does not apply to PyTorch files (torch writes stored zip members)")
                 return .usage
