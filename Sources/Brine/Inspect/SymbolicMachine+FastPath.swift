@@ -107,8 +107,7 @@ extension SymbolicMachine {
                 let count = Int(bytes[cursor + 1])
                 let next = cursor + 2 + count
                 guard next < bytes.count, bytes[next] == PickleOpcode.memoize.rawValue, memoCount < room else { break }
-                let width = TextWidth.measure(UnsafeRawBufferPointer(rebasing: bytes[(cursor + 2)..<next]))
-                memory &+= MemoryModel.str(count: width.count, width: width.width, ascii: width.ascii)
+                memory &+= Self.strMemory(bytes, from: cursor + 2, to: next)
                 kinds[memoCount] = ValueKind.str.rawValue
                 memoCount += 1
                 strings &+= 1
@@ -148,8 +147,7 @@ extension SymbolicMachine {
                 default: Int64(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: value + 1, as: Int32.self)))
                 }
                 let valueMemory = MemoryModel.int(magnitudeBits: 64 - number.magnitude.leadingZeroBitCount, smallValue: number)
-                let width = TextWidth.measure(UnsafeRawBufferPointer(rebasing: bytes[(cursor + 2)..<memoize]))
-                memory &+= MemoryModel.str(count: width.count, width: width.width, ascii: width.ascii) &+ valueMemory
+                memory &+= Self.strMemory(bytes, from: cursor + 2, to: memoize) &+ valueMemory
                 kinds[memoCount] = ValueKind.str.rawValue
                 memoCount += 1
                 entries &+= 1
@@ -222,6 +220,13 @@ extension SymbolicMachine {
         }
     }
 
+    /// Estimated memory of the str whose UTF-8 is `bytes[start..<end]`.
+    @inline(__always)
+    static func strMemory(_ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) -> UInt64 {
+        let width = TextWidth.measure(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
+        return MemoryModel.str(count: width.count, width: width.width, ascii: width.ascii)
+    }
+
     /// One scalar instruction at `offset`: its kind, length and estimated memory; nil for
     /// anything else, or when its bytes are not all buffered.
     @inline(__always)
@@ -234,14 +239,12 @@ extension SymbolicMachine {
             guard available >= 2 else { return nil }
             let count = Int(bytes[offset + 1])
             guard available >= 2 + count else { return nil }
-            let width = TextWidth.measure(UnsafeRawBufferPointer(rebasing: bytes[(offset + 2)..<(offset + 2 + count)]))
-            return (.str, 2 + count, MemoryModel.str(count: width.count, width: width.width, ascii: width.ascii))
+            return (.str, 2 + count, strMemory(bytes, from: offset + 2, to: offset + 2 + count))
         case PickleOpcode.binunicode.rawValue:
             guard available >= 5 else { return nil }
             let count = Int(bytes.loadUnaligned(fromByteOffset: offset + 1, as: UInt32.self).littleEndian)
             guard count <= available - 5 else { return nil }
-            let width = TextWidth.measure(UnsafeRawBufferPointer(rebasing: bytes[(offset + 5)..<(offset + 5 + count)]))
-            return (.str, 5 + count, MemoryModel.str(count: width.count, width: width.width, ascii: width.ascii))
+            return (.str, 5 + count, strMemory(bytes, from: offset + 5, to: offset + 5 + count))
         case PickleOpcode.binint1.rawValue:
             guard available >= 2 else { return nil }
             return (.int, 2, MemoryModel.int(magnitudeBits: 8, smallValue: Int64(bytes[offset + 1])))

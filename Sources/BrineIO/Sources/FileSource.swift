@@ -51,17 +51,7 @@ public final class FileSource: ByteSource {
     public func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(InputError) -> Int {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
         guard offset <= UInt64(Int64.max) else { return 0 }
-        var filled = 0
-        while filled < buffer.count {
-            let got = pread(descriptor, base + filled, buffer.count - filled, off_t(offset) + off_t(filled))
-            if got == 0 { break }
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw InputError(path: name, offset: offset, reason: .readFailed(errno: errno))
-            }
-            filled += got
-        }
-        return filled
+        return try preadFully(descriptor, into: base, count: buffer.count, at: offset, name: name)
     }
 
     public func skip(_ count: UInt64) throws(InputError) -> UInt64 {
@@ -75,6 +65,21 @@ public final class FileSource: ByteSource {
         position = newPosition
         return skipped
     }
+}
+
+/// `pread` until `count` bytes or the end of the file, retrying interrupted calls.
+func preadFully(_ fd: Int32, into base: UnsafeMutableRawPointer, count: Int, at offset: UInt64, name: String) throws(InputError) -> Int {
+    var filled = 0
+    while filled < count {
+        let got = pread(fd, base + filled, count - filled, off_t(offset) + off_t(filled))
+        if got == 0 { break }
+        if got < 0 {
+            if errno == EINTR { continue }
+            throw InputError(path: name, offset: offset, reason: .readFailed(errno: errno))
+        }
+        filled += got
+    }
+    return filled
 }
 
 /// The C `read`, named apart from `ByteSource.read` so the method can call it.

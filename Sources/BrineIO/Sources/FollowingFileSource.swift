@@ -58,17 +58,7 @@ public final class FollowingFileSource: ByteSource {
         }
         guard published > offset else { return 0 }
         let count = Int(min(UInt64(buffer.count), published - offset))
-        var filled = 0
-        while filled < count {
-            let got = pread(descriptor, base + filled, count - filled, off_t(offset) + off_t(filled))
-            if got == 0 { break }
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw InputError(path: name, offset: offset, reason: .readFailed(errno: errno))
-            }
-            filled += got
-        }
-        return filled
+        return try preadFully(descriptor, into: base, count: count, at: offset, name: name)
     }
 
     private func available(beyond offset: UInt64) throws(InputError) -> (UInt64, WriteProgress.State) {
