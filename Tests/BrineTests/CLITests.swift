@@ -7,6 +7,9 @@ import Testing
         (["dis", "--help"], "dis-help.txt"),
         (["inspect", "--help"], "inspect-help.txt"),
         (["strip", "--help"], "strip-help.txt"),
+        (["budget", "--help"], "budget-help.txt"),
+        (["repack", "--help"], "repack-help.txt"),
+        (["diff", "--help"], "diff-help.txt"),
     ])
     func helpTextMatchesGolden(arguments: [String], golden: String) throws {
         let result = runBrine(arguments)

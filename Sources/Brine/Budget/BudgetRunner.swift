@@ -93,10 +93,14 @@ public enum BudgetRunner {
             }
         }
         let measure = request.limit?.measure ?? .uncompressed
-        let measured = try PackMeasure.measure(files, as: measure)
+        var measured = try PackMeasure.measure(files, as: measure)
+        if measure == .uncompressed, let environment {
+            // Installed sizes come from RECORD, whether or not every file is still on disk.
+            measured = appFiles.totalBytes &+ environment.bytes
+        }
 
         var result = BudgetResult(
-            paths: request.paths, limit: request.limit, measuredBytes: measured, uncompressedBytes: files.totalBytes,
+            paths: request.paths, limit: request.limit, measuredBytes: measured, uncompressedBytes: appFiles.totalBytes &+ (environment?.bytes ?? 0),
             files: files.fileCount, ignored: files.ignored, pythonEnvironment: environment, contributors: [],
             fileBudgets: [], changes: nil, findings: [], failed: false, snapshot: SizeSnapshot())
 
@@ -212,7 +216,7 @@ public enum BudgetRunner {
         let names = Set(TrainingOnlyRule.builtIn.map(\.attribute))
         return member.flattened().flatMap { item in
             (item.attributes ?? []).filter { attribute in
-                names.contains(where: { attribute.path.hasSuffix("." + $0) })
+                names.contains(where: { attribute.path == $0 || attribute.path.hasSuffix("." + $0) })
             }.map { (path: item.path == member.path ? $0.path : item.path + " :: " + $0.path, bytes: $0.bytes) }
         }
     }

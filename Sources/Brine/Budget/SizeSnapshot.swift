@@ -17,7 +17,8 @@ public struct SizeSnapshot: Codable, Sendable, Equatable {
             var key = String(item.path.dropFirst(min(member.path.count, item.path.count)))
             while key.hasPrefix("/") { key.removeFirst() }
             key = prefix + key
-            if item.kind != .directory { entries[key.isEmpty ? "." : key] = item.bytes }
+            // The whole (key "") is the TOTAL line of a diff, not an entry of its own.
+            if item.kind != .directory, !key.isEmpty { entries[key] = item.bytes }
             for attribute in item.attributes ?? [] where !attribute.path.isEmpty {
                 entries[(key.isEmpty ? "" : key + " ") + ":: " + attribute.path] = attribute.bytes
             }

@@ -168,6 +168,9 @@ public enum Repacker {
             var count = 0
             while var entry = try reader.nextEntry() {
                 count += 1
+                if entry.escapesRoot {
+                    plan.notes.append("member \(entry.path) keeps its unsafe name (absolute, '..' or a link leading out); nothing was extracted")
+                }
                 guard count <= options.bundle.maximumMembers else {
                     throw InputError(path: input, offset: 0, reason: .limitExceeded(limit: "bundle member limit", value: UInt64(options.bundle.maximumMembers), option: "--max-members"))
                 }
