@@ -15,7 +15,7 @@ public struct IgnorePatterns: Sendable, Equatable {
     /// Reads a `.slugignore`-style file; a missing file gives no patterns.
     public static func load(path: String) -> IgnorePatterns {
         guard let text = readText(path) else { return IgnorePatterns(patterns: []) }
-        let lines = text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).map { String($0).trimmingCharacters(in: " ") }
+        let lines = text.split(whereSeparator: \.isNewline).map { String($0).trimmingCharacters(in: " ") }
         return IgnorePatterns(patterns: lines.filter { !$0.isEmpty && !$0.hasPrefix("#") && !$0.hasPrefix("!") })
     }
 

@@ -31,14 +31,14 @@ public struct PythonEnvironment: Codable, Sendable, Equatable {
             guard let record = readText(infoDirectory + "/RECORD") else { continue }
             var (distName, version) = nameAndVersion(fromDirectory: String(name.dropLast(".dist-info".count)))
             if let metadata = readText(infoDirectory + "/METADATA", maximumBytes: 4 << 20) {
-                for line in metadata.split(separator: "\n", omittingEmptySubsequences: false).prefix(40) {
+                for line in metadata.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).prefix(40) {
                     if line.hasPrefix("Name: ") { distName = String(line.dropFirst(6)) }
                     if line.hasPrefix("Version: ") { version = String(line.dropFirst(9)) }
                 }
             }
             var files = 0
             var bytes: UInt64 = 0
-            for line in record.split(whereSeparator: { $0 == "\n" || $0 == "\r" }) {
+            for line in record.split(whereSeparator: \.isNewline) {
                 let fields = splitRecordLine(String(line))
                 guard let path = fields.first, !path.isEmpty else { continue }
                 let diskPath = path.hasPrefix("/") ? path : sitePackages + "/" + path

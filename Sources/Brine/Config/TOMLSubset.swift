@@ -26,7 +26,7 @@ public enum TOMLSubset {
         var root: [String: TOMLValue] = [:]
         var current: [String] = []
         var arrayIndex: Int?
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let number = index + 1
             let line = stripComment(String(rawLine)).trimmingCharacters(in: " ").trimmingCharacters(in: "\t").trimmingCharacters(in: "\r")
             if line.isEmpty { continue }
