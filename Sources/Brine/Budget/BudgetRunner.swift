@@ -126,7 +126,7 @@ public enum BudgetRunner {
             for finding in trainingOnly(in: member) {
                 result.findings.append(BudgetFinding(
                     code: "training-only", severity: .note,
-                    message: "\(finding.path) (\(ByteFormat.human(finding.bytes))) is only needed for training; `brine strip --preset deploy` removes it",
+                    message: "\(finding.path) (\(ByteFormat.human(finding.bytes))) is only needed for training; `brine strip --preset deploy` (scikit-learn) or `--preset torch-inference` (PyTorch) removes it",
                     file: entry.name, treePath: finding.path))
             }
         }
@@ -212,12 +212,8 @@ public enum BudgetRunner {
     }
 
     static func trainingOnly(in member: BundleMember) -> [(path: String, bytes: UInt64)] {
-        // Attribute names known to be training-only, matched on the flattened tree.
-        let names = Set(TrainingOnlyRule.builtIn.map(\.attribute))
-        return member.flattened().flatMap { item in
-            (item.attributes ?? []).filter { attribute in
-                names.contains(where: { attribute.path == $0 || attribute.path.hasSuffix("." + $0) })
-            }.map { (path: item.path == member.path ? $0.path : item.path + " :: " + $0.path, bytes: $0.bytes) }
+        member.flattened().flatMap { item in
+            (item.trainingOnly ?? []).map { (path: item.path == member.path ? $0.path : item.path + " :: " + $0.path, bytes: $0.saving) }
         }
     }
 

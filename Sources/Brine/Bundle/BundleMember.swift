@@ -36,6 +36,8 @@ public struct BundleMember: Codable, Sendable, Equatable {
     public var note: String?
     /// For artifacts: the attribute tree, flattened (see `AttributeSize`).
     public var attributes: [AttributeSize]?
+    /// Attributes prediction never reads, as `brine inspect` marks them.
+    public var trainingOnly: [TrainingOnlyFinding]?
     public var children: [BundleMember]
 
     public init(path: String, kind: MemberKind, storedBytes: UInt64, bytes: UInt64, children: [BundleMember] = []) {

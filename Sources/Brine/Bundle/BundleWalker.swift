@@ -40,7 +40,7 @@ public final class BundleWalker {
         case S_IFREG:
             let file = try FileSource(path: path)
             let size = file.knownLength ?? 0
-            return try classify(PeekableSource(file), path: display, storedBytes: size, depth: depth)
+            return try classify(PeekableSource(file), path: display, storedBytes: size, depth: depth, diskPath: path)
         default:
             var member = BundleMember(path: display, kind: .file, storedBytes: 0, bytes: 0)
             member.note = "not a regular file; not read"
@@ -74,8 +74,20 @@ public final class BundleWalker {
     }
 
     /// Decides what a stream is from its first bytes and reads it accordingly.
-    func classify(_ source: PeekableSource, path: String, storedBytes: UInt64, depth: Int) throws(InputError) -> BundleMember {
+    func classify(_ source: PeekableSource, path: String, storedBytes: UInt64, depth: Int, diskPath: String? = nil) throws(InputError) -> BundleMember {
         let magic = try source.peek(CompressionFormat.magicLength)
+        if ArtifactReaders.mayBeTorch(magic) {
+            // PyTorch readers need random access: a member inside an archive is spooled to a
+            // scratch file first (its bytes count towards the decompression limits as read).
+            if let diskPath {
+                if let torch = try ArtifactReaders.torch(diskPath: diskPath, path: path, storedBytes: storedBytes, options: options) { return torch }
+            } else {
+                let spool = try ArtifactReaders.spool(source, name: path)
+                defer { spool.remove() }
+                if let torch = try ArtifactReaders.torch(diskPath: spool.path, path: path, storedBytes: storedBytes, options: options) { return torch }
+                return try classify(PeekableSource(try FileSource(path: spool.path)), path: path, storedBytes: storedBytes, depth: depth, diskPath: spool.path)
+            }
+        }
         let stream: PeekableSource
         let codec = magic.withUnsafeBytes { CompressionFormat.detect($0) }
         if let codec {
@@ -109,7 +121,7 @@ public final class BundleWalker {
             try count(childPath)
             var child: BundleMember
             if entry.kind == .file {
-                let data = PeekableSource(reader.entrySource(named: childPath))
+                let data = PeekableSource(NamedSource(reader.entrySource(named: childPath), name: childPath))
                 child = try classify(data, path: childPath, storedBytes: entry.size ?? 0, depth: depth)
                 if entry.size == nil { child.storedBytes = data.position + (try drain(data)) }
             } else {
@@ -122,9 +134,6 @@ public final class BundleWalker {
             if entry.escapesRoot { child.unsafePath = true }
             member.bytes &+= child.kind == .directory ? 0 : child.bytes
             member.children.append(child)
-        }
-        if kind == .zip, ArtifactReaders.isTorchArchive(entryNames: member.children.map { String($0.path.dropFirst(path.count + 1)) }) {
-            member = ArtifactReaders.torchArchive(member)
         }
         return member
     }
@@ -139,6 +148,7 @@ public final class BundleWalker {
             member.kind = inspection.format == "joblib" || compression != nil ? .joblib : .pickle
             member.bytes = inspection.streamBytes
             member.attributes = AttributeSizes.flatten(report, maximumDepth: options.attributeDepth)
+            member.trainingOnly = report.trainingOnly.isEmpty ? nil : report.trainingOnly
         } catch {
             // A damaged or hostile stream stops the walk; a pickle Brine cannot follow
             // (a legacy torch file's raw storages) is still sized.

@@ -17,6 +17,8 @@ public struct Inspection: Sendable {
     public var overheadBytes: UInt64
     /// Non-instruction bytes inside the stream (joblib array data, nested pickles).
     public var rawSpans: [RawSpan]
+    /// PyTorch tensors recognised in the stream (only with `InspectOptions.recognizesTorch`).
+    public var torchTensors: [NodeID: TorchTensorFacts] = [:]
 }
 
 /// Entry point of `brine inspect`: opens a file (decompressing by content), replays every
@@ -49,10 +51,17 @@ public enum Inspector {
         repeat {
             roots.append(try machine.runPickle())
         } while try !reader.isAtEnd()
+        return inspection(of: machine, roots: roots, name: name, fileBytes: fileBytes, compression: compression)
+    }
+
+    static func inspection(of machine: SymbolicMachine, roots: [NodeID], name: String, fileBytes: UInt64,
+                           compression: CompressionFormat?) -> Inspection {
         let joblib = machine.globalIndex["joblib.numpy_pickle.NumpyArrayWrapper"] != nil
+        var tensors: [NodeID: TorchTensorFacts] = [:]
+        for (node, facts) in machine.torchTensors { tensors[NodeID(index: node)] = facts }
         return Inspection(
-            path: name, fileBytes: fileBytes, streamBytes: reader.offset, compression: compression,
+            path: name, fileBytes: fileBytes, streamBytes: machine.reader.offset, compression: compression,
             format: joblib ? "joblib" : "pickle", highestProtocol: machine.highestProtocol, graph: machine.graph,
-            roots: roots, overheadBytes: machine.overheadBytes, rawSpans: machine.rawSpans)
+            roots: roots, overheadBytes: machine.overheadBytes, rawSpans: machine.rawSpans, torchTensors: tensors)
     }
 }

@@ -46,7 +46,10 @@ extension SymbolicMachine {
                 let range = key.start <= rangeEnd ? key.start..<rangeEnd : nil
                 let memoEnd = index + 2 < stack.count ? stack[index + 2].memoStart : memo.sequentialMark
                 let sequential = key.memoStart >= 0 && key.memoStart <= value.memoStart && value.memoStart <= memoEnd
-                attach(value, as: .key(label(of: key)), to: parent, range: range, memo: sequential ? key.memoStart..<memoEnd : nil)
+                // An int key prints as Python does, `[0]`, not as the string `['0']`.
+                let name: EdgeLabel = key.kind == .int && key.hasExactInteger && key.payload >= Int64(Int.min) && key.payload <= Int64(Int.max)
+                    ? .index(Int(key.payload)) : .key(label(of: key))
+                attach(value, as: name, to: parent, range: range, memo: sequential ? key.memoStart..<memoEnd : nil)
             } else {
                 becomeLarge(parent)
                 graph.nodes[parent].itemCount &+= 1

@@ -60,6 +60,9 @@ extension SymbolicMachine {
                 graph.nodes[node].itemCount &-= 1
             }
         }
+        if options.recognizesTorch, let name, name.hasPrefix("torch._utils._rebuild_") || name.hasPrefix("torch._tensor._rebuild_from_type") {
+            recognizeTorchTensor(node, rebuiltBy: name)
+        }
         if let keywords {
             attach(keywords, as: .attribute("__kwargs__"), to: node)
             graph.nodes[node].itemCount &-= 1

@@ -27,6 +27,9 @@ final class SymbolicMachine {
     private var steps: UInt32 = 0
     /// Reused by the fast path for the kinds of the memo entries it decodes.
     var scratchKinds: [UInt8] = []
+    /// PyTorch: storage persistent ids by tuple (then persistent) node, and tensors by node.
+    var torchStorageIDs: [Int: TorchStorageID] = [:]
+    var torchTensors: [Int: TorchTensorFacts] = [:]
 
     init(reader: PickleReader, options: InspectOptions) {
         self.reader = reader
@@ -126,6 +129,7 @@ final class SymbolicMachine {
             let mark = try popMark(instruction)
             let kind: ValueKind = instruction.opcode == .list ? .list : instruction.opcode == .tuple ? .tuple : .frozenset
             let node = newNode(kind, at: mark.offset, ownBytes: length &+ mark.bytes).index
+            if options.recognizesTorch, kind == .tuple { noteTorchStorageID(node, from: mark.stackIndex) }
             for index in mark.stackIndex..<stack.count {
                 attach(stack[index], as: kind == .frozenset ? .element : .index(index - mark.stackIndex), to: node)
             }
@@ -231,6 +235,7 @@ final class SymbolicMachine {
                 guard stackAboveMark >= 1 else { throw underflow(instruction, needs: 1) }
                 let pid = stack.removeLast()
                 start = pid.origin
+                if pid.isNode, let storage = torchStorageIDs[pid.node] { torchStorageIDs[node] = storage }
                 attach(pid, as: .arguments, to: node)
             } else if case .line(let span) = instruction.argument {
                 graph.nodes[node].typeName = (try? reader.withArgumentBytes(span) { String(decoding: $0, as: UTF8.self) })

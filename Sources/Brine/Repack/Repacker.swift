@@ -47,7 +47,7 @@ public enum Repacker {
         case .tar:
             result = try repackTarball(input, member: member, options: options, plan: &plan, scratch: scratch)
         case .torch:
-            throw .unsupported("\(input): PyTorch files are repacked once the torch reader lands; strip them with Python for now")
+            result = try repackTorch(input, member: member, options: options, plan: &plan, scratch: scratch)
         default:
             throw .unsupported("\(input): \(member.kind.rawValue) is not an artifact or tarball Brine can repack")
         }
@@ -97,6 +97,18 @@ public enum Repacker {
         return current
     }
 
+    /// PyTorch files: strip optimizer/scheduler/scaler state. There is no codec step: torch
+    /// writes and expects stored (uncompressed) zip records.
+    private static func repackTorch(_ input: String, member: BundleMember, options: RepackOptions, plan: inout RepackPlan, scratch: Scratch) throws(RepackError) -> String {
+        if member.storedBytes <= options.limitBytes { return input }
+        if let stripped = try strip(input, scratch: scratch) {
+            plan.steps.append(.init(action: "strip --preset torch-inference", bytesBefore: member.storedBytes, bytesAfter: fileSize(stripped) ?? 0))
+            return stripped
+        }
+        plan.notes.append("PyTorch files are not recompressed: torch.load expects stored zip records")
+        return input
+    }
+
     /// The fastest-loading codec whose output fits, written to a scratch file.
     private static func bestCodec(
         for path: String, codecs: [(CompressionFormat, Int32)], limit: UInt64, scratch: Scratch
@@ -139,10 +151,19 @@ public enum Repacker {
         }
     }
 
+    /// The deploy strip for the artifact's kind: `torch-inference` for PyTorch zip files,
+    /// `deploy` for pickles and joblib files. nil when nothing matched (or for a legacy torch
+    /// file, which would have to change format).
     private static func strip(_ path: String, scratch: Scratch) throws(RepackError) -> String? {
         let target = scratch.make()
+        let torch = try? TorchInspector.detect(path: path)
+        if torch == .legacy { return nil }
         do {
-            _ = try Stripper.strip(input: path, output: target, options: StripOptions(selectors: [.deployPreset]))
+            if torch != nil {
+                _ = try TorchStripper.strip(input: path, output: target, options: StripOptions(selectors: [.torchInferencePreset]))
+            } else {
+                _ = try Stripper.strip(input: path, output: target, options: StripOptions(selectors: [.deployPreset]))
+            }
             return target
         } catch {
             if case .nothingMatched = error { return nil }
@@ -191,7 +212,7 @@ public enum Repacker {
                 try memberSink.finish()
                 var chosen = memberFile
                 let original = fileSize(memberFile) ?? 0
-                if isPickleOrJoblib(memberFile), let stripped = try strip(memberFile, scratch: scratch) {
+                if isArtifact(memberFile), let stripped = try strip(memberFile, scratch: scratch) {
                     chosen = stripped
                     strippedMembers.append(entry.path)
                 }
@@ -211,7 +232,7 @@ public enum Repacker {
             throw .output("\(error)")
         }
         if !strippedMembers.isEmpty {
-            plan.steps.append(.init(action: "members: strip --preset deploy", bytesBefore: before, bytesAfter: after,
+            plan.steps.append(.init(action: "members: strip (deploy / torch-inference)", bytesBefore: before, bytesAfter: after,
                                     note: "uncompressed member bytes; stripped " + strippedMembers.joined(separator: ", ")))
         }
         // 2. Compress the tar: gzip first (what loaders expect), xz only when gzip cannot fit.
@@ -229,7 +250,8 @@ public enum Repacker {
         return input
     }
 
-    private static func isPickleOrJoblib(_ path: String) -> Bool {
+    private static func isArtifact(_ path: String) -> Bool {
+        if let torch = try? TorchInspector.detect(path: path), torch != .legacy { return true }
         guard let stream = try? ArtifactStream.open(path: path) else { return false }
         let peek = PeekableSource(stream.source)
         guard let head = try? peek.peek(2) else { return false }

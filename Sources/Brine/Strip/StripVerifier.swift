@@ -29,11 +29,21 @@ enum StripVerifier {
         case .success(let inspection): rewritten = inspection
         case .failure(let error): throw .verificationFailed("it does not parse: \(error)")
         }
+        try compare(original: original, rewritten: rewritten, cuts: cuts, setNone: setNone)
+    }
+
+    /// Checks `rewritten` is `original` minus the cuts: same paths, types, counts, shapes, scalars.
+    static func compare(original: Inspection, rewritten: Inspection, cuts: [StripCut], setNone: Bool) throws(StripError) {
+        try compare(original: ReportBuilder.build(original).root, rewritten: ReportBuilder.build(rewritten).root, cuts: cuts, setNone: setNone)
+    }
+
+    /// The same check on report trees (PyTorch reports, whose tensors are leaves).
+    static func compare(original: ReportNode, rewritten: ReportNode, cuts: [StripCut], setNone: Bool) throws(StripError) {
         let removed = Set(cuts.map(\.path))
         var expected: [String: Shape] = [:]
-        collect(ReportBuilder.build(original).root, into: &expected, removed: removed, setNone: setNone)
+        collect(original, into: &expected, removed: removed, setNone: setNone)
         var actual: [String: Shape] = [:]
-        collect(ReportBuilder.build(rewritten).root, into: &actual, removed: [], setNone: false)
+        collect(rewritten, into: &actual, removed: [], setNone: false)
         if let difference = firstDifference(expected, actual) { throw .verificationFailed(difference) }
     }
 

@@ -16,6 +16,8 @@ public struct StripOptions: Sendable {
     public var compressionLevel: Int32? = nil
     public var inspect = InspectOptions()
     public var decompression = DecompressionLimits.default
+    /// Zip member limits for PyTorch files.
+    public var zip = ZipLimits.default
     public var maximumWindow = 64 << 20
 
     public init(selectors: [StripSelector]) {

@@ -3,10 +3,6 @@ import Brine
 
 /// Guards against hostile bundles, shared by budget, diff and repack.
 struct BundleLimitOptions: ParsableArguments {
-    @Option(name: .customLong("max-members"), help: ArgumentHelp(
-        "Most archive members and files walked, across every nesting level.", valueName: "n"))
-    var maximumMembers: Int = BundleOptions().maximumMembers
-
     @Option(name: .customLong("max-nesting"), help: ArgumentHelp(
         "Most archives inside archives.", valueName: "n"))
     var maximumNesting: Int = BundleOptions().maximumNesting
@@ -15,12 +11,12 @@ struct BundleLimitOptions: ParsableArguments {
 
     var options: BundleOptions {
         BundleOptions(
-            maximumMembers: maximumMembers, maximumNesting: maximumNesting, decompression: limits.decompression,
+            maximumMembers: limits.maximumMembers, maximumNesting: maximumNesting, decompression: limits.decompression,
             inspect: InspectOptions(maximumMarkDepth: limits.maximumDepth, maximumMemoEntries: limits.maximumMemo),
             maximumWindow: limits.maximumWindow)
     }
 
     func validate() throws {
-        guard maximumMembers > 0, maximumNesting >= 0 else { throw ValidationError("--max-members must be positive and --max-nesting ≥ 0") }
+        guard maximumNesting >= 0 else { throw ValidationError("--max-nesting must be ≥ 0") }
     }
 }
