@@ -94,12 +94,23 @@ def test_repository_gate_fails_then_passes_after_repack(brine, tmp_path):
     report = json.loads(run(brine, "budget", "--format", "json", cwd=repo).stdout)
     over = [f for f in report["findings"] if f["severity"] == "error"]
     assert over and over[0]["file"] == "models/vectorizer.joblib"
+    sarif = run(brine, "budget", "--format", "sarif", "-o", "budget.sarif", cwd=repo)
+    assert sarif.returncode == 1
+    results = json.load(open(repo / "budget.sarif"))["runs"][0]["results"]
+    assert [r["ruleId"] for r in results if r["level"] == "error"] == ["BR703"]
+    assert results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "models/vectorizer.joblib"
+    junit = run(brine, "budget", "--format", "junit", cwd=repo)
+    assert junit.returncode == 1
+    import xml.etree.ElementTree as ET
+    assert ET.fromstring(junit.stdout).get("failures") == "1"
     limit = str(EXPECTED["repo"]["limit_bytes"])
     repack = run(brine, "repack", "models/vectorizer.joblib", "-o", "models/vectorizer.joblib",
                  "--limit", limit, cwd=repo)
     assert repack.returncode == 0, repack.stderr
     second = run(brine, "budget", cwd=repo)
     assert second.returncode == 0, second.stdout + second.stderr
+    junit = run(brine, "budget", "--format", "junit", cwd=repo)
+    assert junit.returncode == 0 and ET.fromstring(junit.stdout).get("failures") == "0"
 
 
 def test_baseline_diff_names_the_attribute_that_grew(brine, tmp_path):

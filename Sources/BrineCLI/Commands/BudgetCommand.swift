@@ -49,8 +49,11 @@ struct BudgetCommand: BrineSubcommand {
     @Option(help: "Largest files shown.")
     var top = 10
 
-    @Option(help: "Output format: text or json.")
-    var format: OutputFormat = .text
+    @Option(help: "Output format: text, json (the full budget report), or sarif, junit, github, markdown (its findings).")
+    var format: FindingFormat = .text
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write the report to this file (atomically) instead of stdout.", valueName: "file"))
+    var output: String?
 
     @OptionGroup var bundleLimits: BundleLimitOptions
 
@@ -111,11 +114,21 @@ struct BudgetCommand: BrineSubcommand {
         do {
             let result = try BudgetRunner.run(request)
             if let writeBaseline {
-                let sink = try AtomicFileSink(path: writeBaseline)
-                try sink.write(Array(encodeJSON(result.snapshot).utf8))
-                try sink.finish()
+                try writeAtomically(Array(encodeJSON(result.snapshot).utf8), to: writeBaseline)
             }
-            io.output.write(format == .json ? encodeJSON(result) : BudgetText.render(result))
+            let text: String
+            switch format {
+            case .text: text = BudgetText.render(result)
+            case .json: text = encodeJSON(result)
+            default:
+                text = format.render(result.findingReport(), toolVersion: BrineVersion.current,
+                                     repositoryRoot: FileManager.default.currentDirectoryPath)
+            }
+            if let output {
+                try writeAtomically(Array(text.utf8), to: output)
+            } else {
+                io.output.write(text)
+            }
             return result.failed ? .findings : .success
         } catch {
             io.report("\(error)")
@@ -167,7 +180,7 @@ enum BudgetText {
                 .split(separator: "\n").dropLast().map { "  " + $0 }.joined(separator: "\n") + "\n"
         }
         for finding in result.findings {
-            out += "\(finding.severity.rawValue): [\(finding.code)] \(finding.message)\n"
+            out += "\(finding.severity.rawValue): \(finding.finding.code) [\(finding.code)] \(finding.message)\n"
         }
         out += result.failed ? "result: over budget\n" : "result: within budget\n"
         return out

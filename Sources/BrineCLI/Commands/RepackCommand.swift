@@ -8,9 +8,11 @@ struct RepackCommand: BrineSubcommand {
         commandName: "repack",
         abstract: "Make an artifact or model tarball fit a size limit: strip, then recompress.",
         discussion: """
-            Steps, cheapest first: remove training-only attributes (strip --preset deploy, \
-            for a tarball inside each pickle/joblib member); then recompress with a codec \
-            the loader reads (joblib: zlib, xz, bz2; tarballs: gzip, then xz). Of the codecs \
+            Steps, cheapest first: remove training-only attributes (strip --preset deploy \
+            for pickle/joblib, --preset torch-inference for PyTorch zip files; in a tarball, \
+            in each such member); then recompress with a codec the loader reads (joblib: \
+            zlib, xz, bz2; tarballs: gzip, then xz; PyTorch files stay stored, as torch \
+            expects). Of the codecs \
             that fit, the one that loads fastest is used. The plan is printed with each \
             step's saving. A tarball keeps its members' names, modes, owners, times and order; \
             nothing is extracted to disk. --allow-lossy (float64 -> float32) is accepted but \
@@ -21,7 +23,7 @@ struct RepackCommand: BrineSubcommand {
             """
     )
 
-    @Argument(help: "The artifact (pickle, joblib) or tarball (model.tar.gz).")
+    @Argument(help: "The artifact (pickle, joblib, PyTorch) or tarball (model.tar.gz).")
     var input: String
 
     @Option(name: .shortAndLong, help: "Where to write the result.")
