@@ -230,3 +230,34 @@ import BrineIO
         #expect(throws: TOMLError.self) { try TOMLSubset.parse(text) }
     }
 }
+
+@Suite struct TorchBundleTests {
+    @Test func torchMemberInsideATarballIsInspected() throws {
+        let bundle = try BundleWalker().walk(path: Repository.path("fixtures/bundles/sagemaker/model-torch.tar.gz"))
+        let model = try #require(bundle.children.first { $0.path.hasSuffix("!model.pth") })
+        #expect(model.kind == .torch)
+        #expect(model.attributes?.contains { $0.path == "['optimizer_state_dict']" } == true)
+        #expect(model.trainingOnly?.contains { $0.path == "['optimizer_state_dict']" } == true)
+        // The scratch copy the zip reader needed is gone.
+        let scratch = try FileManager.default.contentsOfDirectory(atPath: ArtifactReaders.temporaryDirectory())
+        #expect(!scratch.contains { $0.hasPrefix("brine-member-") })
+    }
+
+    @Test func torchCheckpointIsRepackedByRemovingOptimizerState() throws {
+        let output = try temporaryFile([], name: "model.pt")
+        let plan = try Repacker.repack(input: Repository.path("fixtures/torch/checkpoint.pt"), output: output,
+                                       options: RepackOptions(limitBytes: 1_000_000))
+        #expect(plan.fits)
+        #expect(plan.steps.map(\.action) == ["strip --preset torch-inference"])
+        #expect(try TorchInspector.detect(path: output) == .zip)
+    }
+
+    @Test func budgetFindingsMapToSharedFindingCodes() throws {
+        var request = BudgetRequest(paths: [Repository.path("fixtures/torch/checkpoint.pt")], limit: SizeLimit.parse("1MB"))
+        request.topContributors = 1
+        let report = try BudgetRunner.run(request).findingReport()
+        #expect(report.findings.map(\.code).sorted() == ["BR701", "BR731", "BR731"])
+        #expect(report.fails)
+        for finding in report.findings { #expect(report.inputs.contains(finding.location.file)) }
+    }
+}
