@@ -136,7 +136,7 @@ public enum BudgetRunner {
             if measured > limit.bytes {
                 result.findings.append(BudgetFinding(
                     code: "budget-over", severity: .error,
-                    message: "\(ByteFormat.human(measured)) \(limit.measure.phrase) is over the \(name) of \(ByteFormat.human(limit.bytes)) by \(ByteFormat.human(measured - limit.bytes))\(dominantText(result.contributors))",
+                    message: "\(ByteFormat.human(measured)) \(limit.measure.phrase) is over the \(name) of \(ByteFormat.human(limit.bytes)) by \(ByteFormat.human(measured - limit.bytes))\(dominantText(result.contributors, environment))",
                     file: request.paths.joined(separator: " ")))
             } else if let warn = limit.warnBytes, measured > warn {
                 result.findings.append(BudgetFinding(
@@ -217,7 +217,15 @@ public enum BudgetRunner {
         }
     }
 
-    static func dominantText(_ contributors: [BudgetResult.Contributor]) -> String {
+    private static func appBytes(_ contributors: [BudgetResult.Contributor]) -> UInt64 {
+        contributors.reduce(0) { $0 &+ $1.bytes }
+    }
+
+    static func dominantText(_ contributors: [BudgetResult.Contributor], _ environment: PythonEnvironment?) -> String {
+        if let environment, environment.bytes > appBytes(contributors) {
+            let largest = environment.distributions.prefix(3).map { "\($0.name) \(ByteFormat.human($0.bytes))" }.joined(separator: ", ")
+            return "; the Python environment dominates (\(ByteFormat.human(environment.bytes)): \(largest))"
+        }
         guard let top = contributors.first else { return "" }
         var text = "; the largest file is \(top.path) (\(ByteFormat.human(top.bytes)))"
         if let part = top.parts.first { text += ", mostly \(part.path) (\(ByteFormat.human(part.bytes)))" }

@@ -54,6 +54,7 @@ public enum Repacker {
         plan.outputBytes = fileSize(result) ?? plan.outputBytes
         plan.fits = plan.outputBytes <= options.limitBytes
         if !plan.fits {
+            plan.output = nil
             plan.dominant = BudgetRunner.largestParts(of: member)
         }
         guard !options.dryRun, plan.fits, let output else { return plan }
@@ -109,22 +110,22 @@ public enum Repacker {
         return input
     }
 
-    /// The fastest-loading codec whose output fits, written to a scratch file.
+    /// The fastest-loading codec whose output fits, written to a scratch file. `codecs` is
+    /// ordered fastest to load first, so the first that fits is the answer and the slower
+    /// (often much slower to compress) ones are not tried.
     private static func bestCodec(
         for path: String, codecs: [(CompressionFormat, Int32)], limit: UInt64, scratch: Scratch
     ) throws(RepackError) -> ((CompressionFormat, Int32, String)?, [RepackPlan.Candidate]) {
         var candidates: [RepackPlan.Candidate] = []
-        var chosen: (CompressionFormat, Int32)?
         for (codec, level) in codecs {
-            let bytes = try recompress(path, codec: codec, level: level, into: nil)
+            let target = scratch.make()
+            let bytes = try recompress(path, codec: codec, level: level, into: target)
             let fits = bytes <= limit
             candidates.append(.init(codec: "\(codecName(codec)):\(level)", bytes: bytes, fits: fits))
-            if fits && chosen == nil { chosen = (codec, level) }
+            if fits { return ((codec, level, target), candidates) }
+            scratch.remove(target)
         }
-        guard let (codec, level) = chosen else { return (nil, candidates) }
-        let target = scratch.make()
-        _ = try recompress(path, codec: codec, level: level, into: target)
-        return ((codec, level, target), candidates)
+        return (nil, candidates)
     }
 
     /// Decompresses `path` by content and compresses it again; returns the compressed size.
@@ -310,6 +311,10 @@ final class Scratch: @unchecked Sendable {
         let path = directory + ".brine-repack-\(getpid())-\(made.count)"
         made.append(path)
         return path
+    }
+
+    func remove(_ path: String) {
+        unlink(path)
     }
 
     func removeAll() {
