@@ -204,9 +204,15 @@ public enum BudgetRunner {
                 parts = attributes.filter { $0.depth == 2 && $0.path.hasPrefix(only.path) }
             }
         } else if member.isBundle {
-            parts = member.flattened().dropFirst().filter { !$0.isBundle || $0.kind == .torch }.map {
-                AttributeSize(path: $0.path, type: $0.kind.rawValue, bytes: $0.bytes, depth: 1)
+            let members = member.flattened().dropFirst().filter { !$0.isBundle || $0.kind == .torch }
+                .sorted { $0.bytes != $1.bytes ? $0.bytes > $1.bytes : $0.path < $1.path }
+            parts = members.prefix(5).map { AttributeSize(path: $0.path, type: $0.kind.rawValue, bytes: $0.bytes, depth: 1) }
+            // Inside the largest member: what takes its room, one level down.
+            if let top = members.first, let inner = top.attributes {
+                let children = inner.filter { $0.depth == 1 }.sorted { $0.bytes > $1.bytes }.prefix(3)
+                parts += children.map { AttributeSize(path: top.path + " :: " + $0.path, type: $0.type, bytes: $0.bytes, depth: 2) }
             }
+            return parts
         }
         return Array(parts.sorted { $0.bytes != $1.bytes ? $0.bytes > $1.bytes : $0.path < $1.path }.prefix(5))
     }
