@@ -120,14 +120,7 @@ public enum PackMeasure {
         let counter = CountingSink()
         do {
             let sink = try openCompressing(counter, format: .gzip, level: 6)
-            let source = try FileSource(path: path)
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
-            defer { buffer.deallocate() }
-            while true {
-                let got = try source.read(into: buffer)
-                if got == 0 { break }
-                try sink.write(UnsafeRawBufferPointer(rebasing: buffer[..<got]))
-            }
+            _ = try copyAll(from: try FileSource(path: path), to: sink)
             try sink.finish()
         } catch let error as InputError {
             throw error

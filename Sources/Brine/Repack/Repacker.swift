@@ -134,15 +134,9 @@ public enum Repacker {
             let stream = try ArtifactStream.open(path: path)
             let file = try target.map { (t: String) throws(OutputError) -> AtomicFileSink in try AtomicFileSink(path: t) }
             let counter = CountingSink(downstream: file)
-            let sink = try openCompressing(counter, format: codec, level: level)
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
-            defer { buffer.deallocate() }
             // The counter sits below the compressor, so it counts compressed bytes.
-            while true {
-                let got = try stream.source.read(into: buffer)
-                if got == 0 { break }
-                try sink.write(UnsafeRawBufferPointer(rebasing: buffer[..<got]))
-            }
+            let sink = try openCompressing(counter, format: codec, level: level)
+            _ = try copyAll(from: stream.source, to: sink)
             try sink.finish()
             return counter.bytesWritten
         } catch let error as InputError {
@@ -202,14 +196,7 @@ public enum Repacker {
                 }
                 let memberFile = scratch.make()
                 let memberSink = try AtomicFileSink(path: memberFile)
-                let source = reader.entrySource(named: input + "!" + entry.path)
-                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
-                defer { buffer.deallocate() }
-                while true {
-                    let got = try source.read(into: buffer)
-                    if got == 0 { break }
-                    try memberSink.write(UnsafeRawBufferPointer(rebasing: buffer[..<got]))
-                }
+                _ = try copyAll(from: reader.entrySource(named: input + "!" + entry.path), to: memberSink)
                 try memberSink.finish()
                 var chosen = memberFile
                 let original = fileSize(memberFile) ?? 0
@@ -280,15 +267,8 @@ public enum Repacker {
 
     private static func copy(_ input: String, to output: String) throws(RepackError) {
         do {
-            let source = try FileSource(path: input)
             let sink = try AtomicFileSink(path: output)
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
-            defer { buffer.deallocate() }
-            while true {
-                let got = try source.read(into: buffer)
-                if got == 0 { break }
-                try sink.write(UnsafeRawBufferPointer(rebasing: buffer[..<got]))
-            }
+            _ = try copyAll(from: try FileSource(path: input), to: sink)
             try sink.finish()
         } catch {
             throw .output("\(error)")

@@ -14,24 +14,16 @@ public final class ArchiveReader {
     public private(set) var entryBytesRead: UInt64 = 0
 
     private let archive: OpaquePointer
-    private let feeder: Feeder
+    private let feeder: ArchiveFeeder
     private let limits: DecompressionLimits
     private var generation = 0
     private var ended = false
-
-    private final class Feeder {
-        let upstream: ByteSource
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
-        var failure: InputError?
-        init(upstream: ByteSource) { self.upstream = upstream }
-        deinit { buffer.deallocate() }
-    }
 
     /// Starts reading `upstream`, which must be an archive (check with `ArchiveKind.detect` first).
     public init(upstream: ByteSource, limits: DecompressionLimits = .default) throws(InputError) {
         name = upstream.name
         self.limits = limits
-        feeder = Feeder(upstream: upstream)
+        feeder = ArchiveFeeder(upstream: upstream)
         guard let handle = archive_read_new() else {
             throw InputError(path: upstream.name, offset: 0, reason: .corruptStream(codec: "archive", detail: "libarchive could not start"))
         }
@@ -40,19 +32,7 @@ public final class ArchiveReader {
         archive_read_support_format_tar(handle)
         archive_read_support_format_gnutar(handle)
         archive_read_support_format_zip_streamable(handle)
-        let context = Unmanaged.passUnretained(feeder).toOpaque()
-        let opened = archive_read_open(handle, context, nil, { _, context, block in
-            guard let context, let block else { return -1 }
-            let feeder = Unmanaged<Feeder>.fromOpaque(context).takeUnretainedValue()
-            do throws(InputError) {
-                let got = try feeder.upstream.read(into: feeder.buffer)
-                block.pointee = UnsafeRawPointer(feeder.buffer.baseAddress)
-                return la_ssize_t(got)
-            } catch {
-                feeder.failure = error
-                return -1
-            }
-        }, nil)
+        let opened = feeder.open(handle)
         guard opened == ARCHIVE_OK else { throw failure() }
     }
 

@@ -15,21 +15,15 @@ public final class ArchiveWriter {
 
     public let name: String
     private let archive: OpaquePointer
-    private let drain: Drain
+    private let drain: ArchiveDrain
     private var state = SinkState.open
     private var entryOpen = false
-
-    private final class Drain {
-        let downstream: ByteSink
-        var failure: OutputError?
-        init(downstream: ByteSink) { self.downstream = downstream }
-    }
 
     /// `filter` compresses the whole tar stream (gzip, bzip2, xz, zstd); nil writes it plain.
     /// `level` nil keeps the codec's default (gzip 6, as `tar czf` writes).
     public init(downstream: ByteSink, container: Container, filter: CompressionFormat? = nil, level: Int32? = nil) throws(OutputError) {
         name = downstream.name
-        drain = Drain(downstream: downstream)
+        drain = ArchiveDrain(downstream: downstream)
         func failure(_ detail: String) -> OutputError {
             OutputError(path: downstream.name, offset: 0, reason: .compressionFailed(codec: "archive", detail: detail))
         }
@@ -62,20 +56,7 @@ public final class ArchiveWriter {
            archive_write_set_filter_option(handle, filterName, "compression-level", String(level)) != ARCHIVE_OK {
             throw failure(Self.message(handle))
         }
-        let context = Unmanaged.passUnretained(drain).toOpaque()
-        let opened = archive_write_open2(handle, context, nil, { _, context, bytes, count in
-            guard let context else { return -1 }
-            let drain = Unmanaged<Drain>.fromOpaque(context).takeUnretainedValue()
-            guard count > 0 else { return 0 }
-            guard let bytes else { return -1 }
-            do throws(OutputError) {
-                try drain.downstream.write(UnsafeRawBufferPointer(start: bytes, count: count))
-                return la_ssize_t(count)
-            } catch {
-                drain.failure = error
-                return -1
-            }
-        }, nil, nil)
+        let opened = drain.open(handle)
         guard opened == ARCHIVE_OK else { throw drain.failure ?? failure(Self.message(handle)) }
     }
 
