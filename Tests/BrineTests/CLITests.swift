@@ -7,6 +7,9 @@ import Testing
         (["dis", "--help"], "dis-help.txt"),
         (["inspect", "--help"], "inspect-help.txt"),
         (["strip", "--help"], "strip-help.txt"),
+        (["budget", "--help"], "budget-help.txt"),
+        (["repack", "--help"], "repack-help.txt"),
+        (["diff", "--help"], "diff-help.txt"),
     ])
     func helpTextMatchesGolden(arguments: [String], golden: String) throws {
         let result = runBrine(arguments)
@@ -58,5 +61,43 @@ import Testing
         #expect(runBrine(["dis"]).status == 64)
         #expect(runBrine(["dis", "x.pkl", "--max-depth", "0"]).status == 64)
         #expect(runBrine(["no-such-command"]).status == 64)
+    }
+}
+
+@Suite struct BundleCLITests {
+    @Test func budgetNeedsALimitOrAConfig() {
+        let result = runBrine(["budget", Repository.path("fixtures/bundles/heroku-app")])
+        #expect(result.status == 64)
+        #expect(runBrine(["budget", "x", "--limit", "lots"]).status == 64)
+    }
+
+    @Test func budgetExitCodes() {
+        let app = Repository.path("fixtures/bundles/heroku-app")
+        #expect(runBrine(["budget", app, "--limit", "heroku-slug"]).status == 0)
+        let over = runBrine(["budget", app, "--limit", "10KB", "--measure", "gzip-tar"])
+        #expect(over.status == 1)
+        #expect(over.output.contains("BR701 [budget-over]"))
+        let bomb = runBrine(["budget", Repository.path("fixtures/bundles/hostile/bomb.tar.bz2"), "--limit", "1GB"])
+        #expect(bomb.status == 2)
+        #expect(bomb.errors.hasSuffix("compression ratio limit exceeded (2000); raise it with --max-ratio\n"))
+    }
+
+    @Test func repackThatCannotFitExitsOneAndNamesTheLargestParts() {
+        let result = runBrine(["repack", Repository.path("fixtures/bundles/sagemaker/model.tar.gz"), "--dry-run", "--limit", "10KB"])
+        #expect(result.status == 1)
+        #expect(result.output.contains("nothing fits"))
+        #expect(result.output.contains("!word_dict.pkl"))
+    }
+
+    @Test func diffOfTwoArtifactsIsSortedByChange() throws {
+        let result = runBrine(["diff", Repository.path("fixtures/bundles/sagemaker/model.tar.gz"),
+                               Repository.path("fixtures/bundles/sagemaker/model-v2.tar.gz"), "--format", "json"])
+        #expect(result.status == 0)
+        let report = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any]
+        let changes = report?["changes"] as? [[String: Any]] ?? []
+        let magnitudes = changes.compactMap { ($0["delta"] as? Int).map(abs) }
+        #expect(!magnitudes.isEmpty)
+        #expect(magnitudes == magnitudes.sorted(by: >))
+        #expect(runBrine(["diff", "/nonexistent/a.pkl", "/nonexistent/b.pkl"]).status == 2)
     }
 }

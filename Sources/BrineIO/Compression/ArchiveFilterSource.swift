@@ -8,44 +8,23 @@ public final class ArchiveFilterSource: ByteSource {
     public private(set) var position: UInt64 = 0
 
     private let archive: OpaquePointer
-    private let feeder: Feeder
+    private let feeder: ArchiveFeeder
     private let limits: DecompressionLimits
     private let codec: String
     private var finished = false
-
-    /// Owns the upstream and the buffer that libarchive's read callback lends out.
-    private final class Feeder {
-        let upstream: ByteSource
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
-        var failure: InputError?
-        init(upstream: ByteSource) { self.upstream = upstream }
-        deinit { buffer.deallocate() }
-    }
 
     public init(upstream: ByteSource, codec: String, limits: DecompressionLimits = .default) throws(InputError) {
         name = upstream.name
         self.codec = codec
         self.limits = limits
-        feeder = Feeder(upstream: upstream)
+        feeder = ArchiveFeeder(upstream: upstream)
         guard let handle = archive_read_new() else {
             throw InputError(path: name, offset: 0, reason: .corruptStream(codec: codec, detail: "libarchive could not start"))
         }
         archive = handle
         archive_read_support_filter_all(handle)
         archive_read_support_format_raw(handle)
-        let context = Unmanaged.passUnretained(feeder).toOpaque()
-        let opened = archive_read_open(handle, context, nil, { _, context, block in
-            guard let context, let block else { return -1 }
-            let feeder = Unmanaged<Feeder>.fromOpaque(context).takeUnretainedValue()
-            do throws(InputError) {
-                let got = try feeder.upstream.read(into: feeder.buffer)
-                block.pointee = UnsafeRawPointer(feeder.buffer.baseAddress)
-                return la_ssize_t(got)
-            } catch {
-                feeder.failure = error
-                return -1
-            }
-        }, nil)
+        let opened = feeder.open(handle)
         var entry: OpaquePointer?
         guard opened == ARCHIVE_OK, archive_read_next_header(handle, &entry) == ARCHIVE_OK else {
             // deinit frees the handle: every stored property is set by now.

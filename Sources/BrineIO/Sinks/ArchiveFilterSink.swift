@@ -11,24 +11,16 @@ public final class ArchiveFilterSink: ByteSink {
     public private(set) var bytesWritten: UInt64 = 0
 
     private let archive: OpaquePointer
-    private let drain: Drain
+    private let drain: ArchiveDrain
     private let format: CompressionFormat
     private var codec: String { format.rawValue }
     private var state = SinkState.open
-
-    /// Owns the downstream sink for libarchive's write callback, and keeps the sink's
-    /// error, which libarchive reduces to a return code.
-    private final class Drain {
-        let downstream: ByteSink
-        var failure: OutputError?
-        init(downstream: ByteSink) { self.downstream = downstream }
-    }
 
     /// `level` nil leaves libarchive's default for the codec; see `CompressionFormat.writeLevels`.
     public init(downstream: ByteSink, codec format: CompressionFormat, level: Int32? = nil) throws(OutputError) {
         name = downstream.name
         self.format = format
-        drain = Drain(downstream: downstream)
+        drain = ArchiveDrain(downstream: downstream)
         func failure(_ detail: String) -> OutputError {
             OutputError(path: downstream.name, offset: 0, reason: .compressionFailed(codec: format.rawValue, detail: detail))
         }
@@ -58,20 +50,7 @@ public final class ArchiveFilterSink: ByteSink {
             throw failure(Self.message(handle))
         }
 
-        let context = Unmanaged.passUnretained(drain).toOpaque()
-        let opened = archive_write_open2(handle, context, nil, { _, context, bytes, count in
-            guard let context else { return -1 }
-            let drain = Unmanaged<Drain>.fromOpaque(context).takeUnretainedValue()
-            guard count > 0 else { return 0 }
-            guard let bytes else { return -1 }
-            do throws(OutputError) {
-                try drain.downstream.write(UnsafeRawBufferPointer(start: bytes, count: count))
-                return la_ssize_t(count)
-            } catch {
-                drain.failure = error
-                return -1
-            }
-        }, nil, nil)
+        let opened = drain.open(handle)
         guard opened == ARCHIVE_OK else { throw drain.failure ?? failure(Self.message(handle)) }
 
         guard let entry = archive_entry_new() else { throw failure("libarchive could not start") }

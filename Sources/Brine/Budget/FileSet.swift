@@ -1,0 +1,132 @@
+import BrineIO
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The files a budget measures, as the platform would pack them: archive name, where the
+/// bytes are on disk, and their size. Links are recorded, never followed.
+public struct FileSet: Sendable {
+    public struct Entry: Sendable, Equatable {
+        /// Name inside the package (relative to the app root).
+        public var name: String
+        public var diskPath: String
+        public var kind: ArchiveEntryInfo.Kind
+        public var size: UInt64
+        public var permissions: UInt32
+        public var linkTarget: String?
+    }
+
+    public var entries: [Entry] = []
+    /// Files and directories left out by ignore patterns.
+    public var ignored = 0
+
+    public init() {}
+
+    public var totalBytes: UInt64 { entries.reduce(0) { $0 &+ $1.size } }
+    public var fileCount: Int { entries.filter { $0.kind == .file }.count }
+
+    /// Adds `path` (a directory, walked, or a single file) under `prefix`.
+    public mutating func add(path: String, prefix: String = "", ignore: IgnorePatterns = IgnorePatterns(patterns: [])) throws(InputError) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { throw InputError(path: path, offset: 0, reason: .cannotOpen(errno: errno)) }
+        if info.st_mode & S_IFMT == S_IFDIR {
+            try addDirectory(path, relative: "", prefix: prefix, ignore: ignore)
+        } else {
+            let base = path.split(separator: "/").last.map(String.init) ?? path
+            add(diskPath: path, name: prefix + base, info: info)
+        }
+    }
+
+    mutating func add(diskPath: String, name: String, info: stat) {
+        let kind: ArchiveEntryInfo.Kind
+        switch info.st_mode & S_IFMT {
+        case S_IFDIR: kind = .directory
+        case S_IFLNK: kind = .symlink
+        case S_IFREG: kind = .file
+        default: return
+        }
+        var linkTarget: String?
+        if kind == .symlink {
+            var buffer = [CChar](repeating: 0, count: 4097)
+            let count = readlink(diskPath, &buffer, 4096)
+            if count >= 0 { linkTarget = String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self) }
+        }
+        entries.append(Entry(
+            name: name, diskPath: diskPath, kind: kind, size: kind == .file ? UInt64(max(0, info.st_size)) : 0,
+            permissions: UInt32(info.st_mode & 0o7777), linkTarget: linkTarget))
+    }
+
+    private mutating func addDirectory(_ path: String, relative: String, prefix: String, ignore: IgnorePatterns) throws(InputError) {
+        guard let handle = opendir(path) else { throw InputError(path: path, offset: 0, reason: .cannotOpen(errno: errno)) }
+        var names: [String] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        closedir(handle)
+        for name in names.sorted() {
+            let childPath = path + "/" + name
+            let childRelative = relative.isEmpty ? name : relative + "/" + name
+            var info = stat()
+            guard lstat(childPath, &info) == 0 else { continue }
+            let isDirectory = info.st_mode & S_IFMT == S_IFDIR
+            if ignore.matches(childRelative, isDirectory: isDirectory) {
+                ignored += 1
+                continue
+            }
+            add(diskPath: childPath, name: prefix + childRelative, info: info)
+            if isDirectory { try addDirectory(childPath, relative: childRelative, prefix: prefix, ignore: ignore) }
+        }
+    }
+}
+
+/// Measures a file set the way a platform does, by really packing it.
+public enum PackMeasure {
+    public static func measure(_ files: FileSet, as measure: BudgetMeasure) throws(InputError) -> UInt64 {
+        switch measure {
+        case .uncompressed: return files.totalBytes
+        case .largestFile: return files.entries.map(\.size).max() ?? 0
+        case .gzipTar: return try pack(files, container: .tar, filter: .gzip)
+        case .zip: return try pack(files, container: .zip, filter: nil)
+        }
+    }
+
+    /// Bytes of the archive libarchive writes for `files` (gzip level 6, as `tar czf`).
+    static func pack(_ files: FileSet, container: ArchiveWriter.Container, filter: CompressionFormat?) throws(InputError) -> UInt64 {
+        let counter = CountingSink()
+        do {
+            let writer = try ArchiveWriter(downstream: counter, container: container, filter: filter)
+            for entry in files.entries {
+                try writer.begin(ArchiveEntryInfo(
+                    path: entry.name + (entry.kind == .directory ? "/" : ""), kind: entry.kind, size: entry.size,
+                    permissions: entry.permissions, linkTarget: entry.linkTarget))
+                if entry.kind == .file {
+                    let source = try FileSource(path: entry.diskPath)
+                    if case .failure(let error) = try writer.write(from: source) { throw error }
+                }
+            }
+            try writer.finish()
+        } catch let error as InputError {
+            throw error
+        } catch {
+            throw InputError(path: files.entries.first?.diskPath ?? "<files>", offset: 0, reason: .corruptStream(codec: "archive", detail: "\(error)"))
+        }
+        return counter.bytesWritten
+    }
+
+    /// What one file alone compresses to with gzip level 6: its share of a compressed slug.
+    public static func gzipSize(of path: String) throws(InputError) -> UInt64 {
+        let counter = CountingSink()
+        do {
+            let sink = try openCompressing(counter, format: .gzip, level: 6)
+            _ = try copyAll(from: try FileSource(path: path), to: sink)
+            try sink.finish()
+        } catch let error as InputError {
+            throw error
+        } catch {
+            throw InputError(path: path, offset: 0, reason: .corruptStream(codec: "gzip", detail: "\(error)"))
+        }
+        return counter.bytesWritten
+    }
+}

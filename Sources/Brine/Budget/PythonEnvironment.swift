@@ -1,0 +1,136 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The installed distributions of a venv or site-packages directory, measured from their
+/// RECORD files (the list pip writes of every file it installed, with sizes).
+public struct PythonEnvironment: Codable, Sendable, Equatable {
+    public struct Distribution: Codable, Sendable, Equatable {
+        public var name: String
+        public var version: String
+        public var files: Int
+        public var bytes: UInt64
+    }
+
+    public var sitePackages: String
+    /// Largest first.
+    public var distributions: [Distribution]
+    public var bytes: UInt64 { distributions.reduce(0) { $0 &+ $1.bytes } }
+
+    /// Files of every distribution, resolved on disk, so compressed measures can pack them.
+    public var filePaths: [String] = []
+
+    enum CodingKeys: String, CodingKey { case sitePackages, distributions }
+
+    /// Reads `directory`: a site-packages directory, or a venv holding `lib/python*/site-packages`.
+    public static func scan(_ directory: String) -> PythonEnvironment? {
+        guard let sitePackages = findSitePackages(directory) else { return nil }
+        var environment = PythonEnvironment(sitePackages: sitePackages, distributions: [])
+        for name in listDirectory(sitePackages) where name.hasSuffix(".dist-info") {
+            let infoDirectory = sitePackages + "/" + name
+            guard let record = readText(infoDirectory + "/RECORD") else { continue }
+            var (distName, version) = nameAndVersion(fromDirectory: String(name.dropLast(".dist-info".count)))
+            if let metadata = readText(infoDirectory + "/METADATA", maximumBytes: 4 << 20) {
+                for line in metadata.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).prefix(40) {
+                    if line.hasPrefix("Name: ") { distName = String(line.dropFirst(6)) }
+                    if line.hasPrefix("Version: ") { version = String(line.dropFirst(9)) }
+                }
+            }
+            var files = 0
+            var bytes: UInt64 = 0
+            for line in record.split(whereSeparator: \.isNewline) {
+                let fields = splitRecordLine(String(line))
+                guard let path = fields.first, !path.isEmpty else { continue }
+                let diskPath = path.hasPrefix("/") ? path : sitePackages + "/" + path
+                var size = fields.count >= 3 ? UInt64(fields[2]) : nil
+                if size == nil {
+                    var info = stat()
+                    if stat(diskPath, &info) == 0, info.st_mode & S_IFMT == S_IFREG { size = UInt64(max(0, info.st_size)) }
+                }
+                guard let size else { continue }
+                files += 1
+                bytes &+= size
+                environment.filePaths.append(diskPath)
+            }
+            environment.distributions.append(Distribution(name: distName, version: version, files: files, bytes: bytes))
+        }
+        environment.distributions.sort { $0.bytes != $1.bytes ? $0.bytes > $1.bytes : $0.name < $1.name }
+        return environment
+    }
+
+    static func findSitePackages(_ directory: String) -> String? {
+        if listDirectory(directory).contains(where: { $0.hasSuffix(".dist-info") }) { return directory }
+        for lib in ["lib", "lib64", "Lib"] {
+            let libPath = directory + "/" + lib
+            if lib == "Lib", listDirectory(libPath).contains("site-packages") { return libPath + "/site-packages" }
+            for python in listDirectory(libPath).sorted() where python.hasPrefix("python") {
+                let candidate = libPath + "/" + python + "/site-packages"
+                if !listDirectory(candidate).isEmpty { return candidate }
+            }
+        }
+        return nil
+    }
+
+    static func nameAndVersion(fromDirectory name: String) -> (String, String) {
+        guard let dash = name.firstIndex(of: "-") else { return (name, "") }
+        return (String(name[..<dash]), String(name[name.index(after: dash)...]))
+    }
+
+    /// RECORD is CSV: a path may be quoted when it holds a comma.
+    static func splitRecordLine(_ line: String) -> [String] {
+        var fields: [String] = []
+        var current = ""
+        var quoted = false
+        for character in line {
+            if character == "\"" { quoted.toggle() } else if character == "," && !quoted {
+                fields.append(current)
+                current = ""
+            } else {
+                current.append(character)
+            }
+        }
+        fields.append(current)
+        return fields
+    }
+}
+
+func listDirectory(_ path: String) -> [String] {
+    guard let handle = opendir(path) else { return [] }
+    defer { closedir(handle) }
+    var names: [String] = []
+    while let entry = readdir(handle) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        if name != "." && name != ".." { names.append(name) }
+    }
+    return names
+}
+
+/// Known heavy dependency choices with a lighter drop-in for serving on CPU.
+public struct HeavyDependencyRule: Sendable {
+    public var code: String
+    public var matches: @Sendable (PythonEnvironment) -> [PythonEnvironment.Distribution]
+    public var advice: String
+    public var source: String
+
+    public static let builtIn: [HeavyDependencyRule] = [
+        HeavyDependencyRule(
+            code: "heavy-torch-cuda",
+            matches: { env in
+                let cuda = env.distributions.filter { $0.name.lowercased().hasPrefix("nvidia-") || $0.name.lowercased() == "triton" }
+                let torch = env.distributions.filter { $0.name.lowercased() == "torch" && ($0.version.contains("+cu") || !cuda.isEmpty) }
+                return torch.isEmpty ? [] : torch + cuda
+            },
+            advice: "the CUDA build of torch and its nvidia-* libraries; a CPU-only platform cannot use them. Install the CPU wheel: pip install torch --index-url https://download.pytorch.org/whl/cpu",
+            source: "https://pytorch.org/get-started/locally/ (Compute Platform: CPU)"),
+        HeavyDependencyRule(
+            code: "heavy-tensorflow",
+            matches: { env in env.distributions.filter { $0.name.lowercased() == "tensorflow" } },
+            advice: "tensorflow includes GPU support; on a CPU-only platform tensorflow-cpu is the smaller package with the same API",
+            source: "https://pypi.org/project/tensorflow-cpu/ ; https://www.tensorflow.org/install/pip"),
+        HeavyDependencyRule(
+            code: "heavy-opencv-gui",
+            matches: { env in env.distributions.filter { ["opencv-python", "opencv-contrib-python"].contains($0.name.lowercased()) } },
+            advice: "opencv-python carries GUI libraries a server never opens; use opencv-python-headless (or opencv-contrib-python-headless), same cv2 module",
+            source: "https://pypi.org/project/opencv-python/ (\"packages for server (headless) environments\")"),
+    ]
+}

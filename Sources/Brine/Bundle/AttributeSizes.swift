@@ -1,0 +1,13 @@
+/// Flattens an inspect report to the attribute list bundles, budgets and diffs compare.
+public enum AttributeSizes {
+    public static func flatten(_ report: InspectReport, maximumDepth: Int) -> [AttributeSize] {
+        var result: [AttributeSize] = []
+        func visit(_ node: ReportNode, depth: Int) {
+            result.append(AttributeSize(path: node.path, type: node.type, bytes: node.bytes, depth: depth))
+            guard depth < maximumDepth else { return }
+            for child in node.children where child.reference != true { visit(child, depth: depth + 1) }
+        }
+        visit(report.root, depth: 0)
+        return result
+    }
+}

@@ -1,0 +1,67 @@
+import BrineIO
+
+/// What a member is, decided by its content, never by its name.
+public enum MemberKind: String, Codable, Sendable {
+    case directory
+    case tar
+    case zip
+    case pickle
+    case joblib
+    /// A PyTorch zip archive (`…/data.pkl` with `…/data/N` storages).
+    case torch
+    /// A compressed stream that holds neither a pickle nor an archive.
+    case compressed
+    case symlink
+    case file
+}
+
+/// One node of a bundle: a directory, an archive, an artifact or any other file.
+public struct BundleMember: Codable, Sendable, Equatable {
+    /// Where it sits: directories with `/`, into an archive with `!`
+    /// (`app/model.tar.gz!code/inference.py`).
+    public var path: String
+    public var kind: MemberKind
+    /// Bytes it occupies where it is stored: on disk, or inside its archive.
+    public var storedBytes: UInt64
+    /// Bytes once decompressed: the stream of a compressed file, the content of an archive.
+    public var bytes: UInt64
+    /// Codec found by content (a `.tar.gz`, a joblib `compress=` file).
+    public var compression: String?
+    /// Permission bits, for archive members (kept by repack).
+    public var permissions: UInt32?
+    public var linkTarget: String?
+    /// The stored name would land outside the directory if extracted naively.
+    public var unsafePath: Bool?
+    /// Why it was not looked into further.
+    public var note: String?
+    /// For artifacts: the attribute tree, flattened (see `AttributeSize`).
+    public var attributes: [AttributeSize]?
+    /// Attributes prediction never reads, as `brine inspect` marks them.
+    public var trainingOnly: [TrainingOnlyFinding]?
+    public var children: [BundleMember]
+
+    public init(path: String, kind: MemberKind, storedBytes: UInt64, bytes: UInt64, children: [BundleMember] = []) {
+        self.path = path
+        self.kind = kind
+        self.storedBytes = storedBytes
+        self.bytes = bytes
+        self.children = children
+    }
+
+    public var isBundle: Bool { kind == .directory || kind == .tar || kind == .zip || kind == .torch }
+    public var isArtifact: Bool { kind == .pickle || kind == .joblib || kind == .torch }
+
+    /// Every member below this one, depth first, this one included.
+    public func flattened() -> [BundleMember] {
+        [self] + children.flatMap { $0.flattened() }
+    }
+}
+
+/// One attribute of an artifact with the stream bytes charged to it.
+public struct AttributeSize: Codable, Sendable, Equatable {
+    /// As `brine inspect` prints it: `steps[0][1].vocabulary_`; "" is the whole artifact.
+    public var path: String
+    public var type: String
+    public var bytes: UInt64
+    public var depth: Int
+}

@@ -1,0 +1,183 @@
+import BrineIO
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Walks a directory, a tar (plain or compressed) or a zip archive, recursively, and
+/// identifies every member by content: archives are opened, pickles and joblib files are
+/// inspected, everything else is sized. Nothing is extracted and nothing is executed.
+public final class BundleWalker {
+    public let options: BundleOptions
+    private var members = 0
+
+    public init(options: BundleOptions = BundleOptions()) {
+        self.options = options
+    }
+
+    /// Walks `path`: a directory or any file.
+    public func walk(path: String) throws(InputError) -> BundleMember {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { throw InputError(path: path, offset: 0, reason: .cannotOpen(errno: errno)) }
+        return try walk(path: path, display: path, info: info, root: path, depth: 0)
+    }
+
+    private func walk(path: String, display: String, info: stat, root: String, depth: Int) throws(InputError) -> BundleMember {
+        try count(display)
+        switch info.st_mode & S_IFMT {
+        case S_IFDIR:
+            return try walkDirectory(path: path, display: display, root: root, depth: depth)
+        case S_IFLNK:
+            // Never followed: a link may point anywhere on the machine.
+            var member = BundleMember(path: display, kind: .symlink, storedBytes: 0, bytes: 0)
+            member.linkTarget = readLink(path)
+            if let target = member.linkTarget {
+                let relative = String(path.dropFirst(min(path.count, root.count))).drop { $0 == "/" }
+                let entry = ArchiveEntryInfo(path: String(relative), kind: .symlink, size: nil, linkTarget: target)
+                if entry.escapesRoot { member.unsafePath = true }
+            }
+            return member
+        case S_IFREG:
+            let file = try FileSource(path: path)
+            let size = file.knownLength ?? 0
+            return try classify(PeekableSource(file), path: display, storedBytes: size, depth: depth, diskPath: path)
+        default:
+            var member = BundleMember(path: display, kind: .file, storedBytes: 0, bytes: 0)
+            member.note = "not a regular file; not read"
+            return member
+        }
+    }
+
+    private func walkDirectory(path: String, display: String, root: String, depth: Int) throws(InputError) -> BundleMember {
+        guard let handle = opendir(path) else { throw InputError(path: path, offset: 0, reason: .cannotOpen(errno: errno)) }
+        var names: [String] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        closedir(handle)
+        names.sort()
+        var member = BundleMember(path: display, kind: .directory, storedBytes: 0, bytes: 0)
+        for name in names {
+            let childPath = path.hasSuffix("/") ? path + name : path + "/" + name
+            let childDisplay = display.hasSuffix("/") ? display + name : display + "/" + name
+            var info = stat()
+            guard lstat(childPath, &info) == 0 else { throw InputError(path: childPath, offset: 0, reason: .cannotOpen(errno: errno)) }
+            let child = try walk(path: childPath, display: childDisplay, info: info, root: root, depth: depth)
+            member.storedBytes &+= child.storedBytes
+            member.bytes &+= child.bytes
+            member.children.append(child)
+        }
+        return member
+    }
+
+    /// Decides what a stream is from its first bytes and reads it accordingly.
+    func classify(_ source: PeekableSource, path: String, storedBytes: UInt64, depth: Int, diskPath: String? = nil) throws(InputError) -> BundleMember {
+        let magic = try source.peek(CompressionFormat.magicLength)
+        if ArtifactReaders.mayBeTorch(magic) {
+            // PyTorch readers need random access: a member inside an archive is spooled to a
+            // scratch file first (its bytes count towards the decompression limits as read).
+            if let diskPath {
+                if let torch = try ArtifactReaders.torch(diskPath: diskPath, path: path, storedBytes: storedBytes, options: options) { return torch }
+            } else {
+                let spool = try ArtifactReaders.spool(source, name: path)
+                defer { spool.remove() }
+                if let torch = try ArtifactReaders.torch(diskPath: spool.path, path: path, storedBytes: storedBytes, options: options) { return torch }
+                return try classify(PeekableSource(try FileSource(path: spool.path)), path: path, storedBytes: storedBytes, depth: depth, diskPath: spool.path)
+            }
+        }
+        let stream: PeekableSource
+        let codec = magic.withUnsafeBytes { CompressionFormat.detect($0) }
+        if let codec {
+            stream = PeekableSource(try openDecompressed(source, format: codec, limits: options.decompression))
+        } else {
+            stream = source
+        }
+        let head = try stream.peek(ArchiveKind.detectLength)
+        var member: BundleMember
+        if let archive = ArchiveKind.detect(head) {
+            member = try walkArchive(stream, kind: archive, path: path, storedBytes: storedBytes, depth: depth + 1)
+        } else if head.count >= 2, head[0] == 0x80, (2...5).contains(head[1]) {
+            member = try inspectArtifact(stream, path: path, storedBytes: storedBytes, compression: codec)
+        } else {
+            member = BundleMember(path: path, kind: codec == nil ? .file : .compressed, storedBytes: storedBytes, bytes: 0)
+            member.bytes = codec == nil ? storedBytes : try drain(stream)
+        }
+        member.compression = codec?.rawValue
+        return member
+    }
+
+    private func walkArchive(_ source: PeekableSource, kind: ArchiveKind, path: String, storedBytes: UInt64, depth: Int) throws(InputError) -> BundleMember {
+        guard depth <= options.maximumNesting else {
+            throw InputError(path: path, offset: 0, reason: .limitExceeded(
+                limit: "bundle nesting limit", value: UInt64(options.maximumNesting), option: "--max-nesting"))
+        }
+        let reader = try ArchiveReader(upstream: source, limits: options.decompression)
+        var member = BundleMember(path: path, kind: kind == .tar ? .tar : .zip, storedBytes: storedBytes, bytes: 0)
+        while let entry = try reader.nextEntry() {
+            let childPath = path + "!" + entry.path
+            try count(childPath)
+            var child: BundleMember
+            if entry.kind == .file {
+                let data = PeekableSource(NamedSource(reader.entrySource(named: childPath), name: childPath))
+                child = try classify(data, path: childPath, storedBytes: entry.size ?? 0, depth: depth)
+                if entry.size == nil { child.storedBytes = data.position + (try drain(data)) }
+            } else {
+                child = BundleMember(
+                    path: childPath, kind: entry.kind == .directory ? .directory : (entry.kind == .file ? .file : .symlink),
+                    storedBytes: 0, bytes: 0)
+                child.linkTarget = entry.linkTarget
+            }
+            child.permissions = entry.permissions
+            if entry.escapesRoot { child.unsafePath = true }
+            member.bytes &+= child.kind == .directory ? 0 : child.bytes
+            member.children.append(child)
+        }
+        return member
+    }
+
+    private func inspectArtifact(_ stream: PeekableSource, path: String, storedBytes: UInt64, compression: CompressionFormat?) throws(InputError) -> BundleMember {
+        var member = BundleMember(path: path, kind: .pickle, storedBytes: storedBytes, bytes: 0)
+        do throws(PickleError) {
+            let inspection = try Inspector.inspect(
+                source: stream, name: path, fileBytes: storedBytes, compression: compression,
+                options: options.inspect, maximumWindow: options.maximumWindow)
+            let report = ReportBuilder.build(inspection)
+            member.kind = inspection.format == "joblib" || compression != nil ? .joblib : .pickle
+            member.bytes = inspection.streamBytes
+            member.attributes = AttributeSizes.flatten(report, maximumDepth: options.attributeDepth)
+            member.trainingOnly = report.trainingOnly.isEmpty ? nil : report.trainingOnly
+        } catch {
+            // A damaged or hostile stream stops the walk; a pickle Brine cannot follow
+            // (a legacy torch file's raw storages) is still sized.
+            if case .input(let inputError) = error.reason { throw inputError }
+            member.note = "not inspected: \(error)"
+        }
+        // Anything after the pickles still counts.
+        member.bytes = max(member.bytes, stream.position) &+ (try drain(stream))
+        return member
+    }
+
+    /// Reads a stream to its end (counting towards the decompression limits) and returns
+    /// how many bytes were left.
+    private func drain(_ source: ByteSource) throws(InputError) -> UInt64 {
+        try source.skipByReading(.max)
+    }
+
+    private func count(_ path: String) throws(InputError) {
+        members += 1
+        guard members <= options.maximumMembers else {
+            throw InputError(path: path, offset: 0, reason: .limitExceeded(
+                limit: "bundle member limit", value: UInt64(options.maximumMembers), option: "--max-members"))
+        }
+    }
+
+    private func readLink(_ path: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: 4097)
+        let count = readlink(path, &buffer, 4096)
+        guard count >= 0 else { return nil }
+        return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

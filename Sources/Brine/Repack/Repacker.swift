@@ -1,0 +1,303 @@
+import BrineIO
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Settings of `brine repack`.
+public struct RepackOptions: Sendable {
+    public var limitBytes: UInt64
+    public var allowLossy = false
+    public var dryRun = false
+    public var bundle = BundleOptions()
+
+    public init(limitBytes: UInt64) {
+        self.limitBytes = limitBytes
+    }
+}
+
+/// `brine repack`: the cheapest changes first (strip the deploy preset), then recompression
+/// among codecs the loader reads; the plan that fits with the fastest load wins.
+public enum Repacker {
+    /// Codecs a joblib file can be rewritten with, fastest to load first (joblib picks the
+    /// decompressor by magic bytes; lz4 is left out as it needs an extra package).
+    static let joblibCodecs: [(CompressionFormat, Int32)] = [(.zlib, 3), (.zlib, 9), (.xz, 6), (.xz, 9), (.bzip2, 9)]
+    /// Tarball codecs: gzip is what every loader (SageMaker included) expects; xz when only it fits.
+    static let tarCodecs: [(CompressionFormat, Int32)] = [(.gzip, 6), (.gzip, 9), (.xz, 6), (.xz, 9)]
+
+    public static func repack(input: String, output: String?, options: RepackOptions) throws(RepackError) -> RepackPlan {
+        let walker = BundleWalker(options: options.bundle)
+        let member: BundleMember
+        do { member = try walker.walk(path: input) } catch { throw .input(InputErrorBox(description: error.description)) }
+        let inputBytes = member.storedBytes
+        var plan = RepackPlan(
+            input: input, output: options.dryRun ? nil : output, kind: member.kind, limitBytes: options.limitBytes,
+            inputBytes: inputBytes, outputBytes: inputBytes, fits: inputBytes <= options.limitBytes, steps: [],
+            candidates: [], dominant: [], notes: [])
+        if options.allowLossy {
+            plan.notes.append("--allow-lossy: float64 -> float32 conversion is not implemented yet; no lossy step was tried")
+        }
+        let scratch = Scratch(besides: output ?? input)
+        defer { scratch.removeAll() }
+
+        let result: String
+        switch member.kind {
+        case .pickle, .joblib:
+            result = try repackArtifact(input, member: member, options: options, plan: &plan, scratch: scratch)
+        case .tar:
+            result = try repackTarball(input, member: member, options: options, plan: &plan, scratch: scratch)
+        case .torch:
+            result = try repackTorch(input, member: member, options: options, plan: &plan, scratch: scratch)
+        default:
+            throw .unsupported("\(input): \(member.kind.rawValue) is not an artifact or tarball Brine can repack")
+        }
+        plan.outputBytes = fileSize(result) ?? plan.outputBytes
+        plan.fits = plan.outputBytes <= options.limitBytes
+        if !plan.fits {
+            plan.output = nil
+            plan.dominant = BudgetRunner.largestParts(of: member)
+        }
+        guard !options.dryRun, plan.fits, let output else { return plan }
+        if result == input {
+            try copy(input, to: output)
+        } else if rename(result, output) != 0 {
+            throw .output("\(output): cannot move the result into place: \(String(cString: strerror(errno)))")
+        }
+        return plan
+    }
+
+    // MARK: single artifacts
+
+    private static func repackArtifact(_ input: String, member: BundleMember, options: RepackOptions, plan: inout RepackPlan, scratch: Scratch) throws(RepackError) -> String {
+        var current = input
+        var size = member.storedBytes
+        if size <= options.limitBytes { return current }
+
+        // 1. Strip what only training needed, keeping the codec.
+        if let stripped = try strip(current, scratch: scratch) {
+            let after = fileSize(stripped) ?? size
+            plan.steps.append(.init(action: "strip --preset deploy", bytesBefore: size, bytesAfter: after))
+            current = stripped
+            size = after
+            if size <= options.limitBytes { return current }
+        }
+
+        // 2. Recompress, if the loader is joblib (a plain pickle.load cannot read compressed files).
+        guard member.kind == .joblib || member.compression != nil else {
+            plan.notes.append("a plain pickle is loaded with pickle.load, which reads no compressed file; save it with joblib.dump to allow recompression")
+            return current
+        }
+        let (best, candidates) = try bestCodec(for: current, codecs: joblibCodecs, limit: options.limitBytes, scratch: scratch)
+        plan.candidates = candidates
+        if let (codec, level, path) = best {
+            let after = fileSize(path) ?? size
+            plan.steps.append(.init(action: "recompress \(codecName(codec)):\(level)", bytesBefore: size, bytesAfter: after,
+                                    note: loadNote(codec)))
+            return path
+        }
+        return current
+    }
+
+    /// PyTorch files: strip optimizer/scheduler/scaler state. There is no codec step: torch
+    /// writes and expects stored (uncompressed) zip records.
+    private static func repackTorch(_ input: String, member: BundleMember, options: RepackOptions, plan: inout RepackPlan, scratch: Scratch) throws(RepackError) -> String {
+        if member.storedBytes <= options.limitBytes { return input }
+        if let stripped = try strip(input, scratch: scratch) {
+            plan.steps.append(.init(action: "strip --preset torch-inference", bytesBefore: member.storedBytes, bytesAfter: fileSize(stripped) ?? 0))
+            return stripped
+        }
+        plan.notes.append("PyTorch files are not recompressed: torch.load expects stored zip records")
+        return input
+    }
+
+    /// The fastest-loading codec whose output fits, written to a scratch file. `codecs` is
+    /// ordered fastest to load first, so the first that fits is the answer and the slower
+    /// (often much slower to compress) ones are not tried.
+    private static func bestCodec(
+        for path: String, codecs: [(CompressionFormat, Int32)], limit: UInt64, scratch: Scratch
+    ) throws(RepackError) -> ((CompressionFormat, Int32, String)?, [RepackPlan.Candidate]) {
+        var candidates: [RepackPlan.Candidate] = []
+        for (codec, level) in codecs {
+            let target = scratch.make()
+            let bytes = try recompress(path, codec: codec, level: level, into: target)
+            let fits = bytes <= limit
+            candidates.append(.init(codec: "\(codecName(codec)):\(level)", bytes: bytes, fits: fits))
+            if fits { return ((codec, level, target), candidates) }
+            scratch.remove(target)
+        }
+        return (nil, candidates)
+    }
+
+    /// Decompresses `path` by content and compresses it again; returns the compressed size.
+    static func recompress(_ path: String, codec: CompressionFormat, level: Int32, into target: String?) throws(RepackError) -> UInt64 {
+        do {
+            let stream = try ArtifactStream.open(path: path)
+            let file = try target.map { (t: String) throws(OutputError) -> AtomicFileSink in try AtomicFileSink(path: t) }
+            let counter = CountingSink(downstream: file)
+            // The counter sits below the compressor, so it counts compressed bytes.
+            let sink = try openCompressing(counter, format: codec, level: level)
+            _ = try copyAll(from: stream.source, to: sink)
+            try sink.finish()
+            return counter.bytesWritten
+        } catch let error as InputError {
+            throw .input(InputErrorBox(description: error.description))
+        } catch {
+            throw .output("\(error)")
+        }
+    }
+
+    /// The deploy strip for the artifact's kind: `torch-inference` for PyTorch zip files,
+    /// `deploy` for pickles and joblib files. nil when nothing matched (or for a legacy torch
+    /// file, which would have to change format).
+    private static func strip(_ path: String, scratch: Scratch) throws(RepackError) -> String? {
+        let target = scratch.make()
+        let torch = try? TorchInspector.detect(path: path)
+        if torch == .legacy { return nil }
+        do {
+            if torch != nil {
+                _ = try TorchStripper.strip(input: path, output: target, options: StripOptions(selectors: [.torchInferencePreset]))
+            } else {
+                _ = try Stripper.strip(input: path, output: target, options: StripOptions(selectors: [.deployPreset]))
+            }
+            return target
+        } catch {
+            if case .nothingMatched = error { return nil }
+            throw .strip("\(path): \(error)")
+        }
+    }
+
+    // MARK: tarballs
+
+    private static func repackTarball(_ input: String, member: BundleMember, options: RepackOptions, plan: inout RepackPlan, scratch: Scratch) throws(RepackError) -> String {
+        if member.storedBytes <= options.limitBytes { return input }
+        // 1. Rewrite the tar with its artifacts stripped; names, modes, owners, times and
+        //    order kept. Nothing is extracted: members pass through scratch files named by
+        //    Brine, never by the archive.
+        let plainTar = scratch.make()
+        var strippedMembers: [String] = []
+        var before: UInt64 = 0, after: UInt64 = 0
+        do {
+            let file = try FileSource(path: input)
+            let reader = try ArchiveReader(upstream: file, limits: options.bundle.decompression)
+            let sink = try AtomicFileSink(path: plainTar)
+            let writer = try ArchiveWriter(downstream: sink, container: .tar, filter: nil)
+            var count = 0
+            while var entry = try reader.nextEntry() {
+                count += 1
+                if entry.escapesRoot {
+                    plan.notes.append("member \(entry.path) keeps its unsafe name (absolute, '..' or a link leading out); nothing was extracted")
+                }
+                guard count <= options.bundle.maximumMembers else {
+                    throw InputError(path: input, offset: 0, reason: .limitExceeded(limit: "bundle member limit", value: UInt64(options.bundle.maximumMembers), option: "--max-members"))
+                }
+                guard entry.kind == .file else {
+                    try writer.begin(entry)
+                    continue
+                }
+                let memberFile = scratch.make()
+                let memberSink = try AtomicFileSink(path: memberFile)
+                _ = try copyAll(from: reader.entrySource(named: input + "!" + entry.path), to: memberSink)
+                try memberSink.finish()
+                var chosen = memberFile
+                let original = fileSize(memberFile) ?? 0
+                if isArtifact(memberFile), let stripped = try strip(memberFile, scratch: scratch) {
+                    chosen = stripped
+                    strippedMembers.append(entry.path)
+                }
+                let size = fileSize(chosen) ?? 0
+                before += original
+                after += size
+                entry.size = size
+                try writer.begin(entry)
+                if case .failure(let error) = try writer.write(from: try FileSource(path: chosen)) { throw error }
+            }
+            try writer.finish()
+        } catch let error as InputError {
+            throw .input(InputErrorBox(description: error.description))
+        } catch let error as RepackError {
+            throw error
+        } catch {
+            throw .output("\(error)")
+        }
+        if !strippedMembers.isEmpty {
+            plan.steps.append(.init(action: "members: strip (deploy / torch-inference)", bytesBefore: before, bytesAfter: after,
+                                    note: "uncompressed member bytes; stripped " + strippedMembers.joined(separator: ", ")))
+        }
+        // 2. Compress the tar: gzip first (what loaders expect), xz only when gzip cannot fit.
+        let (best, candidates) = try bestCodec(for: plainTar, codecs: tarCodecs, limit: options.limitBytes, scratch: scratch)
+        plan.candidates = candidates
+        if let (codec, level, path) = best {
+            plan.steps.append(.init(action: "recompress tar \(codecName(codec)):\(level)", bytesBefore: member.storedBytes,
+                                    bytesAfter: fileSize(path) ?? 0, note: codec == .gzip ? nil : "xz: check that the loader (e.g. SageMaker expects gzip) accepts it"))
+            return path
+        }
+        if let smallest = candidates.min(by: { $0.bytes < $1.bytes }) {
+            plan.notes.append("smallest tarball reached: \(smallest.codec) \(ByteFormat.human(smallest.bytes))")
+        }
+        plan.outputBytes = candidates.map(\.bytes).min() ?? member.storedBytes
+        return input
+    }
+
+    private static func isArtifact(_ path: String) -> Bool {
+        if let torch = try? TorchInspector.detect(path: path), torch != .legacy { return true }
+        guard let stream = try? ArtifactStream.open(path: path) else { return false }
+        let peek = PeekableSource(stream.source)
+        guard let head = try? peek.peek(2) else { return false }
+        return head.count == 2 && head[0] == 0x80 && (2...5).contains(head[1])
+    }
+
+    static func codecName(_ codec: CompressionFormat) -> String {
+        codec == .bzip2 ? "bz2" : codec.rawValue
+    }
+
+    static func loadNote(_ codec: CompressionFormat) -> String {
+        switch codec {
+        case .zlib, .gzip: "loads fastest of the compressed forms"
+        case .xz, .lzma: "smaller than zlib; decompresses a few times slower"
+        case .bzip2: "slowest to load of the codecs tried"
+        default: ""
+        }
+    }
+
+    static func fileSize(_ path: String) -> UInt64? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return UInt64(max(0, info.st_size))
+    }
+
+    private static func copy(_ input: String, to output: String) throws(RepackError) {
+        do {
+            let sink = try AtomicFileSink(path: output)
+            _ = try copyAll(from: try FileSource(path: input), to: sink)
+            try sink.finish()
+        } catch {
+            throw .output("\(error)")
+        }
+    }
+}
+
+/// Scratch files beside the output (same file system, so the last step is a rename),
+/// named by Brine alone and removed when the repack ends.
+final class Scratch: @unchecked Sendable {
+    private let directory: String
+    private var made: [String] = []
+
+    init(besides path: String) {
+        let slash = path.lastIndex(of: "/")
+        directory = slash.map { String(path[...$0]) } ?? ""
+    }
+
+    func make() -> String {
+        let path = directory + ".brine-repack-\(getpid())-\(made.count)"
+        made.append(path)
+        return path
+    }
+
+    func remove(_ path: String) {
+        unlink(path)
+    }
+
+    func removeAll() {
+        for path in made { unlink(path) }
+    }
+}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import Brine
+import BrineIO
+
+/// `brine repack IN -o OUT --limit L`: make an artifact or tarball fit a size limit.
+struct RepackCommand: BrineSubcommand {
+    static let configuration = CommandConfiguration(
+        commandName: "repack",
+        abstract: "Make an artifact or model tarball fit a size limit: strip, then recompress.",
+        discussion: """
+            Steps, cheapest first: remove training-only attributes (strip --preset deploy \
+            for pickle/joblib, --preset torch-inference for PyTorch zip files; in a tarball, \
+            in each such member); then recompress with a codec the loader reads (joblib: \
+            zlib, xz, bz2; tarballs: gzip, then xz; PyTorch files stay stored, as torch \
+            expects). Of the codecs \
+            that fit, the one that loads fastest is used. The plan is printed with each \
+            step's saving. A tarball keeps its members' names, modes, owners, times and order; \
+            nothing is extracted to disk. --allow-lossy (float64 -> float32) is accepted but \
+            not implemented yet.
+
+            Exit codes: 0 written (fits), 1 nothing fits (the largest parts are named), \
+            2 unreadable input or unwritable output, 64 usage error.
+            """
+    )
+
+    @Argument(help: "The artifact (pickle, joblib, PyTorch) or tarball (model.tar.gz).")
+    var input: String
+
+    @Option(name: .shortAndLong, help: "Where to write the result.")
+    var output: String?
+
+    @Option(help: "Size limit for the file on disk: 300MB, 1.5GiB or a preset.")
+    var limit: String
+
+    @Flag(help: "Allow lossy steps (float64 -> float32). Not implemented yet.")
+    var allowLossy = false
+
+    @Flag(help: "Show the plan; write nothing.")
+    var dryRun = false
+
+    @Option(help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    @OptionGroup var bundleLimits: BundleLimitOptions
+
+    func validate() throws {
+        guard SizeLimit.parse(limit) != nil else { throw ValidationError("cannot read --limit \(limit): a size such as 300MB or a preset") }
+        guard dryRun || output != nil else { throw ValidationError("give -o OUT or --dry-run") }
+    }
+
+    func execute(io: CommandIO) -> ExitStatus {
+        var options = RepackOptions(limitBytes: SizeLimit.parse(limit)!.bytes)
+        options.allowLossy = allowLossy
+        options.dryRun = dryRun
+        options.bundle = bundleLimits.options
+        do {
+            let plan = try Repacker.repack(input: input, output: output, options: options)
+            io.output.write(format == .json ? encodeJSON(plan) : Self.text(plan))
+            return plan.fits ? .success : .findings
+        } catch {
+            io.report("\(error)")
+            if case .unsupported = error { return .findings }
+            return .unreadableInput
+        }
+    }
+
+    static func text(_ plan: RepackPlan) -> String {
+        var out = "\(plan.input): \(ByteFormat.human(plan.inputBytes)) (\(plan.kind.rawValue)), limit \(ByteFormat.human(plan.limitBytes))\n"
+        if plan.steps.isEmpty && plan.fits { out += "already fits; copied unchanged\n" }
+        for (index, step) in plan.steps.enumerated() {
+            out += "  \(index + 1). \(step.action): \(ByteFormat.human(step.bytesBefore)) -> \(ByteFormat.human(step.bytesAfter)) (-\(ByteFormat.human(step.saving)))"
+            out += step.note.map { " — \($0)" } ?? ""
+            out += "\n"
+        }
+        if !plan.candidates.isEmpty {
+            out += "  codecs tried (fastest to load first): "
+            out += plan.candidates.map { "\($0.codec) \(ByteFormat.human($0.bytes))\($0.fits ? " fits" : "")" }.joined(separator: ", ") + "\n"
+        }
+        for note in plan.notes { out += "  note: \(note)\n" }
+        if plan.fits {
+            out += plan.output.map { "wrote \($0): \(ByteFormat.human(plan.outputBytes))\n" } ?? "would give \(ByteFormat.human(plan.outputBytes)) (dry run: nothing written)\n"
+        } else {
+            out += "nothing fits: best reached \(ByteFormat.human(plan.candidates.map(\.bytes).min() ?? plan.outputBytes)) for a limit of \(ByteFormat.human(plan.limitBytes)); nothing written\n"
+            if !plan.dominant.isEmpty {
+                out += "largest parts:\n"
+                for part in plan.dominant { out += "  \(ByteFormat.human(part.bytes))  \(part.path) (\(part.type))\n" }
+            }
+        }
+        return out
+    }
+}
