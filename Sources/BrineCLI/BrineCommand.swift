@@ -4,7 +4,7 @@ import ArgumentParser
 public struct BrineCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "brine",
-        abstract: "Open Python ML artifacts (pickle, joblib) without executing them.",
+        abstract: "Open Python ML artifacts (pickle, joblib, PyTorch, bundles) without executing them.",
         discussion: """
             Brine reads pickles byte by byte and never runs code from them.
 
