@@ -12,7 +12,7 @@ public struct BrineCommand: ParsableCommand {
             (missing, truncated, corrupt or over a safety limit), 64 usage error.
             """,
         version: BrineVersion.current,
-        subcommands: [InspectCommand.self, StripCommand.self, DisCommand.self]
+        subcommands: [InspectCommand.self, StripCommand.self, DisCommand.self, CheckCommand.self]
     )
 
     public init() {}

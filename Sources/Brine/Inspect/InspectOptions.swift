@@ -11,6 +11,8 @@ public struct InspectOptions: Sendable {
     public var maximumMemoEntries: Int
     /// Pickles nested in joblib object arrays, inside each other.
     public var maximumNesting: Int
+    /// Record every use of a global and padded strings (`brine check`); off for inspect.
+    public var recordsReferences = false
 
     public init(keptEdgesPerNode: Int = 64, maximumMarkDepth: Int = 1_000_000, maximumStackDepth: Int = 10_000_000,
                 maximumMemoEntries: Int = 100_000_000, maximumNesting: Int = 16) {

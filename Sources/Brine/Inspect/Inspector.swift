@@ -17,6 +17,8 @@ public struct Inspection: Sendable {
     public var overheadBytes: UInt64
     /// Non-instruction bytes inside the stream (joblib array data, nested pickles).
     public var rawSpans: [RawSpan]
+    /// Uses of globals and padded strings, when `InspectOptions.recordsReferences` is set.
+    public var references: ReferenceLog? = nil
 }
 
 /// Entry point of `brine inspect`: opens a file (decompressing by content), replays every
@@ -45,6 +47,7 @@ public enum Inspector {
         let reader = PickleReader(source: source, maximumWindow: maximumWindow)
         let machine = SymbolicMachine(reader: reader, options: options)
         machine.progress = progress
+        if options.recordsReferences { machine.recorder = ReferenceRecorder() }
         var roots: [NodeID] = []
         repeat {
             roots.append(try machine.runPickle())
@@ -53,6 +56,6 @@ public enum Inspector {
         return Inspection(
             path: name, fileBytes: fileBytes, streamBytes: reader.offset, compression: compression,
             format: joblib ? "joblib" : "pickle", highestProtocol: machine.highestProtocol, graph: machine.graph,
-            roots: roots, overheadBytes: machine.overheadBytes, rawSpans: machine.rawSpans)
+            roots: roots, overheadBytes: machine.overheadBytes, rawSpans: machine.rawSpans, references: machine.recorder?.log)
     }
 }

@@ -1,0 +1,96 @@
+/// BR201, BR202, BR203: versions the artifact is bound to, against what is pinned.
+struct VersionSkewRule: CheckRule {
+    func findings(_ facts: ArtifactFacts, _ context: CheckContext) -> [Finding] {
+        sklearn(facts, context) + numpy(facts, context) + byValue(facts, context)
+    }
+
+    /// scikit-learn writes `_sklearn_version` into every estimator's state (BaseEstimator.__getstate__)
+    /// and warns (InconsistentVersionWarning) or fails when another version loads it.
+    private func sklearn(_ facts: ArtifactFacts, _ context: CheckContext) -> [Finding] {
+        var firstPath: [String: String] = [:]
+        var order: [String] = []
+        for attribute in facts.attributes where attribute.name == "_sklearn_version" {
+            guard let preview = attribute.preview else { continue }
+            let version = unquote(preview)
+            if firstPath[version] == nil { firstPath[version] = attribute.path; order.append(version) }
+        }
+        return order.compactMap { text in
+            guard let version = PackageVersion(text) else { return nil }
+            let location = FindingLocation(file: facts.file, treePath: firstPath[text])
+            let explanation = "scikit-learn records its version in every estimator it pickles (`_sklearn_version`). Estimators are not guaranteed to load across versions: internal attributes change between releases, and a different version raises InconsistentVersionWarning at best and AttributeError or wrong predictions at worst (scikit-learn's model persistence docs)."
+            if let requirement = context.dependencies.requirement(for: "scikit-learn") {
+                if !requirement.specifier.isEmpty && !requirement.specifier.allows(version) {
+                    return Finding(rule: CheckRules.sklearnVersion, severity: .error,
+                                   message: "pickled with scikit-learn \(text); \(requirement.source.lastComponent) pins scikit-learn\(requirement.specifier)",
+                                   explanation: explanation,
+                                   fix: "Pin `scikit-learn==\(text)` on the server, or retrain and re-pickle with the pinned version.",
+                                   location: location)
+                }
+                if requirement.specifier.exactPin == nil {
+                    return Finding(rule: CheckRules.sklearnVersion, severity: .warning,
+                                   message: "pickled with scikit-learn \(text); \(requirement.source.lastComponent) allows other versions (\(requirement.specifier.isEmpty ? "unpinned" : requirement.specifier.text))",
+                                   explanation: explanation,
+                                   fix: "Pin `scikit-learn==\(text)` in \(requirement.source.lastComponent).",
+                                   location: location)
+                }
+                return nil
+            }
+            guard context.dependencies.isEmpty else { return nil }  // BR103 reports the missing declaration
+            return Finding(rule: CheckRules.sklearnVersion, severity: .warning,
+                           message: "pickled with scikit-learn \(text); the server must run exactly this version",
+                           explanation: explanation + " Brine was not given the requirements, so it cannot check the pin.",
+                           fix: "Pin `scikit-learn==\(text)` in requirements.txt (and pass it with --requirements to check it).",
+                           location: location)
+        }
+    }
+
+    /// numpy 2 moved `numpy.core` to `numpy._core`; its pickles name the new module, which
+    /// numpy 1.x does not have (numpy 2.0 migration guide).
+    private func numpy(_ facts: ArtifactFacts, _ context: CheckContext) -> [Finding] {
+        guard let reference = facts.references.first(where: { $0.module == "numpy._core" || $0.module.hasPrefix("numpy._core.") }) else {
+            return []
+        }
+        let count = facts.references.filter { $0.module.hasPrefix("numpy._core") }.count
+        let location = FindingLocation(file: facts.file, treePath: reference.path, offset: reference.reference.offset)
+        let explanation = "numpy 2 renamed its internal package `numpy.core` to `numpy._core`, and arrays and dtypes it pickles reference `\(reference.qualifiedName)`. numpy 1.x has no `numpy._core`, so loading fails with ModuleNotFoundError: No module named 'numpy._core' (\(count) reference\(count == 1 ? "" : "s") here)."
+        let two = PackageVersion(release: [2])
+        if let requirement = context.dependencies.requirement(for: "numpy"), !requirement.specifier.isEmpty {
+            if !requirement.specifier.allowsSome(atLeast: two) {
+                return [Finding(rule: CheckRules.numpy2, severity: .error,
+                                message: "pickled with numpy 2 (`\(reference.qualifiedName)`); \(requirement.source.lastComponent) pins numpy\(requirement.specifier)",
+                                explanation: explanation,
+                                fix: "Require `numpy>=2` on the server (and the versions of pandas/scikit-learn built for it), or re-pickle under numpy 1.x.",
+                                location: location)]
+            }
+            if requirement.specifier.allows(PackageVersion(release: [1, 26, 4])) {
+                return [Finding(rule: CheckRules.numpy2, severity: .warning,
+                                message: "pickled with numpy 2 (`\(reference.qualifiedName)`); numpy\(requirement.specifier) also allows numpy 1.x",
+                                explanation: explanation, fix: "Require `numpy>=2` in \(requirement.source.lastComponent).", location: location)]
+            }
+            return []
+        }
+        return [Finding(rule: CheckRules.numpy2, severity: .warning,
+                        message: "pickled with numpy 2 (`\(reference.qualifiedName)`); numpy is not pinned",
+                        explanation: explanation,
+                        fix: "Require `numpy>=2` in requirements.txt; pass it with --requirements to check it.",
+                        location: location)]
+    }
+
+    /// cloudpickle and dill pickle functions by value: their bytecode, whose format changes
+    /// with every CPython minor release.
+    private func byValue(_ facts: ArtifactFacts, _ context: CheckContext) -> [Finding] {
+        let uses = facts.references.filter {
+            if case .byValue = SecurityLists.classify(module: $0.module, name: $0.name) { return true }
+            return false
+        }
+        guard let first = uses.first(where: { $0.path != nil }) ?? uses.first else { return [] }
+        let library = first.module.hasPrefix("dill") ? "dill" : first.module.hasPrefix("cloudpickle") ? "cloudpickle" : "types"
+        let target = context.pythonMinor.map { " the server's Python 3.\($0) must be the same minor version as the one that pickled it" } ?? " the server must run the same CPython minor version (3.x) as the one that pickled it"
+        return [Finding(
+            rule: CheckRules.byValueCode, severity: .warning,
+            message: "functions pickled by value with \(library) (`\(first.qualifiedName)`);" + target,
+            explanation: "\(library) stores a function's bytecode and code-object fields instead of a reference to its module. Bytecode and the CodeType constructor change with every CPython minor release, so the artifact only loads (or only runs correctly) on the Python version that created it, and only with \(library) installed. The bytecode also runs whatever it was written to do when the function is called: review where the artifact came from.",
+            fix: "Pin the training Python's minor version on the server (e.g. `python-3.11` in runtime.txt) and `\(library)` in requirements.txt; or move the functions into a module of the application and pickle by reference.",
+            location: FindingLocation(file: facts.file, treePath: first.path, offset: first.reference.offset))]
+    }
+}
