@@ -57,7 +57,7 @@ public struct ArtifactFacts: Sendable {
         self.file = file
         self.inspection = inspection
         let log = inspection.references ?? ReferenceLog(references: [], padded: [], owner: [:], droppedUses: 0)
-        let paths = TreePaths(inspection, owner: log.owner)
+        let paths = TreePaths(inspection, owner: log.owner, referencedBy: log.referencedBy)
         self.paths = paths
         references = log.references.map { PlacedReference(reference: $0, path: paths.path(of: $0)) }
         padded = log.padded.map { (paths.path(of: $0.node), $0) }

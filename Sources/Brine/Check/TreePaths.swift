@@ -3,9 +3,11 @@
 public struct TreePaths: Sendable {
     private var paths: [Int: String] = [:]
     private let owner: [Int: Int]
+    private let referencedBy: [Int: Int]
 
-    public init(_ inspection: Inspection, owner: [Int: Int] = [:]) {
+    public init(_ inspection: Inspection, owner: [Int: Int] = [:], referencedBy: [Int: Int] = [:]) {
         self.owner = owner
+        self.referencedBy = referencedBy
         let graph = inspection.graph
         var pending: [(Int, String)] = inspection.roots.count == 1
             ? [(inspection.roots[0].index, "")]
@@ -26,16 +28,17 @@ public struct TreePaths: Sendable {
     }
 
     /// The path of a node, or of the nearest node it was merged into or attached to.
+    /// Follows owners first; where they end outside the tree (a value a POP discarded, such
+    /// as cloudpickle's state-setter call), follows the first memo reference instead.
     public func path(of node: NodeID) -> String? {
-        var id = node.index
-        var absorbed = false
-        for _ in 0..<256 {
+        var pending = [node.index]
+        var visited = Set<Int>()
+        while let id = pending.popLast(), visited.count < 512 {
+            guard visited.insert(id).inserted else { continue }
             if let path = paths[id] { return path }
-            guard let next = owner[id] else { return nil }
-            id = next
-            absorbed = true
+            if let next = referencedBy[id] { pending.append(next) }
+            if let next = owner[id] { pending.append(next) }
         }
-        _ = absorbed
         return nil
     }
 

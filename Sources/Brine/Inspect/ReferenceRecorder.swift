@@ -88,6 +88,13 @@ public final class ReferenceRecorder {
         _ = append(GlobalReference(module: module, name: name, use: .referenced, offset: start, node: NodeID(index: parent), label: label))
     }
 
+    /// Objects used again through the memo: the first container that holds such a reference.
+    private(set) var referencedBy: [Int: Int] = [:]
+
+    func referenced(_ child: Int, by parent: Int) {
+        if child != parent, referencedBy[child] == nil { referencedBy[child] = parent }
+    }
+
     func took(_ child: Int, into parent: Int) {
         if child != parent, owner[child] == nil { owner[child] = parent }
     }
@@ -143,12 +150,14 @@ public struct ReferenceLog: Sendable {
     public var padded: [PaddedStrings]
     /// For nodes merged into or attached to another: that other node.
     public var owner: [Int: Int]
+    /// For nodes used again through the memo: the first holder of such a reference.
+    public var referencedBy: [Int: Int] = [:]
     public var droppedUses: UInt64
 }
 
 extension ReferenceRecorder {
     public var log: ReferenceLog {
         ReferenceLog(references: references, padded: padded.values.sorted { $0.node.index < $1.node.index }, owner: owner,
-                     droppedUses: droppedUses)
+                     referencedBy: referencedBy, droppedUses: droppedUses)
     }
 }

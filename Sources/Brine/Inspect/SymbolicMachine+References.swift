@@ -38,8 +38,8 @@ extension SymbolicMachine {
         guard let recorder else { return }
         if value.kind == .global, let parts = recorder.parts(of: Int(value.payload)) {
             recorder.held(start: value.start, module: parts.module, name: parts.name, by: parent, label: label)
-        } else if value.isNode, !value.isReference {
-            recorder.took(value.node, into: parent)
+        } else if value.isNode {
+            if value.isReference { recorder.referenced(value.node, by: parent) } else { recorder.took(value.node, into: parent) }
         }
     }
 

@@ -6,6 +6,7 @@ struct PrivacyRule: CheckRule {
         facts.attributes.compactMap { attribute in
             guard attribute.name == "stop_words_", attribute.edge.kind != .none else { return nil }
             let count = attribute.child?.itemCount ?? 0
+            guard count > 0 else { return nil }
             return Finding(
                 rule: CheckRules.stopWords, severity: .warning,
                 message: "`\(attribute.path)` holds \(count) token\(count == 1 ? "" : "s") from the training data",

@@ -12,6 +12,7 @@ struct ResolutionRule: CheckRule {
         let requirementsName = declared.sources.first.map { $0.lastComponent } ?? "requirements.txt"
         var out: [Finding] = []
         var done = Set<String>()
+        var reportedDistributions = Set<String>()
         for reference in facts.references where reference.module != "__main__" && reference.module != "__mp_main__" {
             guard done.insert(reference.qualifiedName).inserted else { continue }
             let module = reference.module
@@ -50,6 +51,7 @@ struct ResolutionRule: CheckRule {
             if candidates.contains(where: covered.contains) { continue }
             let suggestion = candidates[0]
             if declared.isEmpty {
+                guard reportedDistributions.insert(suggestion).inserted else { continue }
                 out.append(Finding(
                     rule: CheckRules.undeclaredDependency, severity: .warning,
                     message: "\(reference.arrow): needs `\(suggestion)` installed; no requirements file was found in the application",
@@ -70,7 +72,7 @@ struct ResolutionRule: CheckRule {
                     explanation: "Loading imports `\(module)` to find `\(reference.name)`. Nothing provides it: there is no `\(top)` in \(app!.root), it is not part of Python 3.\(minor)'s standard library, and no declared dependency installs it. The load fails with ModuleNotFoundError: No module named '\(top)'.",
                     fix: "Add the `\(top)` package to the application, or add the distribution that provides it (probably `\(suggestion)`) to \(requirementsName).",
                     location: location))
-            } else {
+            } else if reportedDistributions.insert(suggestion).inserted {
                 out.append(Finding(
                     rule: CheckRules.undeclaredDependency, severity: .error,
                     message: "\(reference.arrow): add `\(suggestion)` to \(requirementsName)",

@@ -33,7 +33,7 @@ public enum SecurityLists {
         "torch.utils._config_module.ConfigModule", "torch.utils.data.datapipes.utils.decoder.basichandlers",
         "numpy.load", "numpy.loadtxt", "numpy.fromfile", "numpy.save", "numpy.savetxt", "numpy.tofile",
         "pandas.read_pickle", "pandas.read_csv", "pandas.eval", "joblib.load", "scipy.io.loadmat",
-        "uuid._get_command_stdout", "uuid._popen", "cloudpickle.cloudpickle.subimport", "dill._dill._import_module",
+        "uuid._get_command_stdout", "uuid._popen",
     ]
 
     /// Names that rebuild functions from bytecode by value: by-value code (BR203) for

@@ -8,6 +8,7 @@ struct SecurityRule: CheckRule {
         for reference in facts.references where reference.module != "__main__" && reference.module != "__mp_main__" {
             switch SecurityLists.classify(module: reference.module, name: reference.name) {
             case .dangerous(let reason):
+                if isNewLookup(reference, facts) { continue }
                 out.append(dangerous(reference, reason: reason, facts: facts))
             case .byValue:
                 if let imported = importedModule(reference, facts), case .dangerous(let reason) = SecurityLists.classify(module: imported, name: "*") {
@@ -16,7 +17,8 @@ struct SecurityRule: CheckRule {
             case .known:
                 continue
             case .unknown:
-                if let app = context.appSources, app.hasTopLevel(of: reference.module) { continue }
+                // With --app-dir, a module is the app's own code or reported unresolved (BR102, an error).
+                if context.appSources != nil { continue }
                 if unknown[reference.qualifiedName] == nil { unknownOrder.append(reference.qualifiedName) }
                 unknown[reference.qualifiedName, default: []].append(reference)
             }
@@ -45,6 +47,23 @@ struct SecurityRule: CheckRule {
                 : "The artifact names `\(reference.qualifiedName)`, which \(reason). Unpickling can hand it to another call (functools.partial, a getattr chain, a __setstate__), so its presence alone lets the file run code on load.",
             fix: "Do not load this file with pickle, joblib or torch.load. Rebuild the model from a trusted source; if you made it, find which object pickles `\(reference.qualifiedName)` (at the path shown) and remove it.",
             location: FindingLocation(file: facts.file, treePath: reference.path, offset: reference.reference.offset))
+    }
+
+    /// `getattr(SomeClass, '__new__')`: how CPython itself pickles `__getnewargs_ex__` objects
+    /// at protocols 2 and 3 (copyreg's `__newobj_ex__` fallback). Any other attribute stays dangerous.
+    private func isNewLookup(_ reference: PlacedReference, _ facts: ArtifactFacts) -> Bool {
+        guard reference.name == "getattr", reference.reference.use == .called, let node = reference.reference.node else { return false }
+        let graph = facts.inspection.graph
+        guard let arguments = graph[node].edges.first(where: { $0.label == .arguments })?.child else { return false }
+        let items = graph[arguments].edges
+        guard items.count == 2, let owner = items.first(where: { $0.label == .index(0) }), owner.kind == .global,
+              let ownerName = owner.preview, let dot = ownerName.lastIndex(of: ".") else { return false }
+        guard items.first(where: { $0.label == .index(1) })?.preview == "'__new__'" else { return false }
+        // The class itself must be harmless.
+        if case .dangerous = SecurityLists.classify(module: String(ownerName[..<dot]), name: String(ownerName[ownerName.index(after: dot)...])) {
+            return false
+        }
+        return true
     }
 
     /// The module name cloudpickle's `subimport('os')` or dill's `_import_module('os')` imports.
