@@ -56,6 +56,41 @@ extension SymbolicMachine {
         }
     }
 
+    /// The raw data of a numpy unicode array (`<U4`: UCS-4 code units, NUL-padded), pushed
+    /// right after its dtype and is_fortran flag in `_reconstruct`'s state. Bounded to 1 MiB.
+    func noteUnicodeArray(_ value: StackValue) {
+        guard let recorder, value.span.count > 0, value.span.count <= 1 << 20, stack.count >= 2,
+              let container = openContainer else { return }
+        let candidate = stack[stack.count - 2]
+        guard candidate.isNode, let dtype = dtypes[candidate.node], dtype.descr.contains("U") else { return }
+        let digits = dtype.descr.filter(\.isNumber)
+        guard let size = dtype.itemSize.map(Int.init) ?? Int(digits).map({ $0 * 4 }), size >= 4, size % 4 == 0,
+              Int(value.span.count) % size == 0 else { return }
+        let bigEndian = dtype.descr.hasPrefix(">")
+        _ = try? reader.withArgumentBytes(value.span) { bytes in
+            var start = 0
+            while start + size <= bytes.count {
+                var scalars: [UInt32] = []
+                for unit in stride(from: start, to: start + size, by: 4) {
+                    var code = bytes.loadUnaligned(fromByteOffset: unit, as: UInt32.self)
+                    code = bigEndian ? UInt32(bigEndian: code) : UInt32(littleEndian: code)
+                    scalars.append(code)
+                }
+                while scalars.last == 0 { scalars.removeLast() }
+                if let first = scalars.first, let last = scalars.last,
+                   Self.isSpace(first) || Self.isSpace(last) {
+                    recorder.paddedString(PythonRepr.reprStr(scalars), in: container)
+                }
+                start += size
+            }
+        }
+    }
+
+    private static func isSpace(_ code: UInt32) -> Bool {
+        guard let scalar = Unicode.Scalar(code) else { return false }
+        return scalar.properties.isWhitespace || (code >= 0x1C && code <= 0x1F)
+    }
+
     /// Strings the fast path decoded into `target` (only when checking).
     static func notePaddedStrings(_ bytes: UnsafeRawBufferPointer, into target: Int, recorder: ReferenceRecorder) {
         var cursor = 0

@@ -102,6 +102,7 @@ final class SymbolicMachine {
             var value = StackValue.scalar(isArray ? .bytearray : .bytes, bytes: length,
                                           memory: isArray ? MemoryModel.bytearray(count: span.count) : MemoryModel.bytes(count: span.count))
             value.span = span
+            if recorder != nil, !isArray { noteUnicodeArray(value) }
             try push(value, instruction)
         case .nextBuffer:
             try push(.scalar(.buffer, bytes: length, memory: 0), instruction)
