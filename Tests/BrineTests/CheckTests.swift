@@ -109,6 +109,19 @@ import Testing
         #expect(try check("fixtures/models/dataframe.pkl").allSatisfy { $0.code != "BR202" })
     }
 
+    @Test func numpy126StubsLoadMultiarrayOnlyPickles() throws {
+        let path = try temporaryFile(Array("cnumpy._core.multiarray\n_reconstruct\n.".utf8), name: "stub.pkl")
+        func findings(_ pin: String) throws -> [Finding] {
+            var declared = DeclaredDependencies()
+            declared.add(name: "numpy", specifier: pin, source: "requirements.txt")
+            declared.sources = ["requirements.txt"]
+            return try Checker.check(path: path, context: CheckContext(dependencies: declared)).filter { $0.code == "BR202" }
+        }
+        #expect(try findings("==1.26.4").isEmpty)
+        #expect(try findings("==1.25.2").first?.severity == .error)
+        #expect(try findings("<2").first?.severity == .warning)
+    }
+
     @Test(arguments: ["cloudpickle_byvalue.pkl", "dill_byvalue.pkl"])
     func byValueCodeIsAWarningAtTheFunction(file: String) throws {
         let findings = try check(file)

@@ -44,35 +44,48 @@ struct VersionSkewRule: CheckRule {
         }
     }
 
-    /// numpy 2 moved `numpy.core` to `numpy._core`; its pickles name the new module, which
-    /// numpy 1.x does not have (numpy 2.0 migration guide).
+    /// numpy 2 moved `numpy.core` to `numpy._core`; its pickles name the new module. numpy
+    /// 1.26.1+ ships stubs for a few submodules so that common numpy 2 pickles load
+    /// (numpy PR #24906); any other `numpy._core.*` (e.g. `numeric._frombuffer`, used by
+    /// protocol 5 and `DataFrame.to_pickle`) needs numpy 2 (numpy issue #28340).
+    static let numpy126Stubs: Set<String> = [
+        "numpy._core", "numpy._core.multiarray", "numpy._core.umath", "numpy._core._multiarray_umath", "numpy._core._internal",
+        "numpy._core._dtype", "numpy._core._dtype_ctypes",
+    ]
+
     private func numpy(_ facts: ArtifactFacts, _ context: CheckContext) -> [Finding] {
-        guard let reference = facts.references.first(where: { $0.module == "numpy._core" || $0.module.hasPrefix("numpy._core.") }) else {
-            return []
-        }
-        let count = facts.references.filter { $0.module.hasPrefix("numpy._core") }.count
+        let uses = facts.references.filter { $0.module == "numpy._core" || $0.module.hasPrefix("numpy._core.") }
+        guard !uses.isEmpty else { return [] }
+        let beyondStubs = uses.first { !Self.numpy126Stubs.contains($0.module) }
+        let reference = beyondStubs ?? uses[0]
+        let floor = beyondStubs == nil ? PackageVersion(release: [1, 26, 1]) : PackageVersion(release: [2])
+        let needs = beyondStubs == nil ? "numpy>=1.26.1" : "numpy>=2"
         let location = FindingLocation(file: facts.file, treePath: reference.path, offset: reference.reference.offset)
-        let explanation = "numpy 2 renamed its internal package `numpy.core` to `numpy._core`, and arrays and dtypes it pickles reference `\(reference.qualifiedName)`. numpy 1.x has no `numpy._core`, so loading fails with ModuleNotFoundError: No module named 'numpy._core' (\(count) reference\(count == 1 ? "" : "s") here)."
-        let two = PackageVersion(release: [2])
+        let explanation = "numpy 2 renamed its internal package `numpy.core` to `numpy._core`, and what it pickles references `\(reference.qualifiedName)`. "
+            + (beyondStubs == nil
+                ? "numpy 1.26.1 and later carry stubs for this module; older numpy fails with ModuleNotFoundError: No module named 'numpy._core'."
+                : "No numpy 1.x has `\(reference.module)` (1.26's `numpy._core` stubs cover only multiarray and umath), so loading fails with ModuleNotFoundError: No module named '\(reference.module)'.")
+            + " (\(uses.count) reference\(uses.count == 1 ? "" : "s") to numpy._core here.)"
         if let requirement = context.dependencies.requirement(for: "numpy"), !requirement.specifier.isEmpty {
-            if !requirement.specifier.allowsSome(atLeast: two) {
+            if !requirement.specifier.allowsSome(atLeast: floor) {
                 return [Finding(rule: CheckRules.numpy2, severity: .error,
                                 message: "pickled with numpy 2 (`\(reference.qualifiedName)`); \(requirement.source.lastComponent) pins numpy\(requirement.specifier)",
                                 explanation: explanation,
-                                fix: "Require `numpy>=2` on the server (and the versions of pandas/scikit-learn built for it), or re-pickle under numpy 1.x.",
+                                fix: "Require `\(needs)` on the server (with the pandas/scikit-learn versions built for it), or re-pickle under numpy 1.x.",
                                 location: location)]
             }
-            if requirement.specifier.allows(PackageVersion(release: [1, 26, 4])) {
+            let below = PackageVersion(release: floor.release.count > 1 ? [1, 26, 0] : [1, 26, 4])
+            if requirement.specifier.allows(below) || requirement.specifier.allows(PackageVersion(release: [1, 25, 2])) {
                 return [Finding(rule: CheckRules.numpy2, severity: .warning,
-                                message: "pickled with numpy 2 (`\(reference.qualifiedName)`); numpy\(requirement.specifier) also allows numpy 1.x",
-                                explanation: explanation, fix: "Require `numpy>=2` in \(requirement.source.lastComponent).", location: location)]
+                                message: "pickled with numpy 2 (`\(reference.qualifiedName)`); numpy\(requirement.specifier) also allows versions that cannot load it",
+                                explanation: explanation, fix: "Require `\(needs)` in \(requirement.source.lastComponent).", location: location)]
             }
             return []
         }
         return [Finding(rule: CheckRules.numpy2, severity: .warning,
                         message: "pickled with numpy 2 (`\(reference.qualifiedName)`); numpy is not pinned",
                         explanation: explanation,
-                        fix: "Require `numpy>=2` in requirements.txt; pass it with --requirements to check it.",
+                        fix: "Require `\(needs)` in requirements.txt; pass it with --requirements to check it.",
                         location: location)]
     }
 
