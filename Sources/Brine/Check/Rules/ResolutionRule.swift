@@ -13,7 +13,9 @@ struct ResolutionRule: CheckRule {
         var out: [Finding] = []
         var done = Set<String>()
         var reportedDistributions = Set<String>()
-        for reference in facts.references where reference.module != "__main__" && reference.module != "__mp_main__" {
+        // `__torch__.*` names TorchScript classes compiled into the archive, not modules to import.
+        for reference in facts.references where reference.module != "__main__" && reference.module != "__mp_main__"
+            && reference.module != "__torch__" && !reference.module.hasPrefix("__torch__.") {
             guard done.insert(reference.qualifiedName).inserted else { continue }
             let module = reference.module
             let top = module.split(separator: ".").first.map(String.init) ?? module

@@ -43,6 +43,7 @@ public enum SecurityLists {
 
     /// Top-level modules artifacts are made of. Their globals are data and model classes.
     static let knownModules: Set<String> = [
+        "__torch__",  // TorchScript class names inside a scripted module, not Python imports
         "numpy", "scipy", "sklearn", "pandas", "joblib", "lightgbm", "xgboost", "catboost", "torch", "torchvision",
         "torchaudio", "torchtext", "fastai", "fastcore", "fastprogress", "transformers", "tokenizers", "sentence_transformers",
         "statsmodels", "patsy", "imblearn", "category_encoders", "gensim", "spacy", "thinc", "srsly", "nltk", "keras",
