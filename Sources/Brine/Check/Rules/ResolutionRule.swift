@@ -87,13 +87,7 @@ struct ResolutionRule: CheckRule {
     }
 }
 
-/// File-name helpers without Foundation's bridging.
-enum NSStringPath {
-    static func lastComponent(_ path: String) -> String {
-        path.split(separator: "/").last.map(String.init) ?? path
-    }
-}
-
 extension String {
-    var lastComponent: String { NSStringPath.lastComponent(self) }
+    /// The file name of a path, for messages (`requirements.txt`).
+    var lastComponent: String { split(separator: "/").last.map(String.init) ?? self }
 }
