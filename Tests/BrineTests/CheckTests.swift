@@ -132,6 +132,14 @@ import Testing
         #expect(!codes(findings).contains("BR601"))
     }
 
+    @Test func cloudpickleCodeFromAnotherPythonFamilyIsAnError() throws {
+        let onOlder = try #require(try check("cloudpickle_byvalue.pkl", python: "3.10").first { $0.code == "BR203" })
+        #expect(onOlder.severity == .error)
+        #expect(onOlder.message == "a code object pickled by value under CPython 3.11 or later cannot be rebuilt on Python 3.10")
+        #expect(onOlder.location.treePath == "steps[0][1].func.__reduce_args__[0]")
+        #expect(try check("cloudpickle_byvalue.pkl", python: "3.12").first { $0.code == "BR203" }?.severity == .warning)
+    }
+
     // MARK: BR301 BR302
 
     @Test func posixPathWarnsPurePathDoesNot() throws {

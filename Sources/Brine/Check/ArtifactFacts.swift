@@ -52,6 +52,8 @@ public struct ArtifactFacts: Sendable {
     public var padded: [(path: String?, strings: PaddedStrings)]
     public var storages: [StorageLocation]
     public var paths: TreePaths
+    /// Code objects rebuilt by value, with their places.
+    public var codeObjects: [(path: String?, fieldCount: UInt64)]
 
     public init(file: String, inspection: Inspection, storages extra: [StorageLocation] = []) {
         self.file = file
@@ -61,6 +63,7 @@ public struct ArtifactFacts: Sendable {
         self.paths = paths
         references = log.references.map { PlacedReference(reference: $0, path: paths.path(of: $0)) }
         padded = log.padded.map { (paths.path(of: $0.node), $0) }
+        codeObjects = log.codeObjects.map { (paths.path(of: $0.node), $0.fieldCount) }
         storages = Self.persistentStorages(inspection, paths: paths) + extra
     }
 

@@ -23,6 +23,13 @@ public struct GlobalReference: Sendable {
     public var qualifiedName: String { module + "." + name }
 }
 
+/// A code object rebuilt by value (cloudpickle's `_builtin_type('CodeType')(*fields)`):
+/// the number of fields tells which CPython family made it (18 from 3.11 on, 16 before).
+public struct CodeObjectUse: Sendable {
+    public var node: NodeID
+    public var fieldCount: UInt64
+}
+
 /// Strings with leading or trailing whitespace seen inside one container.
 public struct PaddedStrings: Sendable {
     public var node: NodeID
@@ -46,6 +53,11 @@ public final class ReferenceRecorder {
     /// Who took a node in: the parent it was attached to, or the object it was absorbed into.
     private(set) var owner: [Int: Int] = [:]
     public private(set) var padded: [Int: PaddedStrings] = [:]
+    public private(set) var codeObjects: [CodeObjectUse] = []
+
+    func codeObject(node: Int, fieldCount: UInt64) {
+        if codeObjects.count < 1024 { codeObjects.append(CodeObjectUse(node: NodeID(index: node), fieldCount: fieldCount)) }
+    }
     /// Module and name of each interned global, by the machine's global id.
     private var parts: [Int: (module: String, name: String)] = [:]
 
@@ -152,12 +164,13 @@ public struct ReferenceLog: Sendable {
     public var owner: [Int: Int]
     /// For nodes used again through the memo: the first holder of such a reference.
     public var referencedBy: [Int: Int] = [:]
+    public var codeObjects: [CodeObjectUse] = []
     public var droppedUses: UInt64
 }
 
 extension ReferenceRecorder {
     public var log: ReferenceLog {
         ReferenceLog(references: references, padded: padded.values.sorted { $0.node.index < $1.node.index }, owner: owner,
-                     referencedBy: referencedBy, droppedUses: droppedUses)
+                     referencedBy: referencedBy, codeObjects: codeObjects, droppedUses: droppedUses)
     }
 }

@@ -26,11 +26,24 @@ extension SymbolicMachine {
 
     /// REDUCE, NEWOBJ, NEWOBJ_EX, OBJ: `callable` was called; what it built is on top of the stack.
     func noteCall(_ callable: StackValue, _ instruction: PickleInstruction) {
+        if let recorder, callable.isNode { noteBuiltCall(callable, recorder) }
         guard let recorder, callable.kind == .global, let parts = recorder.parts(of: Int(callable.payload)) else { return }
         let node = stack.last.flatMap { $0.isNode ? $0.node : nil } ?? -1
         if node >= 0 {
             recorder.called(module: parts.module, name: parts.name, start: callable.start, offset: instruction.offset, node: node)
         }
+    }
+
+    /// A callable the pickle built itself, called: cloudpickle's `_builtin_type('CodeType')`
+    /// called with the code object's fields.
+    private func noteBuiltCall(_ callable: StackValue, _ recorder: ReferenceRecorder) {
+        let maker = graph.nodes[callable.node]
+        guard maker.typeName == "cloudpickle.cloudpickle._builtin_type",
+              let makerArguments = maker.edges.first(where: { $0.label == .arguments })?.child,
+              graph[makerArguments].edges.first(where: { $0.label == .index(0) })?.preview == "'CodeType'",
+              let built = stack.last, built.isNode,
+              let fields = graph.nodes[built.node].edges.first(where: { $0.label == .arguments })?.child else { return }
+        recorder.codeObject(node: built.node, fieldCount: graph[fields].itemCount)
     }
 
     /// A value became a part of `parent`: globals find their holder, nodes their owner.

@@ -97,6 +97,18 @@ struct VersionSkewRule: CheckRule {
             return false
         }
         guard let first = uses.first(where: { $0.path != nil }) ?? uses.first else { return [] }
+        // cloudpickle calls CodeType with every field: 18 from CPython 3.11 (co_qualname,
+        // co_exceptiontable), 16 in 3.8-3.10. The other family's CodeType raises TypeError.
+        if let minor = context.pythonMinor,
+           let code = facts.codeObjects.first(where: { ($0.fieldCount == 18 && minor < 11) || ($0.fieldCount == 16 && minor >= 11) }) {
+            let family = code.fieldCount == 18 ? "CPython 3.11 or later" : "CPython 3.8-3.10"
+            return [Finding(
+                rule: CheckRules.byValueCode, severity: .error,
+                message: "a code object pickled by value under \(family) cannot be rebuilt on Python 3.\(minor)",
+                explanation: "cloudpickle rebuilds functions by calling types.CodeType with every field of the original code object. This one has \(code.fieldCount) fields, the constructor of \(family); Python 3.\(minor)'s takes \(minor >= 11 ? 18 : 16), so loading fails with TypeError before the model exists.",
+                fix: "Run the server on the Python minor version used for training, or re-pickle under Python 3.\(minor) (better: move the function into a module and pickle by reference).",
+                location: FindingLocation(file: facts.file, treePath: code.path))]
+        }
         let library = first.module.hasPrefix("dill") ? "dill" : first.module.hasPrefix("cloudpickle") ? "cloudpickle" : "types"
         let target = context.pythonMinor.map { " the server's Python 3.\($0) must be the same minor version as the one that pickled it" } ?? " the server must run the same CPython minor version (3.x) as the one that pickled it"
         return [Finding(
