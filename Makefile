@@ -13,12 +13,13 @@ DEBUG_BIN := .build/debug/brine
 DEMO_ARTIFACT := fixtures/joblib/pipeline.joblib.gz
 DIS_ARTIFACT := fixtures/pickle/sklearn_pipeline_p4.pkl
 
-.PHONY: help deps build release demo venv test conformance fixtures opcode-table clean
+.PHONY: help deps build release demo venv venv-torch test conformance conformance-torch fixtures fixtures-torch opcode-table clean
 
 help:
 	@echo "make demo    install system packages, build release, run brine on a bundled artifact"
 	@echo "make test    install test dependencies and run every test"
 	@echo "make fixtures  regenerate fixtures/ with the pinned Python libraries"
+	@echo "make fixtures-torch  regenerate fixtures/torch/ with the pinned torch and fastai"
 	@echo "make bench   time brine against pickletools, picklescan, fickling on a 300 MB+ artifact"
 
 # System libraries for the zlib and libarchive module maps. apt-get runs only when
@@ -53,10 +54,11 @@ demo: release
 venv:
 	@bash fixtures/venv.sh >/dev/null
 
-test: build venv
+test: build venv venv-torch
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	$(MAKE) --no-print-directory conformance
+	$(MAKE) --no-print-directory conformance-torch
 
 conformance: build venv
 	@venv=$$(bash fixtures/venv.sh); \
@@ -64,6 +66,20 @@ conformance: build venv
 
 fixtures: venv
 	@venv=$$(bash fixtures/venv.sh); "$$venv/bin/python" fixtures/generate.py
+
+# torch and fastai live in their own pinned venv: PyPI's torch brings several GB of CUDA
+# wheels (see fixtures/requirements-torch.txt), kept under ~/.cache/brine, outside the clone.
+TORCH_VENV = BRINE_REQUIREMENTS=$(CURDIR)/fixtures/requirements-torch.txt BRINE_VENV_NAME=torch-venv bash fixtures/venv.sh
+
+venv-torch:
+	@$(TORCH_VENV) >/dev/null
+
+conformance-torch: build venv-torch
+	@venv=$$($(TORCH_VENV)); \
+	BRINE_BIN=$(CURDIR)/$(DEBUG_BIN) "$$venv/bin/python" -m pytest -q -p no:cacheprovider Tests/conformance_torch
+
+fixtures-torch: venv-torch
+	@venv=$$($(TORCH_VENV)); "$$venv/bin/python" fixtures/torch/generate_torch.py
 
 opcode-table:
 	python3 fixtures/tools/opcode_table.py > Sources/Brine/Pickle/PickleOpcode+Table.swift

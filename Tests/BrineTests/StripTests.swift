@@ -58,6 +58,32 @@ import Testing
         #expect(stripped.root.bytes + stripped.overheadBytes == stripped.streamBytes)
     }
 
+    /// A cut is skipped unread only on the strength of the memo range the inspection recorded:
+    /// it must be exactly the memo stores a full decode of those bytes meets.
+    @Test(arguments: vectorizers)
+    func memoRangeOfEachCutMatchesTheStoresInside(relative: String) throws {
+        let input = Repository.path(relative)
+        let inspection = try Inspector.inspect(path: input)
+        let cuts = StripPlanner.cuts(for: [.deployPreset], in: inspection)
+        #expect(!cuts.isEmpty)
+        for cut in cuts {
+            let memo = try #require(cut.memo, "\(cut.path) has no memo range")
+            let stream = try ArtifactStream.open(path: input)
+            let reader = PickleReader(source: stream.source)
+            var stores: Int64 = 0, valueStores: Int64 = 0
+            let raw = Dictionary(inspection.rawSpans.map { ($0.span.offset, $0.span.count) }, uniquingKeysWith: max)
+            while true {
+                if let count = raw[reader.offset] { try reader.skipRaw(count, expected: "joblib data") }
+                guard let instruction = try reader.readInstruction(), instruction.offset < cut.range.upperBound else { break }
+                guard instruction.offset >= cut.range.lowerBound, instruction.opcode.isMemoPut else { continue }
+                stores += 1
+                if instruction.offset >= cut.valueStart { valueStores += 1 }
+            }
+            #expect(Int64(memo.count) == stores, "\(relative) \(cut.path)")
+            #expect(memo.upperBound - (cut.valueMemoStart ?? -1) == valueStores, "\(relative) \(cut.path)")
+        }
+    }
+
     @Test func setNoneKeepsTheKey() throws {
         let output = try scratch("none.pkl")
         var options = StripOptions(selectors: [.classAttribute(className: "TfidfVectorizer", attribute: "stop_words_")])

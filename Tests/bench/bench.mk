@@ -20,6 +20,8 @@ bench-data:
 	@bash Tests/bench/setup.sh
 	@venv="$$(bash Tests/bench/venv.sh)"; \
 	  "$$venv/bin/python" Tests/bench/make_big_vectorizer.py >/dev/null
+	@venv="$$(BRINE_REQUIREMENTS=$(CURDIR)/fixtures/requirements-torch.txt BRINE_VENV_NAME=torch-venv bash fixtures/venv.sh)"; \
+	  "$$venv/bin/python" Tests/bench/make_big_checkpoint.py >/dev/null
 
 bench: release bench-data
 	@venv="$$(bash Tests/bench/venv.sh)"; \

@@ -66,6 +66,41 @@ with open(sys.argv[2], "wb") as f:
     pickle.dump(vec, f, protocol=4)
 """
 
+BRINE_STRIP_JOBLIB = [
+    ["{brine}", "strip", "--preset", "deploy", "{input}", "-o", "{tmp}/brine-stripped.joblib.z"],
+]
+
+# The same for the zlib-compressed joblib file: joblib.load, del, joblib.dump with the same codec.
+PYTHON_STRIP_JOBLIB = """\
+import joblib, sys
+vec = joblib.load(sys.argv[1])
+del vec.stop_words_
+joblib.dump(vec, sys.argv[2], compress=("zlib", 3))
+"""
+
+# The PyTorch workloads run these with the torch venv's python ({torch_python}).
+TORCH_LIST = """\
+import sys, torch
+ckpt = torch.load(sys.argv[1], weights_only=True, mmap=len(sys.argv) > 2)
+def walk(value, path):
+    if isinstance(value, torch.Tensor):
+        print(path, value.dtype, tuple(value.shape), value.untyped_storage().nbytes())
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            walk(item, "%s[%r]" % (path, key))
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            walk(item, "%s[%d]" % (path, index))
+walk(ckpt, "")
+"""
+
+TORCH_STRIP = """\
+import sys, torch
+ckpt = torch.load(sys.argv[1], weights_only=True, mmap=len(sys.argv) > 3)
+del ckpt["optimizer_state_dict"]
+torch.save(ckpt, sys.argv[2])
+"""
+
 # A tool: "name", and either "brine": [candidates] (the baseline for ratios)
 # or "cmd": argv. Optional "output": a file the command writes (its size is
 # reported), "note": text for the table.
@@ -133,6 +168,53 @@ WORKLOADS = [
              "output": "{tmp}/python-stripped.pkl"},
         ],
     },
+    {
+        "name": "Strip stop_words_ from the zlib-compressed joblib file",
+        "about": "The same, on the joblib file written with compress=('zlib', 3); both keep the codec. "
+                 "Inflating the 145 MB input is a floor neither side can go under.",
+        "input": "tfidf_big.joblib.z",
+        "tools": [
+            {"name": "brine strip --preset deploy", "brine": BRINE_STRIP_JOBLIB,
+             "output": "{tmp}/brine-stripped.joblib.z"},
+            {"name": "Python: joblib.load, del stop_words_, joblib.dump(compress=zlib)",
+             "cmd": ["{python}", "-c", PYTHON_STRIP_JOBLIB, "{input}", "{tmp}/python-stripped.joblib.z"],
+             "output": "{tmp}/python-stripped.joblib.z"},
+        ],
+    },
+    {
+        "name": "PyTorch: read a 1.1 GB training checkpoint",
+        "about": "A torch.save checkpoint (model_state_dict + Adam optimizer_state_dict, made by "
+                 "Tests/bench/make_big_checkpoint.py): list every tensor with its size. brine reads the zip's "
+                 "central directory and data.pkl only; torch.load reads (or maps) every storage.",
+        "input": "torch_checkpoint.pt",
+        "needs_torch": True,
+        "tools": [
+            {"name": "brine inspect", "brine": [["{brine}", "inspect", "{input}"]]},
+            {"name": "brine inspect --tensors", "brine": [["{brine}", "inspect", "--tensors", "{input}"]]},
+            {"name": "Python: torch.load(weights_only=True), list tensors",
+             "cmd": ["{torch_python}", "-c", TORCH_LIST, "{input}"]},
+            {"name": "Python: torch.load(weights_only=True, mmap=True), list tensors",
+             "cmd": ["{torch_python}", "-c", TORCH_LIST, "{input}", "mmap"]},
+        ],
+    },
+    {
+        "name": "PyTorch: strip the optimizer state from the checkpoint",
+        "about": "Write the checkpoint without optimizer_state_dict. brine rewrites data.pkl and copies the kept "
+                 "storage records; the Python path loads the checkpoint, deletes the key and saves again.",
+        "input": "torch_checkpoint.pt",
+        "needs_torch": True,
+        "tools": [
+            {"name": "brine strip --preset torch-inference",
+             "brine": [["{brine}", "strip", "--preset", "torch-inference", "{input}", "-o", "{tmp}/brine-torch.pt"]],
+             "output": "{tmp}/brine-torch.pt"},
+            {"name": "Python: torch.load, del, torch.save",
+             "cmd": ["{torch_python}", "-c", TORCH_STRIP, "{input}", "{tmp}/python-torch.pt"],
+             "output": "{tmp}/python-torch.pt"},
+            {"name": "Python: torch.load(mmap=True), del, torch.save",
+             "cmd": ["{torch_python}", "-c", TORCH_STRIP, "{input}", "{tmp}/python-torch-mmap.pt", "mmap"],
+             "output": "{tmp}/python-torch-mmap.pt"},
+        ],
+    },
 ]
 
 # A tool whose warm-up run takes longer than this gets that run as its only
@@ -143,6 +225,15 @@ LONG_RUN_S = 150.0  # a tool slower than this gets its warm-up as its only measu
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 TIME = "/usr/bin/time"
+
+
+def torch_python() -> str:
+    """The python of the pinned torch venv (created if missing), as `make venv-torch` makes it."""
+    env = dict(os.environ, BRINE_REQUIREMENTS=os.path.join(REPO, "fixtures", "requirements-torch.txt"),
+               BRINE_VENV_NAME="torch-venv")
+    venv = subprocess.run(["bash", os.path.join(REPO, "fixtures", "venv.sh")], env=env, check=True,
+                          capture_output=True, text=True).stdout.strip()
+    return os.path.join(venv, "bin", "python")
 
 
 def log(msg: str) -> None:
@@ -239,6 +330,8 @@ def fmt_cmd(argv: list[str], subst: dict[str, str]) -> str:
     for i, a in enumerate(argv):
         if i == 0 and a == subst["python"]:
             a = "python"
+        elif i == 0 and a == subst.get("torch_python"):
+            a = "python(torch venv)"
         elif i == 0 and subst["brine"] and a == subst["brine"]:
             a = "brine"
         elif i == 0 and a.startswith(subst["bin"] + os.sep):
@@ -254,7 +347,8 @@ def fmt_cmd(argv: list[str], subst: dict[str, str]) -> str:
 
 
 def expand(argv: list[str], subst: dict[str, str]) -> list[str]:
-    return [a.format(**subst) if "{" in a and a != PYTHON_STRIP else a for a in argv]
+    snippets = (PYTHON_STRIP, PYTHON_STRIP_JOBLIB, TORCH_LIST, TORCH_STRIP)
+    return [a.format(**subst) if "{" in a and a not in snippets else a for a in argv]
 
 
 def measure_tool(name, argv, subst, args, mem_limit):
@@ -476,11 +570,16 @@ def render(args, facts, versions, inputs, meta, results, brine_path, brine_note,
                 parts.append("stderr:\n" + "\n".join(l[:200] for l in lines))
             if parts:
                 details.append(f"{t['name']} (exit {warm['exit']}):\n" + "\n".join(parts))
-        if any("-c" == a for t in w["tools"] for a in t.get("argv", [])[1:2]):
+        snippets = []
+        for t in w["tools"]:
+            argv = t.get("argv", [])
+            if argv[1:2] == ["-c"] and argv[2] not in snippets:
+                snippets.append(argv[2])
+        for snippet in snippets:
             L.append("The Python snippet:")
             L.append("")
             L.append("```python")
-            L.append(PYTHON_STRIP.rstrip())
+            L.append(snippet.rstrip())
             L.append("```")
             L.append("")
         if details:
@@ -544,11 +643,13 @@ def main() -> int:
             meta = json.load(f)
 
     workloads = [w for w in WORKLOADS if not args.only or any(o.lower() in w["name"].lower() for o in args.only)]
+    if any(w.get("needs_torch") for w in workloads):
+        subst["torch_python"] = torch_python()
     inputs = {}
     for w in workloads:
         path = os.path.join(args.bench_dir, w["input"])
         if not os.path.exists(path):
-            log(f"missing {path}: run Tests/bench/make_big_vectorizer.py first")
+            log(f"missing {path}: run Tests/bench/make_big_vectorizer.py (PyTorch: Tests/bench/make_big_checkpoint.py) first")
             return 1
         inputs[w["input"]] = os.path.getsize(path)
 
@@ -563,6 +664,9 @@ def main() -> int:
         "numpy": pkg_version("numpy"),
         "GNU time": "Debian time " + deb_version("time"),
     }
+    if "torch_python" in subst:
+        versions["torch (PyTorch workloads)"] = first_line(
+            [subst["torch_python"], "-c", "import torch; print(torch.__version__)"])
     facts = machine_facts()
     started = dt.datetime.now(dt.timezone.utc)
 

@@ -54,6 +54,8 @@ public struct ArtifactFacts: Sendable {
     public var paths: TreePaths
     /// Code objects rebuilt by value, with their places.
     public var codeObjects: [(path: String?, fieldCount: UInt64)]
+    /// Objects built by the pickle and then called.
+    public var calledNodes: Set<Int>
 
     public init(file: String, inspection: Inspection, storages extra: [StorageLocation] = []) {
         self.file = file
@@ -64,7 +66,12 @@ public struct ArtifactFacts: Sendable {
         references = log.references.map { PlacedReference(reference: $0, path: paths.path(of: $0)) }
         padded = log.padded.map { (paths.path(of: $0.node), $0) }
         codeObjects = log.codeObjects.map { (paths.path(of: $0.node), $0.fieldCount) }
-        storages = Self.persistentStorages(inspection, paths: paths) + extra
+        calledNodes = log.calledNodes
+        // A storage named both by its persistent id and by the reader that sized it counts once.
+        var seen = Set<String>()
+        storages = (extra + Self.persistentStorages(inspection, paths: paths)).filter { storage in
+            seen.insert(storage.key.map { "key:" + $0 } ?? "path:\(storage.treePath ?? "")|\(storage.location)").inserted
+        }
     }
 
     /// Every attribute of every object in the tree, in path order.

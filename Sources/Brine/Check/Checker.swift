@@ -12,13 +12,19 @@ public enum Checker {
         MainModuleRule(), ResolutionRule(), VersionSkewRule(), PlatformRule(), HygieneRule(), PrivacyRule(), SecurityRule(),
     ]
 
-    /// Checks a file (compression detected by content).
+    /// Checks a file: a pickle or joblib file (compression detected by content) or a PyTorch
+    /// file (zip, legacy or TorchScript), whose tensors' storage locations join the facts.
     public static func check(
         path: String, context: CheckContext, options: InspectOptions = InspectOptions(), decompression: DecompressionLimits = .default,
         maximumWindow: Int = 64 << 20
-    ) throws(PickleError) -> [Finding] {
+    ) throws -> [Finding] {
         var options = options
         options.recordsReferences = true
+        if (try? TorchInspector.detect(path: path)) ?? nil != nil {
+            let torch = try TorchInspector.inspect(path: path, options: options, decompression: decompression, maximumWindow: maximumWindow)
+            let storages = torch.tensors.map { StorageLocation(treePath: $0.path, location: $0.location, key: $0.storageKey) }
+            return findings(ArtifactFacts(file: path, inspection: torch.pickle, storages: storages), context: context)
+        }
         let inspection = try Inspector.inspect(path: path, options: options, decompression: decompression, maximumWindow: maximumWindow)
         return findings(ArtifactFacts(file: path, inspection: inspection), context: context)
     }

@@ -10,12 +10,23 @@ public struct ArtifactStream {
     /// Size of the file on disk.
     public let fileSize: UInt64
     /// The file itself, whose position tells how far a (decompressed) read has come.
-    public let file: FileSource
+    public let file: ByteSource
+
+    /// Files at least this large are read ahead by a second thread.
+    static let readAheadThreshold: UInt64 = 8 << 20
 
     /// Opens `path`, detecting compression by magic bytes (never by file name).
     public static func open(path: String, limits: DecompressionLimits = .default) throws(InputError) -> ArtifactStream {
         let file = try FileSource(path: path)
         let fileSize = file.knownLength ?? 0
+        let stream = try open(file: file, fileSize: fileSize, limits: limits)
+        guard stream.compression == nil, fileSize >= readAheadThreshold else { return stream }
+        let source = ReadAheadSource(file: file)
+        return ArtifactStream(source: source, compression: nil, fileSize: fileSize, file: source)
+    }
+
+    /// Opens any source that can read at an offset (a file, or one still being written).
+    public static func open(file: ByteSource, fileSize: UInt64, limits: DecompressionLimits = .default) throws(InputError) -> ArtifactStream {
         let magic = UnsafeMutableRawBufferPointer.allocate(byteCount: CompressionFormat.magicLength, alignment: 1)
         defer { magic.deallocate() }
         let got = try file.read(at: 0, into: magic)

@@ -13,6 +13,9 @@ public struct InspectOptions: Sendable {
     public var maximumNesting: Int
     /// Record every use of a global and padded strings (`brine check`); off for inspect.
     public var recordsReferences = false
+    /// Recognise PyTorch's storage persistent ids and `torch._utils._rebuild_*` tensors.
+    /// Set by the PyTorch inspector only, so plain pickles pay nothing for it.
+    public var recognizesTorch = false
 
     public init(keptEdgesPerNode: Int = 64, maximumMarkDepth: Int = 1_000_000, maximumStackDepth: Int = 10_000_000,
                 maximumMemoEntries: Int = 100_000_000, maximumNesting: Int = 16) {

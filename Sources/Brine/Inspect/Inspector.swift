@@ -19,6 +19,8 @@ public struct Inspection: Sendable {
     public var rawSpans: [RawSpan]
     /// Uses of globals and padded strings, when `InspectOptions.recordsReferences` is set.
     public var references: ReferenceLog? = nil
+    /// PyTorch tensors recognised in the stream (only with `InspectOptions.recognizesTorch`).
+    public var torchTensors: [NodeID: TorchTensorFacts] = [:]
 }
 
 /// Entry point of `brine inspect`: opens a file (decompressing by content), replays every
@@ -47,15 +49,22 @@ public enum Inspector {
         let reader = PickleReader(source: source, maximumWindow: maximumWindow)
         let machine = SymbolicMachine(reader: reader, options: options)
         machine.progress = progress
-        if options.recordsReferences { machine.recorder = ReferenceRecorder() }
         var roots: [NodeID] = []
         repeat {
             roots.append(try machine.runPickle())
         } while try !reader.isAtEnd()
+        return inspection(of: machine, roots: roots, name: name, fileBytes: fileBytes, compression: compression)
+    }
+
+    static func inspection(of machine: SymbolicMachine, roots: [NodeID], name: String, fileBytes: UInt64,
+                           compression: CompressionFormat?) -> Inspection {
         let joblib = machine.globalIndex["joblib.numpy_pickle.NumpyArrayWrapper"] != nil
+        var tensors: [NodeID: TorchTensorFacts] = [:]
+        for (node, facts) in machine.torchTensors { tensors[NodeID(index: node)] = facts }
         return Inspection(
-            path: name, fileBytes: fileBytes, streamBytes: reader.offset, compression: compression,
+            path: name, fileBytes: fileBytes, streamBytes: machine.reader.offset, compression: compression,
             format: joblib ? "joblib" : "pickle", highestProtocol: machine.highestProtocol, graph: machine.graph,
-            roots: roots, overheadBytes: machine.overheadBytes, rawSpans: machine.rawSpans, references: machine.recorder?.log)
+            roots: roots, overheadBytes: machine.overheadBytes, rawSpans: machine.rawSpans, references: machine.recorder?.log,
+            torchTensors: tensors)
     }
 }

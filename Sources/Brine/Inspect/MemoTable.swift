@@ -13,11 +13,18 @@ struct MemoTable {
     /// Decoded text of memoized strings that served as names (keys, globals).
     private var texts: [Int64: String] = [:]
     private(set) var count = 0
+    /// False once a store did not continue the sequence 0, 1, 2, … (a gap or an overwrite).
+    private var isSequential = true
+
+    /// The memo's size while every store so far continued the sequence; -1 after any other
+    /// store. Two marks ≥ 0 bound exactly the indices defined between them.
+    var sequentialMark: Int64 { isSequential ? Int64(count) : -1 }
 
     /// Stores `value` under `index`; returns false if the index is out of range.
     mutating func store(_ value: StackValue, at index: Int64) -> Bool {
         guard index >= 0, UInt64(index) < Self.denseLimit else { return false }
         let slot = Int(index)
+        if slot != kinds.count { isSequential = false }
         if slot >= kinds.count {
             kinds.append(contentsOf: repeatElement(Self.unset, count: slot + 1 - kinds.count))
         }

@@ -97,6 +97,10 @@ public struct Edge: Sendable {
     /// and where the value starts — what a rewriter drops or replaces.
     public var entryRange: Range<UInt64>? = nil
     public var valueStart: UInt64? = nil
+    /// The memo indices those instructions define, and the first the value defines, when
+    /// the memo grew strictly in sequence there: a rewriter may then drop them unread.
+    public var entryMemo: Range<Int64>? = nil
+    public var valueMemoStart: Int64? = nil
 }
 
 /// One object the pickle builds, summarised.

@@ -54,6 +54,13 @@ public final class ReferenceRecorder {
     private(set) var owner: [Int: Int] = [:]
     public private(set) var padded: [Int: PaddedStrings] = [:]
     public private(set) var codeObjects: [CodeObjectUse] = []
+    /// Nodes the pickle built and then called (REDUCE/NEWOBJ on a built object): how a
+    /// `getattr(...)` result becomes a call.
+    public private(set) var calledNodes: Set<Int> = []
+
+    func calledNode(_ node: Int) {
+        if calledNodes.count < 1 << 16 { calledNodes.insert(node) }
+    }
 
     func codeObject(node: Int, fieldCount: UInt64) {
         if codeObjects.count < 1024 { codeObjects.append(CodeObjectUse(node: NodeID(index: node), fieldCount: fieldCount)) }
@@ -165,12 +172,14 @@ public struct ReferenceLog: Sendable {
     /// For nodes used again through the memo: the first holder of such a reference.
     public var referencedBy: [Int: Int] = [:]
     public var codeObjects: [CodeObjectUse] = []
+    public var calledNodes: Set<Int> = []
     public var droppedUses: UInt64
 }
 
 extension ReferenceRecorder {
     public var log: ReferenceLog {
         ReferenceLog(references: references, padded: padded.values.sorted { $0.node.index < $1.node.index }, owner: owner,
-                     referencedBy: referencedBy, codeObjects: codeObjects, droppedUses: droppedUses)
+                     referencedBy: referencedBy, codeObjects: codeObjects, calledNodes: calledNodes,
+                     droppedUses: droppedUses)
     }
 }

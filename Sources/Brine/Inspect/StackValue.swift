@@ -21,6 +21,10 @@ struct StackValue {
     var isReference = false
     /// Offset of the first instruction that built this value; `push` sets it.
     var start: UInt64 = 0
+    /// The memo's size when that instruction was read, while every memo store so far
+    /// continued the sequence 0, 1, 2, … (-1 otherwise): a strip can then drop this value's
+    /// bytes unread, knowing which memo indices they defined.
+    var memoStart: Int64 = -1
 
     var isNode: Bool { node >= 0 }
 
@@ -38,4 +42,19 @@ struct OpenMark {
     var stackIndex: Int
     var offset: UInt64
     var bytes: UInt64
+    var memoStart: Int64
+}
+
+/// A place in the stream and the memo's size there (see `StackValue.memoStart`).
+struct StreamPoint {
+    var offset: UInt64
+    var memo: Int64
+}
+
+extension StackValue {
+    var origin: StreamPoint { StreamPoint(offset: start, memo: memoStart) }
+}
+
+extension OpenMark {
+    var origin: StreamPoint { StreamPoint(offset: offset, memo: memoStart) }
 }

@@ -2,7 +2,7 @@
 extension SymbolicMachine {
     /// Adds `value` as a part of `parent`: kept as an edge while the parent is small,
     /// counted in its summary once it is large (only the biggest child objects stay).
-    func attach(_ value: StackValue, as label: EdgeLabel, to parent: Int, range: Range<UInt64>? = nil) {
+    func attach(_ value: StackValue, as label: EdgeLabel, to parent: Int, range: Range<UInt64>? = nil, memo: Range<Int64>? = nil) {
         graph.nodes[parent].itemCount &+= 1
         if recorder != nil { noteAttach(value, to: parent, as: label) }
         if value.isNode && !value.isReference {
@@ -12,7 +12,8 @@ extension SymbolicMachine {
             graph.nodes[parent].edges.append(Edge(
                 label: label, child: NodeID(index: value.node), kind: child.kind,
                 bytes: child.totalBytes, memory: child.totalMemory, preview: nil, integer: nil, isReference: false,
-                entryRange: range, valueStart: range == nil ? nil : value.start))
+                entryRange: range, valueStart: range == nil ? nil : value.start,
+                entryMemo: memo, valueMemoStart: memo == nil ? nil : value.memoStart))
             if graph.nodes[parent].edges.count > 2 * options.keptEdgesPerNode { prune(parent) }
             return
         }
@@ -21,7 +22,8 @@ extension SymbolicMachine {
                 label: label, child: value.isNode ? NodeID(index: value.node) : nil, kind: value.kind,
                 bytes: value.bytes, memory: value.memory, preview: preview(of: value),
                 integer: value.hasExactInteger ? value.payload : nil, isReference: value.isReference,
-                entryRange: range, valueStart: range == nil ? nil : value.start))
+                entryRange: range, valueStart: range == nil ? nil : value.start,
+                entryMemo: memo, valueMemoStart: memo == nil ? nil : value.memoStart))
             return
         }
         becomeLarge(parent)
@@ -43,7 +45,12 @@ extension SymbolicMachine {
                 chargeKey(key, to: parent)
                 let rangeEnd = index + 2 < stack.count ? stack[index + 2].start : end
                 let range = key.start <= rangeEnd ? key.start..<rangeEnd : nil
-                attach(value, as: .key(label(of: key)), to: parent, range: range)
+                let memoEnd = index + 2 < stack.count ? stack[index + 2].memoStart : memo.sequentialMark
+                let sequential = key.memoStart >= 0 && key.memoStart <= value.memoStart && value.memoStart <= memoEnd
+                // An int key prints as Python does, `[0]`, not as the string `['0']`.
+                let name: EdgeLabel = key.kind == .int && key.hasExactInteger && key.payload >= Int64(Int.min) && key.payload <= Int64(Int.max)
+                    ? .index(Int(key.payload)) : .key(label(of: key))
+                attach(value, as: name, to: parent, range: range, memo: sequential ? key.memoStart..<memoEnd : nil)
             } else {
                 becomeLarge(parent)
                 graph.nodes[parent].itemCount &+= 1

@@ -100,7 +100,77 @@ extension SymbolicMachine {
         var groupMemory: UInt64 = 0
         if kinds.count < 1 << 16 { kinds = [UInt8](repeating: 0, count: 1 << 16) }
         return kinds.withUnsafeMutableBufferPointer { kinds in
-        while let item = decodeScalar(bytes, at: cursor, memoKinds: memoKinds) {
+        while true {
+        if group == 1 {
+            // The commonest shape by far (every token of a vocabulary or stop-word set under
+            // protocol 4+): SHORT_BINUNICODE then MEMOIZE, decoded without the general switch.
+            let room = min(kinds.count, memoRoom)
+            var strings: UInt64 = 0, stringBytes = 0
+            var memory: UInt64 = 0
+            while cursor + 2 < bytes.count, bytes[cursor] == PickleOpcode.shortBinunicode.rawValue {
+                let count = Int(bytes[cursor + 1])
+                let next = cursor + 2 + count
+                guard next < bytes.count, bytes[next] == PickleOpcode.memoize.rawValue, memoCount < room else { break }
+                let width = TextWidth.measure(UnsafeRawBufferPointer(rebasing: bytes[(cursor + 2)..<next]))
+                memory &+= MemoryModel.str(count: width.count, width: width.width, ascii: width.ascii)
+                kinds[memoCount] = ValueKind.str.rawValue
+                memoCount += 1
+                strings &+= 1
+                stringBytes += count + 3
+                cursor = next + 1
+            }
+            if strings > 0 {
+                result.str &+= strings
+                result.items &+= strings
+                result.bytes &+= UInt64(stringBytes)
+                result.memory &+= memory
+                result.consumed = cursor
+                result.memoEntries = memoCount
+            }
+        }
+        if group == 2, inGroup == 0 {
+            // A vocabulary's entries: SHORT_BINUNICODE, MEMOIZE, then a small int.
+            let room = min(kinds.count, memoRoom)
+            var entries: UInt64 = 0, entryBytes = 0
+            var memory: UInt64 = 0
+            while cursor + 2 < bytes.count, bytes[cursor] == PickleOpcode.shortBinunicode.rawValue {
+                let count = Int(bytes[cursor + 1])
+                let memoize = cursor + 2 + count
+                guard memoize + 1 < bytes.count, bytes[memoize] == PickleOpcode.memoize.rawValue, memoCount < room else { break }
+                let value = memoize + 1
+                let valueLength: Int
+                switch bytes[value] {
+                case PickleOpcode.binint1.rawValue: valueLength = 2
+                case PickleOpcode.binint2.rawValue: valueLength = 3
+                case PickleOpcode.binint.rawValue: valueLength = 5
+                default: valueLength = 0
+                }
+                guard valueLength > 0, value + valueLength <= bytes.count else { break }
+                let number: Int64 = switch valueLength {
+                case 2: Int64(bytes[value + 1])
+                case 3: Int64(bytes[value + 1]) | Int64(bytes[value + 2]) << 8
+                default: Int64(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: value + 1, as: Int32.self)))
+                }
+                let valueMemory = MemoryModel.int(magnitudeBits: 64 - number.magnitude.leadingZeroBitCount, smallValue: number)
+                let width = TextWidth.measure(UnsafeRawBufferPointer(rebasing: bytes[(cursor + 2)..<memoize]))
+                memory &+= MemoryModel.str(count: width.count, width: width.width, ascii: width.ascii) &+ valueMemory
+                kinds[memoCount] = ValueKind.str.rawValue
+                memoCount += 1
+                entries &+= 1
+                entryBytes += count + 3 + valueLength
+                cursor = value + valueLength
+            }
+            if entries > 0 {
+                result.str &+= entries
+                result.int &+= entries
+                result.items &+= entries
+                result.bytes &+= UInt64(entryBytes)
+                result.memory &+= memory
+                result.consumed = cursor
+                result.memoEntries = memoCount
+            }
+        }
+        guard let item = decodeScalar(bytes, at: cursor, memoKinds: memoKinds) else { break }
             var length = item.length
             // A memo store right after the value belongs to it.
             let next = cursor + length

@@ -13,7 +13,7 @@ extension SymbolicMachine {
                 graph.nodes[list].kind = name!.hasSuffix("frozenset") ? .frozenset : .set
                 graph.nodes[list].ownBytes &+= ownBytes &+ (graph.nodes[arguments.node].ownBytes)
                 graph.nodes[arguments.node].isAbsorbed = true
-                try push(.node(list, kind: graph.nodes[list].kind), instruction, start: callable.start)
+                try push(.node(list, kind: graph.nodes[list].kind), instruction, from: callable.origin)
                 return
             }
         case "_codecs.encode", "builtins.bytearray", "__builtin__.bytearray":
@@ -22,7 +22,7 @@ extension SymbolicMachine {
                 let total = ownBytes &+ arguments.bytes &+ (arguments.isNode && !arguments.isReference ? nodeBytes(arguments.node) : 0)
                 let kind: ValueKind = name == "_codecs.encode" ? .bytes : .bytearray
                 if arguments.isNode && !arguments.isReference { graph.nodes[arguments.node].isAbsorbed = true }
-                try push(.scalar(kind, bytes: total, memory: MemoryModel.bytes(count: total)), instruction, start: callable.start)
+                try push(.scalar(kind, bytes: total, memory: MemoryModel.bytes(count: total)), instruction, from: callable.origin)
                 return
             }
         default:
@@ -60,11 +60,14 @@ extension SymbolicMachine {
                 graph.nodes[node].itemCount &-= 1
             }
         }
+        if options.recognizesTorch, let name, name.hasPrefix("torch._utils._rebuild_") || name.hasPrefix("torch._tensor._rebuild_from_type") {
+            recognizeTorchTensor(node, rebuiltBy: name)
+        }
         if let keywords {
             attach(keywords, as: .attribute("__kwargs__"), to: node)
             graph.nodes[node].itemCount &-= 1
         }
-        try push(.node(node, kind: graph.nodes[node].kind), instruction, start: callable.start)
+        try push(.node(node, kind: graph.nodes[node].kind), instruction, from: callable.origin)
     }
 
     /// INST: the class named by the instruction, arguments above the MARK.
@@ -73,7 +76,7 @@ extension SymbolicMachine {
         let node = newNode(.instance, at: mark.offset, ownBytes: instruction.length &+ mark.bytes).index
         graph.nodes[node].typeName = className
         try attachArguments(from: mark.stackIndex, to: node)
-        try push(.node(node, kind: .instance), instruction, start: mark.offset)
+        try push(.node(node, kind: .instance), instruction, from: mark.origin)
     }
 
     func build(state: StackValue, _ instruction: PickleInstruction) throws(PickleError) {

@@ -26,7 +26,10 @@ extension SymbolicMachine {
 
     /// REDUCE, NEWOBJ, NEWOBJ_EX, OBJ: `callable` was called; what it built is on top of the stack.
     func noteCall(_ callable: StackValue, _ instruction: PickleInstruction) {
-        if let recorder, callable.isNode { noteBuiltCall(callable, recorder) }
+        if let recorder, callable.isNode {
+            recorder.calledNode(callable.node)
+            noteBuiltCall(callable, recorder)
+        }
         guard let recorder, callable.kind == .global, let parts = recorder.parts(of: Int(callable.payload)) else { return }
         let node = stack.last.flatMap { $0.isNode ? $0.node : nil } ?? -1
         if node >= 0 {

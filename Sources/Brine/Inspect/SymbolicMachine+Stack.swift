@@ -5,12 +5,14 @@ extension SymbolicMachine {
 
     /// Pushes `value`; `start` is where its instructions began when it was built from
     /// values already consumed (default: this instruction).
-    func push(_ value: StackValue, _ instruction: PickleInstruction, start: UInt64? = nil) throws(PickleError) {
+    /// Pushes `value`, built by the instructions from `origin` (the instruction itself when nil).
+    func push(_ value: StackValue, _ instruction: PickleInstruction, from origin: StreamPoint? = nil) throws(PickleError) {
         guard stack.count < options.maximumStackDepth else {
             throw limit(instruction, "stack depth limit", options.maximumStackDepth, "--max-stack")
         }
         var placed = value
-        placed.start = start ?? instruction.offset
+        placed.start = origin?.offset ?? instruction.offset
+        placed.memoStart = origin?.memo ?? memo.sequentialMark
         stack.append(placed)
     }
 

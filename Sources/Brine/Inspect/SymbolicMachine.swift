@@ -29,11 +29,15 @@ final class SymbolicMachine {
     var scratchKinds: [UInt8] = []
     /// Set by `brine check`: records every use of a global and padded strings.
     var recorder: ReferenceRecorder?
+    /// PyTorch: storage persistent ids by tuple (then persistent) node, and tensors by node.
+    var torchStorageIDs: [Int: TorchStorageID] = [:]
+    var torchTensors: [Int: TorchTensorFacts] = [:]
 
     init(reader: PickleReader, options: InspectOptions) {
         self.reader = reader
         self.options = options
         stack.reserveCapacity(4096)
+        if options.recordsReferences { recorder = ReferenceRecorder() }
     }
 
     /// Runs one pickle through its STOP and returns the node of the object it builds.
@@ -78,7 +82,7 @@ final class SymbolicMachine {
             guard marks.count < options.maximumMarkDepth else {
                 throw limit(instruction, "MARK nesting limit", options.maximumMarkDepth, "--max-depth")
             }
-            marks.append(OpenMark(stackIndex: stack.count, offset: instruction.offset, bytes: length))
+            marks.append(OpenMark(stackIndex: stack.count, offset: instruction.offset, bytes: length, memoStart: memo.sequentialMark))
         case .pushNone:
             try push(.scalar(.none, bytes: length, memory: 0), instruction)
         case .newtrue, .newfalse:
@@ -131,25 +135,26 @@ final class SymbolicMachine {
             let mark = try popMark(instruction)
             let kind: ValueKind = instruction.opcode == .list ? .list : instruction.opcode == .tuple ? .tuple : .frozenset
             let node = newNode(kind, at: mark.offset, ownBytes: length &+ mark.bytes).index
+            if options.recognizesTorch, kind == .tuple { noteTorchStorageID(node, from: mark.stackIndex) }
             for index in mark.stackIndex..<stack.count {
                 attach(stack[index], as: kind == .frozenset ? .element : .index(index - mark.stackIndex), to: node)
             }
             stack.removeSubrange(mark.stackIndex...)
-            try push(.node(node, kind: kind), instruction, start: mark.offset)
+            try push(.node(node, kind: kind), instruction, from: mark.origin)
         case .tuple1, .tuple2, .tuple3:
             let count = instruction.opcode == .tuple1 ? 1 : instruction.opcode == .tuple2 ? 2 : 3
             guard stackAboveMark >= count else { throw underflow(instruction, needs: count) }
             let node = newNode(.tuple, at: instruction.offset, ownBytes: length).index
             let start = stack.count - count
-            let firstStart = stack[start].start
+            let firstStart = stack[start].origin
             for index in start..<stack.count { attach(stack[index], as: .index(index - start), to: node) }
             stack.removeSubrange(start...)
-            try push(.node(node, kind: .tuple), instruction, start: firstStart)
+            try push(.node(node, kind: .tuple), instruction, from: firstStart)
         case .dict:
             let mark = try popMark(instruction)
             let node = newNode(.dict, at: mark.offset, ownBytes: length &+ mark.bytes).index
             try attachPairs(from: mark.stackIndex, to: node, instruction, end: instruction.offset)
-            try push(.node(node, kind: .dict), instruction, start: mark.offset)
+            try push(.node(node, kind: .dict), instruction, from: mark.origin)
         case .setitem:
             guard stackAboveMark >= 3 else { throw underflow(instruction, needs: 3) }
             let parent = try node(at: stack.count - 3, instruction)
@@ -201,7 +206,7 @@ final class SymbolicMachine {
                 throw PickleError(offset: instruction.offset, opcode: .stackGlobal, reason: .malformed("STACK_GLOBAL needs two strings"))
             }
             try push(globalValue(module + "." + name, bytes: length &+ moduleValue.bytes &+ nameValue.bytes), instruction,
-                     start: moduleValue.start)
+                     from: moduleValue.origin)
             if recorder != nil { noteStackGlobal(instruction, module: module, name: name) }
         case .ext1, .ext2, .ext4:
             var value = StackValue.scalar(.ext, bytes: length, memory: 0)
@@ -230,7 +235,7 @@ final class SymbolicMachine {
             let node = newNode(.instance, at: mark.offset, ownBytes: length &+ mark.bytes &+ cls.bytes).index
             graph.nodes[node].typeName = globalName(cls)
             try attachArguments(from: mark.stackIndex, to: node)
-            try push(.node(node, kind: .instance), instruction, start: mark.offset)
+            try push(.node(node, kind: .instance), instruction, from: mark.origin)
             if recorder != nil { noteCall(cls, instruction) }
         case .build:
             guard stackAboveMark >= 2 else { throw underflow(instruction, needs: 2) }
@@ -238,16 +243,17 @@ final class SymbolicMachine {
             try build(state: state, instruction)
         case .persid, .binpersid:
             let node = newNode(.persistent, at: instruction.offset, ownBytes: length).index
-            var start = instruction.offset
+            var start = StreamPoint(offset: instruction.offset, memo: memo.sequentialMark)
             if instruction.opcode == .binpersid {
                 guard stackAboveMark >= 1 else { throw underflow(instruction, needs: 1) }
                 let pid = stack.removeLast()
-                start = pid.start
+                start = pid.origin
+                if pid.isNode, let storage = torchStorageIDs[pid.node] { torchStorageIDs[node] = storage }
                 attach(pid, as: .arguments, to: node)
             } else if case .line(let span) = instruction.argument {
                 graph.nodes[node].typeName = (try? reader.withArgumentBytes(span) { String(decoding: $0, as: UTF8.self) })
             }
-            try push(.node(node, kind: .persistent), instruction, start: start)
+            try push(.node(node, kind: .persistent), instruction, from: start)
         }
     }
 }

@@ -21,11 +21,13 @@ public struct InspectReport: Codable, Sendable, Equatable {
     public var root: ReportNode
     /// Attributes known to be unused at prediction time, largest first.
     public var trainingOnly: [TrainingOnlyFinding]
+    /// PyTorch files only: tensors, zip records and where the bytes outside the tree go.
+    public var torch: TorchReport? = nil
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion, file, format, compression, fileBytes, streamBytes
         case protocol_ = "protocol"
-        case pickles, overheadBytes, memoryBytes, root, trainingOnly
+        case pickles, overheadBytes, memoryBytes, root, trainingOnly, torch
     }
 
     /// Like the synthesized encoder, but `compression` is written as null when absent, so
@@ -44,6 +46,7 @@ public struct InspectReport: Codable, Sendable, Equatable {
         try container.encode(memoryBytes, forKey: .memoryBytes)
         try container.encode(root, forKey: .root)
         try container.encode(trainingOnly, forKey: .trainingOnly)
+        try container.encodeIfPresent(torch, forKey: .torch)
     }
 }
 
@@ -69,6 +72,8 @@ public struct ReportNode: Codable, Sendable, Equatable {
     /// A memo reference to an object built elsewhere; only its own bytes count here.
     public var reference: Bool?
     public var trainingOnly: TrainingOnlyFinding?
+    /// PyTorch tensors: storage, location and sharing.
+    public var tensor: TensorFacts? = nil
     public var children: [ReportNode]
     /// Parts not shown individually (summarised, or beyond the kept children).
     public var other: OtherParts?
@@ -94,4 +99,29 @@ public struct TrainingOnlyFinding: Codable, Sendable, Equatable {
     public var source: String
     /// Bytes removing it would save (its attributed bytes).
     public var saving: UInt64
+}
+
+/// What a PyTorch tensor node adds to its array facts.
+public struct TensorFacts: Codable, Sendable, Equatable {
+    public var storageKey: String
+    public var location: String
+    public var storageBytes: UInt64
+    /// Storage record bytes charged here (0 for a later view of a storage).
+    public var chargedBytes: UInt64
+    public var sharesStorageWith: String?
+}
+
+/// The PyTorch part of an inspect report.
+public struct TorchReport: Codable, Sendable, Equatable {
+    /// "torch-zip", "torch-legacy" or "torchscript".
+    public var format: String
+    /// Folder of the zip records (`checkpoint/`); null for legacy files.
+    public var prefix: String?
+    public var tensors: [TorchTensor]
+    public var records: [TorchRecord]
+    /// `byteorder`, `version`, `.format_version`, `.storage_alignment`, `.data/serialization_id` as written.
+    public var metadata: [String: String]
+    public var overhead: TorchOverhead
+    /// Bytes of storage data in the file (referenced or not).
+    public var storageBytes: UInt64
 }

@@ -15,7 +15,9 @@ public struct TextRenderer {
         var out = header(report)
         out += "\n" + pad("FILE", 10) + " " + pad("SHARE", 6) + "  " + "".padding(20) + "  " + pad("MEMORY", 10) + "  WHAT\n"
         renderNode(report.root, depth: 0, total: report.streamBytes, into: &out)
-        if report.overheadBytes > 0 {
+        if let torch = report.torch {
+            out += torchOverhead(torch.overhead, total: report.streamBytes)
+        } else if report.overheadBytes > 0 {
             out += line(bytes: report.overheadBytes, memory: nil, total: report.streamBytes, depth: 0,
                         text: "(pickle framing: PROTO, FRAME, STOP)")
         }
@@ -26,9 +28,22 @@ public struct TextRenderer {
             for finding in report.trainingOnly {
                 out += "  \(finding.path): \(ByteFormat.human(finding.saving)) - \(finding.reason)\n"
             }
-            out += "Remove them with: brine strip --preset deploy \(report.file) -o OUTPUT (sources: docs/strip-rules.md)\n"
+            let preset = report.torch == nil ? "deploy" : "torch-inference"
+            out += "Remove them with: brine strip --preset \(preset) \(report.file) -o OUTPUT (sources: docs/strip-rules.md)\n"
         }
         return out
+    }
+
+    private func torchOverhead(_ overhead: TorchOverhead, total: UInt64) -> String {
+        let parts: [(UInt64, String)] = [
+            (overhead.zipStructure, "(zip headers, alignment padding, central directory)"),
+            (overhead.metadataRecords, "(records: byteorder, version, serialization id, ...)"),
+            (overhead.code, "(TorchScript code and constants)"),
+            (overhead.unreferencedStorages, "(storages no tensor refers to)"),
+            (overhead.legacyHeaders, "(legacy headers: magic, protocol, sys info, storage keys and counts)"),
+            (overhead.pickle, "(pickle framing: PROTO, FRAME, STOP)"),
+        ]
+        return parts.filter { $0.0 > 0 }.map { line(bytes: $0.0, memory: nil, total: total, depth: 0, text: $0.1) }.joined()
     }
 
     private func header(_ report: InspectReport) -> String {
@@ -76,6 +91,10 @@ public struct TextRenderer {
             if let elements = node.elements {
                 text += elements.count == 1 ? " " + elements.keys.first! : " (" + elementList(elements) + ")"
             }
+        }
+        if let tensor = node.tensor {
+            if tensor.location != "cpu" { text += " on " + tensor.location }
+            if let first = tensor.sharesStorageWith { text += "  (view of the storage of \(first))" }
         }
         if let value = node.value { text += " = " + value }
         if node.reference == true { text += "  (reference to an object shown elsewhere)" }

@@ -31,6 +31,40 @@ final class FrameWriter {
         if frame.count >= Self.frameTarget { try commitFrame() }
     }
 
+    /// Bytes waiting in the current frame.
+    var pendingFrameBytes: Int { frame.count }
+
+    /// Several whole instructions, each shorter than `frameTarget`, that fit the current
+    /// frame: the caller splits runs so that no frame boundary falls inside them.
+    func instructions(_ bytes: UnsafeRawBufferPointer) throws(OutputError) {
+        position &+= UInt64(bytes.count)
+        guard framing else { return try sink.write(bytes) }
+        frame.append(contentsOf: bytes)
+        if frame.count >= Self.frameTarget { try commitFrame() }
+    }
+
+    /// A binary memo store or load of `index`, in the smallest form that holds it,
+    /// built on the stack (this runs once per renumbered instruction).
+    func memoInstruction(put: Bool, index: Int64) throws(OutputError) {
+        var bytes: (UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0)
+        let count: Int
+        if index < 256 {
+            bytes.0 = put ? PickleOpcode.binput.rawValue : PickleOpcode.binget.rawValue
+            bytes.1 = UInt8(truncatingIfNeeded: index)
+            count = 2
+        } else {
+            let value = UInt32(truncatingIfNeeded: index)
+            bytes = (put ? PickleOpcode.longBinput.rawValue : PickleOpcode.longBinget.rawValue,
+                     UInt8(truncatingIfNeeded: value), UInt8(truncatingIfNeeded: value >> 8),
+                     UInt8(truncatingIfNeeded: value >> 16), UInt8(truncatingIfNeeded: value >> 24))
+            count = 5
+        }
+        let result: Result<Void, OutputError> = withUnsafeBytes(of: &bytes) { raw in
+            Result { () throws(OutputError) in try instruction(UnsafeRawBufferPointer(rebasing: raw[..<count])) }
+        }
+        try result.get()
+    }
+
     func instruction(_ bytes: [UInt8]) throws(OutputError) {
         try withBytes(bytes) { raw throws(OutputError) in try instruction(raw) }
     }

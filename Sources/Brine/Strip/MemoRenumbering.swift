@@ -30,6 +30,20 @@ struct MemoRenumbering {
         }
     }
 
+    /// Records that every entry in `olds` was defined inside a removed range.
+    mutating func remove(_ olds: Range<Int64>) {
+        guard let last = olds.last else { return }
+        if let previous = removed.last, previous.upperBound + 1 == olds.lowerBound {
+            removed[removed.count - 1] = previous.lowerBound...last
+            removedThrough[removedThrough.count - 1] += Int64(olds.count)
+        } else if removed.last.map({ $0.upperBound < olds.lowerBound }) ?? true {
+            removed.append(olds.lowerBound...last)
+            removedThrough.append((removedThrough.last ?? 0) + Int64(olds.count))
+        } else {
+            for old in olds { remove(old) }
+        }
+    }
+
     /// Records one entry written again before the input's entry `nextOld` is defined.
     mutating func insertBefore(_ nextOld: Int64, rematerializing old: Int64, as newIndex: Int64) {
         rematerialized[old] = newIndex

@@ -14,27 +14,45 @@ extension PickleRewriter {
         try reader.window.withBufferedBytes(minimum: 1 << 16) { bytes in
             let end = Int(min(UInt64(bytes.count), limit))
             var cursor = 0
-            while cursor < end {
-                guard let length = Self.binaryInstructionLength(bytes, at: cursor), cursor + length <= end else { break }
-                let opcode = bytes[cursor]
-                if inCut {
-                    if let index = memoStoreIndex(bytes, at: cursor, opcode: opcode) { renumbering.remove(index) }
-                } else if let writer {
-                    do {
-                        try copyFast(UnsafeRawBufferPointer(rebasing: bytes[cursor..<(cursor + length)]), opcode: opcode, writer: writer)
-                    } catch let error as OutputError {
-                        failure = error
-                        break
-                    } catch NeedsFallback.value {
-                        break
+            // Kept instructions that need no change are copied as one run, not one by one.
+            var run = 0..<0
+            func flush() throws(OutputError) {
+                guard !run.isEmpty, let writer else { return }
+                try writer.instructions(UnsafeRawBufferPointer(rebasing: bytes[run]))
+                run = cursor..<cursor
+            }
+            do {
+                while cursor < end {
+                    guard let length = Self.binaryInstructionLength(bytes, at: cursor), cursor + length <= end else { break }
+                    let opcode = bytes[cursor]
+                    if inCut {
+                        if let index = memoStoreIndex(bytes, at: cursor, opcode: opcode) { renumbering.remove(index) }
+                    } else if let writer {
+                        let instruction = UnsafeRawBufferPointer(rebasing: bytes[cursor..<(cursor + length)])
+                        if try isVerbatim(instruction, opcode: opcode), length < FrameWriter.frameTarget {
+                            if run.isEmpty { run = cursor..<cursor }
+                            run = run.lowerBound..<(cursor + length)
+                            cursor += length
+                            if writer.pendingFrameBytes + run.count >= FrameWriter.frameTarget { try flush() }
+                            continue
+                        }
+                        try flush()
+                        try copyRewritten(instruction, opcode: opcode, writer: writer)
+                    } else if opcode == PickleOpcode.memoize.rawValue || opcode == PickleOpcode.binput.rawValue
+                                || opcode == PickleOpcode.longBinput.rawValue {
+                        inputMemoCount += 1
+                    } else if Self.isBinaryGet(opcode) {
+                        break  // the analysis run checks references on the general path
                     }
-                } else if opcode == PickleOpcode.memoize.rawValue || opcode == PickleOpcode.binput.rawValue
-                            || opcode == PickleOpcode.longBinput.rawValue {
-                    inputMemoCount += 1
-                } else if Self.isBinaryGet(opcode) {
-                    break  // the analysis run checks references on the general path
+                    cursor += length
+                    if run.isEmpty { run = cursor..<cursor }
                 }
-                cursor += length
+                try flush()
+            } catch let error as OutputError {
+                failure = error
+            } catch {
+                // NeedsFallback: the general path takes over at `cursor`.
+                do { try flush() } catch let error as OutputError { failure = error } catch {}
             }
             consumed = cursor
         }
@@ -45,30 +63,42 @@ extension PickleRewriter {
 
     private enum NeedsFallback: Error { case value }
 
-    /// Copies one kept instruction, renumbering memo indices; throws `NeedsFallback` for
-    /// a reference into a removed range (the general path rematerialises or refuses).
-    private func copyFast(_ instruction: UnsafeRawBufferPointer, opcode: UInt8, writer: FrameWriter) throws {
+    /// Whether a kept instruction goes out byte for byte (updating the memo counters for
+    /// it); throws `NeedsFallback` for a reference into a removed range (the general path
+    /// rematerialises or refuses).
+    @inline(__always)
+    private func isVerbatim(_ instruction: UnsafeRawBufferPointer, opcode: UInt8) throws -> Bool {
         switch opcode {
         case PickleOpcode.frame.rawValue:
-            return
+            return false
         case PickleOpcode.memoize.rawValue:
             inputMemoCount += 1
             outputMemoCount += 1
-            try writer.instruction(instruction)
+            return true
         case PickleOpcode.binput.rawValue, PickleOpcode.longBinput.rawValue:
-            let old = Self.memoArgument(instruction)
             inputMemoCount += 1
             outputMemoCount += 1
-            try writer.instruction(Self.memoInstruction(put: true, index: renumbering.newIndex(old), text: false))
+            let old = Self.memoArgument(instruction)
+            return renumbering.newIndex(old) == old
         case PickleOpcode.binget.rawValue, PickleOpcode.longBinget.rawValue:
             let old = Self.memoArgument(instruction)
             if renumbering.isRemoved(old) && !renumbering.hasRematerialized(old) { throw NeedsFallback.value }
-            let new = renumbering.newIndex(old)
-            if new == old {
-                try writer.instruction(instruction)
-            } else {
-                try writer.instruction(Self.memoInstruction(put: false, index: new, text: false))
-            }
+            return renumbering.newIndex(old) == old
+        default:
+            return true
+        }
+    }
+
+    /// Writes a kept instruction that `isVerbatim` declined: frames are recomputed, memo
+    /// indices renumbered.
+    private func copyRewritten(_ instruction: UnsafeRawBufferPointer, opcode: UInt8, writer: FrameWriter) throws(OutputError) {
+        switch opcode {
+        case PickleOpcode.frame.rawValue:
+            return
+        case PickleOpcode.binput.rawValue, PickleOpcode.longBinput.rawValue,
+             PickleOpcode.binget.rawValue, PickleOpcode.longBinget.rawValue:
+            let put = opcode == PickleOpcode.binput.rawValue || opcode == PickleOpcode.longBinput.rawValue
+            try writer.memoInstruction(put: put, index: renumbering.newIndex(Self.memoArgument(instruction)))
         default:
             try writer.instruction(instruction)
         }

@@ -9,6 +9,10 @@ public struct StripCut: Sendable, Equatable {
     public var valueStart: UInt64
     /// What the removed value was, for messages: `set of 41,872,113 str`.
     public var what: String
+    /// The memo indices the range (and the value alone) define, when the inspection saw them
+    /// defined in sequence: the rewriter then skips the range without reading it.
+    public var memo: Range<Int64>? = nil
+    public var valueMemoStart: Int64? = nil
 }
 
 /// Copies a pickle stream instruction by instruction, leaving out the cut ranges (or
@@ -69,6 +73,10 @@ final class PickleRewriter {
                     try finishCutIfDone(cut)
                     continue
                 }
+                if inCut, offset == dropFrom, needed.isEmpty, let cut, try skipUnread(cut, from: offset, rawIndex: &rawIndex) {
+                    try finishCutIfDone(cut)
+                    continue
+                }
                 // Up to the next boundary (a cut's edge or a raw span), the fast path may run.
                 var boundary = UInt64.max
                 if let cut { boundary = offset < dropFrom! ? dropFrom! : cut.range.upperBound }
@@ -101,6 +109,24 @@ final class PickleRewriter {
     }
 
     private struct NeedsAnalysis: Error {}
+
+    /// Drops a whole cut without decoding it, when the inspection knows which memo indices
+    /// it defines (the usual case: picklers number the memo in sequence). References to
+    /// those indices from outside still surface later, on the general path.
+    private func skipUnread(_ cut: StripCut, from offset: UInt64, rawIndex: inout Int) throws -> Bool {
+        guard let memo = cut.memo else { return false }
+        let first = setNone ? (cut.valueMemoStart ?? memo.upperBound) : memo.lowerBound
+        guard first >= memo.lowerBound, first <= memo.upperBound else { return false }
+        if first < memo.upperBound {
+            renumbering.remove(first..<memo.upperBound)
+            cutIndices.append((cut.path, first, memo.upperBound - 1))
+            inputMemoCount += memo.upperBound - first
+        }
+        try reader.skipRaw(cut.range.upperBound - offset, expected: "the rest of \(cut.path)")
+        while rawIndex < rawSpans.count, rawSpans[rawIndex].span.offset < cut.range.upperBound { rawIndex += 1 }
+        lastScalar = nil
+        return true
+    }
 
     /// With `--set-none`, a None takes the value's place once its instructions are passed.
     private func finishCutIfDone(_ cut: StripCut?) throws {

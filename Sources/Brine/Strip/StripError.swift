@@ -4,6 +4,8 @@ import BrineIO
 public enum StripError: Error, CustomStringConvertible {
     /// The input could not be read or parsed.
     case input(PickleError)
+    /// A PyTorch file's container or layout could not be read.
+    case torch(TorchError)
     /// The output could not be written.
     case output(OutputError)
     /// No attribute matched the selection.
@@ -21,6 +23,7 @@ public enum StripError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .input(let error): return "\(error)"
+        case .torch(let error): return error.description
         case .output(let error): return error.description
         case .nothingMatched(let selectors):
             return "nothing matched \(selectors.joined(separator: ", ")); `brine inspect` shows the paths and classes"

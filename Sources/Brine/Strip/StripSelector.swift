@@ -6,6 +6,8 @@ public enum StripSelector: Sendable, Equatable, CustomStringConvertible {
     case path(String)
     /// The built-in training-only rules (docs/strip-rules.md).
     case deployPreset
+    /// Top-level checkpoint keys only resuming training reads (`optimizer_state_dict`, …; docs/strip-rules.md).
+    case torchInferencePreset
 
     /// Parses a `--remove` argument: a path when it contains `[` or starts with one, else
     /// `Class.attribute` when the part before the last dot names a class (starts upper-case),
@@ -28,6 +30,7 @@ public enum StripSelector: Sendable, Equatable, CustomStringConvertible {
         case .classAttribute(let className, let attribute): "\(className).\(attribute)"
         case .path(let path): path
         case .deployPreset: "--preset deploy"
+        case .torchInferencePreset: "--preset torch-inference"
         }
     }
 
@@ -42,6 +45,10 @@ public enum StripSelector: Sendable, Equatable, CustomStringConvertible {
         case .deployPreset:
             guard case .attribute(let name) = label else { return false }
             return TrainingOnlyRule.matching(typeName: parentType, attribute: name) != nil
+        case .torchInferencePreset:
+            // Only keys of the top-level dict: a nested 'optimizer' is someone's own data.
+            guard case .key(let name) = label, path == "[\(PythonRepr.reprStr(name.unicodeScalars.map(\.value)))]" else { return false }
+            return TorchTrainingKeyRule.matching(key: name) != nil
         }
     }
 }

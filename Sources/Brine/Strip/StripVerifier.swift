@@ -1,19 +1,49 @@
+import BrineIO
+
 /// Reads a rewritten file back and checks its structure is the original's minus the cuts:
 /// the same objects, types, counts, shapes and scalar values at the same paths.
 enum StripVerifier {
-    static func verify(original: Inspection, cuts: [StripCut], setNone: Bool, staged: String, options: StripOptions) throws(StripError) {
-        let rewritten: Inspection
-        do {
-            rewritten = try Inspector.inspect(path: staged, options: options.inspect, decompression: options.decompression,
-                                              maximumWindow: options.maximumWindow)
-        } catch {
-            throw .verificationFailed("it does not parse: \(error)")
+    /// Inspects the file at `path` on a second thread while it is being written.
+    static func follow(
+        _ path: String, shownAs name: String, progress: WriteProgress, options: StripOptions
+    ) -> BackgroundThread<Result<Inspection, PickleError>> {
+        BackgroundThread {
+            do throws(PickleError) {
+                let stream: ArtifactStream
+                do throws(InputError) {
+                    let source = try FollowingFileSource(path: path, shownAs: name, progress: progress)
+                    stream = try ArtifactStream.open(file: source, fileSize: 0, limits: options.decompression)
+                } catch { throw PickleError(error) }
+                return .success(try Inspector.inspect(
+                    source: stream.source, name: name, fileBytes: 0, compression: stream.compression,
+                    options: options.inspect, maximumWindow: options.maximumWindow))
+            } catch {
+                return .failure(error)
+            }
         }
+    }
+
+    static func verify(original: Inspection, cuts: [StripCut], setNone: Bool, rewritten read: Result<Inspection, PickleError>) throws(StripError) {
+        let rewritten: Inspection
+        switch read {
+        case .success(let inspection): rewritten = inspection
+        case .failure(let error): throw .verificationFailed("it does not parse: \(error)")
+        }
+        try compare(original: original, rewritten: rewritten, cuts: cuts, setNone: setNone)
+    }
+
+    /// Checks `rewritten` is `original` minus the cuts: same paths, types, counts, shapes, scalars.
+    static func compare(original: Inspection, rewritten: Inspection, cuts: [StripCut], setNone: Bool) throws(StripError) {
+        try compare(original: ReportBuilder.build(original).root, rewritten: ReportBuilder.build(rewritten).root, cuts: cuts, setNone: setNone)
+    }
+
+    /// The same check on report trees (PyTorch reports, whose tensors are leaves).
+    static func compare(original: ReportNode, rewritten: ReportNode, cuts: [StripCut], setNone: Bool) throws(StripError) {
         let removed = Set(cuts.map(\.path))
         var expected: [String: Shape] = [:]
-        collect(ReportBuilder.build(original).root, into: &expected, removed: removed, setNone: setNone)
+        collect(original, into: &expected, removed: removed, setNone: setNone)
         var actual: [String: Shape] = [:]
-        collect(ReportBuilder.build(rewritten).root, into: &actual, removed: [], setNone: false)
+        collect(rewritten, into: &actual, removed: [], setNone: false)
         if let difference = firstDifference(expected, actual) { throw .verificationFailed(difference) }
     }
 

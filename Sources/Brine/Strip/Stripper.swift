@@ -16,6 +16,8 @@ public struct StripOptions: Sendable {
     public var compressionLevel: Int32? = nil
     public var inspect = InspectOptions()
     public var decompression = DecompressionLimits.default
+    /// Zip member limits for PyTorch files.
+    public var zip = ZipLimits.default
     public var maximumWindow = 64 << 20
 
     public init(selectors: [StripSelector]) {
@@ -82,22 +84,28 @@ public enum Stripper {
         }
         guard let output else { throw .unsupported("an output path (-o) is needed unless --dry-run is given") }
 
-        // Pass 2: write to a staging file beside the output, then verify, then rename.
-        let staging = stagingPath(for: output)
-        var staged = false
-        defer { if staged { unlink(staging) } }
+        // Pass 2 writes the output's temporary file while pass 3, on a second core, reads it
+        // back as it grows; the rename happens only once both agree.
         do {
             for attempt in 0..<2 {
-                let file = try AtomicFileSink(path: staging)
-                staged = true
+                let file = try AtomicFileSink(path: output)
+                file.commitsOnFinish = false
+                let progress = WriteProgress()
+                file.progress = progress
+                let verifier = StripVerifier.follow(file.temporaryPath, shownAs: output, progress: progress, options: options)
+                defer {
+                    file.discard()  // after commit() this does nothing
+                    _ = verifier.join()
+                }
                 let counter = CountingSink(downstream: try openCompressing(file, format: codec, level: options.compressionLevel))
                 guard try rewrite(input, inspection, cuts, options, into: counter, needed: &needed) else {
                     guard attempt == 0 else { throw StripError.verificationFailed("shared values still unresolved after analysis") }
-                    file.discard()
                     continue
                 }
                 try counter.finish()
                 result.outputStreamBytes = counter.bytesWritten
+                try StripVerifier.verify(original: inspection, cuts: cuts, setNone: options.setNone, rewritten: verifier.join())
+                try file.commit()
                 break
             }
         } catch let error as OutputError {
@@ -107,11 +115,6 @@ public enum Stripper {
         } catch {
             preconditionFailure("unexpected error \(error)")
         }
-        try StripVerifier.verify(original: inspection, cuts: cuts, setNone: options.setNone, staged: staging, options: options)
-        guard rename(staging, output) == 0 else {
-            throw .output(OutputError(path: output, offset: 0, reason: .renameFailed(errno: errno)))
-        }
-        staged = false
         result.outputBytes = fileSize(output)
         return result
     }
@@ -141,14 +144,6 @@ public enum Stripper {
         do { stream = try ArtifactStream.open(path: input, limits: options.decompression) } catch { throw .input(PickleError(error)) }
         let reader = PickleReader(source: stream.source, maximumWindow: options.maximumWindow)
         return PickleRewriter(reader: reader, cuts: cuts, rawSpans: inspection.rawSpans, setNone: options.setNone, sink: sink, needed: needed)
-    }
-
-    /// A hidden file in the output's directory, so the final rename cannot cross devices.
-    static func stagingPath(for output: String) -> String {
-        let slash = output.lastIndex(of: "/")
-        let directory = slash.map { String(output[...$0]) } ?? ""
-        let name = slash.map { String(output[output.index(after: $0)...]) } ?? output
-        return directory + ".\(name).brine-staging-\(getpid())"
     }
 
     private static func fileSize(_ path: String) -> UInt64? {

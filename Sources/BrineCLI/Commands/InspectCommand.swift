@@ -6,17 +6,22 @@ import BrineIO
 struct InspectCommand: BrineSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "Show where every byte of a pickle or joblib artifact goes, attribute by attribute.",
+        abstract: "Show where every byte of a pickle, joblib or PyTorch artifact goes, attribute by attribute.",
         discussion: """
             Nothing in the file is executed or imported. Sizes are bytes of the pickle \
             stream (uncompressed for compressed joblib files) and add up to the whole \
             stream; MEMORY estimates what each part takes once loaded by CPython 3.11+. \
             Attributes that prediction never reads (such as TfidfVectorizer.stop_words_) \
             are marked with the saving their removal would bring.
+
+            PyTorch files (torch.save zip and legacy formats, TorchScript) show the \
+            object tree of data.pkl with every tensor as a leaf carrying its storage's \
+            bytes (charged to the first tensor using it; later views are marked); zip \
+            headers and metadata records are overhead, so totals add up to the file size.
             """
     )
 
-    @Argument(help: "The pickle or joblib file (compression is detected by content).")
+    @Argument(help: "The pickle, joblib or PyTorch file (compression and format are detected by content).")
     var file: String
 
     @Option(help: "Output format: text or json.")
@@ -27,6 +32,9 @@ struct InspectCommand: BrineSubcommand {
 
     @Option(help: "Children shown per object before the rest is summarised (text only).")
     var top = 10
+
+    @Flag(help: "PyTorch files: list every tensor (path, dtype, shape, storage, location, bytes) instead of the tree.")
+    var tensors = false
 
     @OptionGroup var limits: LimitOptions
 
@@ -43,18 +51,14 @@ struct InspectCommand: BrineSubcommand {
             maximumMarkDepth: limits.maximumDepth, maximumStackDepth: maximumStack, maximumMemoEntries: limits.maximumMemo)
         let progress = ProgressReporter(enabled: io.errors.isStandardError && isTerminal(2), errors: io.errors)
         do {
+            if (try? TorchInspector.detect(path: file)) != nil || tensors {
+                return try inspectTorch(options: options, io: io)
+            }
             let inspection = try Inspector.inspect(
                 path: file, options: options, decompression: limits.decompression, maximumWindow: limits.maximumWindow,
                 progress: progress.update)
             progress.finish()
-            let report = ReportBuilder.build(inspection)
-            switch format {
-            case .json:
-                io.output.write(encodeJSON(report))
-            case .text:
-                let colour = io.output.isStandardOutput && isTerminal(1)
-                io.output.write(TextRenderer(maximumDepth: depth, topChildren: top, colour: colour).render(report))
-            }
+            write(ReportBuilder.build(inspection), io: io)
             return .success
         } catch {
             progress.finish()
@@ -62,4 +66,35 @@ struct InspectCommand: BrineSubcommand {
             return .unreadableInput
         }
     }
+
+    private func inspectTorch(options: InspectOptions, io: CommandIO) throws -> ExitStatus {
+        let inspection = try TorchInspector.inspect(
+            path: file, options: options, zipLimits: limits.zip, decompression: limits.decompression, maximumWindow: limits.maximumWindow)
+        if tensors {
+            switch format {
+            case .json: io.output.write(encodeJSON(TensorListing(file: file, format: inspection.format.rawValue, tensors: inspection.tensors)))
+            case .text: io.output.write(TensorTable.render(inspection))
+            }
+            return .success
+        }
+        write(TorchReportBuilder.build(inspection), io: io)
+        return .success
+    }
+
+    private func write(_ report: InspectReport, io: CommandIO) {
+        switch format {
+        case .json:
+            io.output.write(encodeJSON(report))
+        case .text:
+            let colour = io.output.isStandardOutput && isTerminal(1)
+            io.output.write(TextRenderer(maximumDepth: depth, topChildren: top, colour: colour).render(report))
+        }
+    }
+}
+
+/// `brine inspect --tensors --format json`.
+struct TensorListing: Encodable {
+    var file: String
+    var format: String
+    var tensors: [TorchTensor]
 }

@@ -24,14 +24,20 @@ struct LimitOptions: ParsableArguments {
         "Largest compression ratio accepted past the first 64 MiB of output.", valueName: "n"))
     var maximumRatio: UInt64 = DecompressionLimits.default.maximumRatio
 
+    @Option(name: .customLong("max-members"), help: ArgumentHelp(
+        "Most members read from a zip archive (PyTorch files).", valueName: "n"))
+    var maximumMembers: Int = ZipLimits.default.maximumEntries
+
+    var zip: ZipLimits { ZipLimits(maximumEntries: maximumMembers) }
+
     var decompression: DecompressionLimits {
         DecompressionLimits(maximumOutputBytes: maximumDecompressed, maximumRatio: maximumRatio)
     }
 
     func validate() throws {
         guard maximumWindow >= 16 else { throw ValidationError("--max-window must be at least 16 bytes") }
-        guard maximumDepth > 0, maximumMemo > 0, maximumRatio > 0 else {
-            throw ValidationError("--max-depth, --max-memo and --max-ratio must be positive")
+        guard maximumDepth > 0, maximumMemo > 0, maximumRatio > 0, maximumMembers > 0 else {
+            throw ValidationError("--max-depth, --max-memo, --max-ratio and --max-members must be positive")
         }
     }
 }

@@ -19,13 +19,13 @@ struct StripCommand: BrineSubcommand {
             """
     )
 
-    @Argument(help: "The pickle or joblib file.")
+    @Argument(help: "The pickle, joblib or PyTorch file (PyTorch's legacy format is written out in its zip format).")
     var file: String
 
     @Option(name: .shortAndLong, help: "Where to write the result.")
     var output: String?
 
-    @Option(help: "Built-in rule set: deploy (training-only attributes, see docs/strip-rules.md).")
+    @Option(help: "Built-in rule set: deploy (training-only attributes of scikit-learn objects) or torch-inference (optimizer, scheduler and scaler state of PyTorch checkpoints); see docs/strip-rules.md.")
     var preset: Preset?
 
     @Option(name: .customLong("remove"), help: ArgumentHelp(
@@ -38,6 +38,9 @@ struct StripCommand: BrineSubcommand {
 
     @Flag(help: "Show what would go and the saving; write nothing.")
     var dryRun = false
+
+    @Flag(name: .customLong("to-zip"), help: "Accept writing a legacy-format PyTorch file (torch.save before 1.6) in PyTorch's zip format, the only one Brine writes.")
+    var toZip = false
 
     @Flag(help: "Replace the input file (atomically).")
     var inPlace = false
@@ -52,10 +55,11 @@ struct StripCommand: BrineSubcommand {
 
     enum Preset: String, ExpressibleByArgument, CaseIterable {
         case deploy
+        case torchInference = "torch-inference"
     }
 
     func validate() throws {
-        guard preset != nil || !selectors.isEmpty else { throw ValidationError("give --preset deploy or at least one --remove") }
+        guard preset != nil || !selectors.isEmpty else { throw ValidationError("give --preset deploy, --preset torch-inference or at least one --remove") }
         guard dryRun || output != nil || inPlace else { throw ValidationError("give -o OUT, --in-place or --dry-run") }
         guard !(inPlace && output != nil) else { throw ValidationError("--in-place and -o exclude each other") }
         if let compress { _ = try Self.parseCompression(compress) }
@@ -74,10 +78,16 @@ struct StripCommand: BrineSubcommand {
     }
 
     func execute(io: CommandIO) -> ExitStatus {
-        var options = StripOptions(selectors: (preset == .deploy ? [.deployPreset] : []) + selectors.map(StripSelector.init(parsing:)))
+        let presetSelectors: [StripSelector] = switch preset {
+        case .deploy: [.deployPreset]
+        case .torchInference: [.torchInferencePreset]
+        case nil: []
+        }
+        var options = StripOptions(selectors: presetSelectors + selectors.map(StripSelector.init(parsing:)))
         options.setNone = setNone
         options.dryRun = dryRun
         options.decompression = limits.decompression
+        options.zip = limits.zip
         options.maximumWindow = limits.maximumWindow
         options.inspect = InspectOptions(maximumMarkDepth: limits.maximumDepth, maximumMemoEntries: limits.maximumMemo)
         if let compress, let (codec, level) = try? Self.parseCompression(compress) {
@@ -85,7 +95,19 @@ struct StripCommand: BrineSubcommand {
             options.compressionLevel = level
         }
         do {
-            let result = try Stripper.strip(input: file, output: inPlace ? file : output, options: options)
+            let torchFormat = try? TorchInspector.detect(path: file)
+            let isTorch = torchFormat != nil
+            if torchFormat == .legacy, !toZip, !dryRun {
+                io.report("\(file): a legacy-format PyTorch file can only be written in PyTorch's zip format (torch.load reads both); pass --to-zip to accept")
+                return .usage
+            }
+            if isTorch, compress != nil {
+                io.report("\(file): --compress does not apply to PyTorch files (torch writes stored zip members)")
+                return .usage
+            }
+            let result = isTorch
+                ? try TorchStripper.strip(input: file, output: inPlace ? file : output, options: options)
+                : try Stripper.strip(input: file, output: inPlace ? file : output, options: options)
             io.output.write(format == .json ? encodeJSON(result) : Self.text(result))
             return .success
         } catch {
@@ -104,7 +126,12 @@ struct StripCommand: BrineSubcommand {
         }
         let before = result.streamBytes, after = result.outputStreamBytes
         let saved = before >= after ? before - after : 0
-        out += "pickle stream: \(ByteFormat.human(before)) -> \(ByteFormat.human(after)) (-\(ByteFormat.human(saved)), -\(ByteFormat.percent(saved, of: before)))\n"
+        if result.format.hasPrefix("torch") || result.format == "torchscript" {
+            out += "data.pkl: \(ByteFormat.human(before)) -> \(ByteFormat.human(after))\n"
+            if result.format.contains("from torch-legacy") { out += "note: legacy-format input written in PyTorch's zip format (torch.load reads it)\n" }
+        } else {
+            out += "pickle stream: \(ByteFormat.human(before)) -> \(ByteFormat.human(after)) (-\(ByteFormat.human(saved)), -\(ByteFormat.percent(saved, of: before)))\n"
+        }
         if let output = result.output, let written = result.outputBytes {
             out += "\(result.input): \(ByteFormat.human(result.inputBytes)) -> \(output): \(ByteFormat.human(written))"
             out += result.compression.map { " (\($0))" } ?? ""

@@ -1,8 +1,8 @@
 import CZlib
 
-/// Inflates a zlib or gzip stream from an upstream source, streaming.
+/// Inflates a zlib, gzip or raw deflate stream (a zip entry) from an upstream source, streaming.
 public final class ZlibSource: ByteSource {
-    public enum Container: Sendable { case zlib, gzip }
+    public enum Container: Sendable { case zlib, gzip, rawDeflate }
 
     public let name: String
     public var knownLength: UInt64? { nil }
@@ -21,11 +21,11 @@ public final class ZlibSource: ByteSource {
         self.upstream = upstream
         self.limits = limits
         name = upstream.name
-        codec = container == .gzip ? "gzip" : "zlib"
+        codec = container == .gzip ? "gzip" : container == .rawDeflate ? "deflate" : "zlib"
         stream = .allocate(capacity: 1)
         stream.initialize(to: z_stream())
         input = .allocate(byteCount: 1 << 18, alignment: 16)
-        let windowBits: Int32 = container == .gzip ? 15 + 16 : 15
+        let windowBits: Int32 = container == .gzip ? 15 + 16 : container == .rawDeflate ? -15 : 15
         let status = inflateInit2_(stream, windowBits, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
         guard status == Z_OK else {
             // deinit frees both buffers (every property is set); inflateEnd ignores a

@@ -19,7 +19,14 @@ public final class AtomicFileSink: ByteSink {
     /// The target path.
     public let name: String
     public private(set) var bytesWritten: UInt64 = 0
-    private let temporaryPath: String
+    /// Where the bytes go until the rename: readable by a verifier following the write.
+    public let temporaryPath: String
+    /// When false, `finish()` makes the file durable but leaves the rename to `commit()`,
+    /// so the caller can check the file first and still discard it.
+    public var commitsOnFinish = true
+    /// Told how many bytes reached the temporary file, after every write to it.
+    public var progress: WriteProgress?
+    private var isSealed = false
     private let directory: String
     private var descriptor: Int32
     private let buffer: UnsafeMutableRawBufferPointer
@@ -101,6 +108,22 @@ public final class AtomicFileSink: ByteSink {
     /// Makes the bytes durable, then replaces the target with them in one step.
     public func finish() throws(OutputError) {
         if state.isFinished { return }
+        if !isSealed { try seal() }
+        if commitsOnFinish { try commit() }
+    }
+
+    /// Replaces the target with the finished temporary file (after `finish()` when
+    /// `commitsOnFinish` is false).
+    public func commit() throws(OutputError) {
+        if state.isFinished { return }
+        try state.requireOpen(path: name, offset: bytesWritten)
+        precondition(isSealed, "commit() before finish()")
+        guard rename(temporaryPath, name) == 0 else { throw fail(.renameFailed(errno: errno)) }
+        state = .finished
+        syncDirectory()
+    }
+
+    private func seal() throws(OutputError) {
         try state.requireOpen(path: name, offset: bytesWritten)
         try flush()
         // Without fsync a crash after the rename could leave the new name on empty data.
@@ -116,16 +139,19 @@ public final class AtomicFileSink: ByteSink {
             let code = errno
             if code != EINTR { throw fail(.writeFailed(errno: code)) }
         }
-        guard rename(temporaryPath, name) == 0 else { throw fail(.renameFailed(errno: errno)) }
-        state = .finished
-        syncDirectory()
+        isSealed = true
+        progress?.complete()
     }
 
     /// Abandons the output: closes and deletes the temporary file, leaving the target as it
     /// was. Does nothing after `finish()`; later writes throw.
     public func discard() {
         removeTemporaryFile()
-        if case .open = state { state = .discarded }
+        if case .open = state {
+            if isSealed { unlink(temporaryPath) }  // closed already, not yet renamed
+            state = .discarded
+            progress?.abandon()
+        }
     }
 
     /// After `finish()` the descriptor is already closed and the name belongs to the target.
@@ -146,6 +172,7 @@ public final class AtomicFileSink: ByteSink {
         }
         removeTemporaryFile()
         state = .failed(error)
+        progress?.abandon()
         return error
     }
 
@@ -169,6 +196,7 @@ public final class AtomicFileSink: ByteSink {
             done += wrote
             flushed += UInt64(wrote)
         }
+        progress?.publish(flushed)
     }
 
     /// Makes the rename itself survive a crash. Best effort: the file is already in place,

@@ -45,7 +45,7 @@ public enum SecurityLists {
     static let knownModules: Set<String> = [
         "__torch__",  // TorchScript class names inside a scripted module, not Python imports
         "numpy", "scipy", "sklearn", "pandas", "joblib", "lightgbm", "xgboost", "catboost", "torch", "torchvision",
-        "torchaudio", "torchtext", "fastai", "fastcore", "fastprogress", "transformers", "tokenizers", "sentence_transformers",
+        "torchaudio", "torchtext", "fastai", "fastcore", "fastprogress", "fasttransform", "fastdownload", "transformers", "tokenizers", "sentence_transformers",
         "statsmodels", "patsy", "imblearn", "category_encoders", "gensim", "spacy", "thinc", "srsly", "nltk", "keras",
         "tensorflow", "onnx", "pyarrow", "polars", "dateutil", "pytz", "zoneinfo", "_codecs", "collections", "copyreg",
         "copy_reg", "datetime", "decimal", "fractions", "enum", "functools", "re", "array", "uuid", "pathlib", "math",

@@ -8,7 +8,7 @@ struct SecurityRule: CheckRule {
         for reference in facts.references where reference.module != "__main__" && reference.module != "__mp_main__" {
             switch SecurityLists.classify(module: reference.module, name: reference.name) {
             case .dangerous(let reason):
-                if isNewLookup(reference, facts) { continue }
+                if isNewLookup(reference, facts) || isBoundMethod(reference, facts) { continue }
                 out.append(dangerous(reference, reason: reason, facts: facts))
             case .byValue:
                 if let imported = importedModule(reference, facts), case .dangerous(let reason) = SecurityLists.classify(module: imported, name: "*") {
@@ -64,6 +64,40 @@ struct SecurityRule: CheckRule {
             return false
         }
         return true
+    }
+
+    /// `getattr(owner, 'name')` whose result is only kept, never called at load: how CPython
+    /// pickles bound methods and methods looked up on classes (fastai's `learn.export()`
+    /// holds several). Benign when the owner is an object the pickle built or a class of a
+    /// known library, the name is not a dunder, and neither the result nor anything it was
+    /// put into (a partial, a MethodType) is called while loading. `getattr(x, 'system')('…')`
+    /// stays dangerous.
+    private func isBoundMethod(_ reference: PlacedReference, _ facts: ArtifactFacts) -> Bool {
+        guard reference.name == "getattr", reference.reference.use == .called, let node = reference.reference.node,
+              !feedsACall(node.index, facts) else { return false }
+        let graph = facts.inspection.graph
+        guard let arguments = graph[node].edges.first(where: { $0.label == .arguments })?.child else { return false }
+        let items = graph[arguments].edges
+        guard items.count == 2, let owner = items.first(where: { $0.label == .index(0) }),
+              let name = items.first(where: { $0.label == .index(1) })?.preview, name.hasPrefix("'"), !name.hasPrefix("'__") else {
+            return false
+        }
+        guard owner.kind == .global else { return owner.child != nil }
+        guard let ownerName = owner.preview, let dot = ownerName.lastIndex(of: ".") else { return false }
+        return SecurityLists.classify(module: String(ownerName[..<dot]), name: String(ownerName[ownerName.index(after: dot)...])) == .known
+    }
+
+    /// Whether `node`, or what took it in (up to four levels: a tuple, the object built from
+    /// it, …), is called during the load.
+    private func feedsACall(_ node: Int, _ facts: ArtifactFacts) -> Bool {
+        let log = facts.inspection.references
+        var frontier = [node]
+        for _ in 0..<5 {
+            if frontier.contains(where: facts.calledNodes.contains) { return true }
+            frontier = frontier.flatMap { [log?.owner[$0], log?.referencedBy[$0]].compactMap { $0 } }
+            if frontier.isEmpty { return false }
+        }
+        return false
     }
 
     /// The module name cloudpickle's `subimport('os')` or dill's `_import_module('os')` imports.
