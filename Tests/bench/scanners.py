@@ -147,7 +147,9 @@ def main():
              "payload through joblib with every codec); benign files are every real-library artifact of `fixtures/` "
              "(scikit-learn, pandas, numpy, LightGBM; joblib with every codec; and any torch, fastai or tarball "
              "fixtures present). A tool flags a file when it calls it unsafe by its own criterion (brine: any BR6xx "
-             "finding, warnings included); *not scanned* counts error exits, \"no supported files\" and timeouts "
+             "finding, warnings included); *not scanned* counts error exits (fickling's \"failed to parse … DO NOT TRUST "
+             "this file\" on joblib files, a blanket refusal rather than a finding), \"no supported files\" (modelscan on "
+             "compressed joblib) and timeouts "
              f"({args.timeout:.0f} s per file).")
     L.append("")
     L.append("| tool | version | hostile flagged (recall) | hostile not scanned | benign flagged (false positives) | benign not scanned |")
