@@ -182,9 +182,7 @@ import Testing
         #expect(onehot.severity == .warning)
         // The clean OrdinalEncoder raises nothing.
         #expect(!findings.contains { $0.location.treePath?.contains("ordinal") == true })
-        if file.hasSuffix(".pkl") {
-            #expect(findings.contains { $0.location.treePath == "['labels'].classes_" && $0.message.contains("' yes'") })
-        }
+        #expect(findings.contains { $0.location.treePath == "['labels'].classes_" && $0.message.contains("' yes'") })
     }
 
     @Test func stopWordsArePrivacyWarningsOnlyWhenNonEmpty() throws {

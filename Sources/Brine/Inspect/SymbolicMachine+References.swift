@@ -84,21 +84,37 @@ extension SymbolicMachine {
               Int(value.span.count) % size == 0 else { return }
         let bigEndian = dtype.descr.hasPrefix(">")
         _ = try? reader.withArgumentBytes(value.span) { bytes in
-            var start = 0
-            while start + size <= bytes.count {
-                var scalars: [UInt32] = []
-                for unit in stride(from: start, to: start + size, by: 4) {
-                    var code = bytes.loadUnaligned(fromByteOffset: unit, as: UInt32.self)
-                    code = bigEndian ? UInt32(bigEndian: code) : UInt32(littleEndian: code)
-                    scalars.append(code)
-                }
-                while scalars.last == 0 { scalars.removeLast() }
-                if let first = scalars.first, let last = scalars.last,
-                   Self.isSpace(first) || Self.isSpace(last) {
-                    recorder.paddedString(PythonRepr.reprStr(scalars), in: container)
-                }
-                start += size
+            Self.notePaddedUnicode(bytes, itemSize: size, bigEndian: bigEndian, into: container, recorder: recorder)
+        }
+    }
+
+    /// joblib writes a unicode array's raw data after its wrapper: tested in place while buffered.
+    func noteJoblibUnicodeArray(dtype: DTypeInfo?, dataBytes: UInt64, node: Int) {
+        guard let recorder, let dtype, dtype.descr.contains("U"), dataBytes > 0, dataBytes <= 1 << 20,
+              let size = dtype.itemSize.map(Int.init), size >= 4, size % 4 == 0, Int(dataBytes) % size == 0 else { return }
+        let bigEndian = dtype.descr.hasPrefix(">")
+        _ = try? reader.window.withBufferedBytes(minimum: Int(dataBytes)) { buffered in
+            guard buffered.count >= Int(dataBytes) else { return }
+            Self.notePaddedUnicode(UnsafeRawBufferPointer(rebasing: buffered[..<Int(dataBytes)]), itemSize: size,
+                                   bigEndian: bigEndian, into: node, recorder: recorder)
+        }
+    }
+
+    /// UCS-4 elements of `itemSize` bytes, NUL-padded: padded ones are noted.
+    private static func notePaddedUnicode(_ bytes: UnsafeRawBufferPointer, itemSize size: Int, bigEndian: Bool, into container: Int,
+                                          recorder: ReferenceRecorder) {
+        var start = 0
+        while start + size <= bytes.count {
+            var scalars: [UInt32] = []
+            for unit in stride(from: start, to: start + size, by: 4) {
+                let code = bytes.loadUnaligned(fromByteOffset: unit, as: UInt32.self)
+                scalars.append(bigEndian ? UInt32(bigEndian: code) : UInt32(littleEndian: code))
             }
+            while scalars.last == 0 { scalars.removeLast() }
+            if let first = scalars.first, let last = scalars.last, isSpace(first) || isSpace(last) {
+                recorder.paddedString(PythonRepr.reprStr(scalars), in: container)
+            }
+            start += size
         }
     }
 
