@@ -12,7 +12,10 @@ public struct BrineCommand: ParsableCommand {
             (missing, truncated, corrupt or over a safety limit), 64 usage error.
             """,
         version: BrineVersion.current,
-        subcommands: [InspectCommand.self, StripCommand.self, DisCommand.self, BudgetCommand.self, RepackCommand.self, DiffCommand.self]
+        subcommands: [
+            InspectCommand.self, StripCommand.self, DisCommand.self, CheckCommand.self, BudgetCommand.self, RepackCommand.self,
+            DiffCommand.self,
+        ]
     )
 
     public init() {}

@@ -25,4 +25,5 @@ bench-data:
 
 bench: release bench-data
 	@venv="$$(bash Tests/bench/venv.sh)"; \
-	  "$$venv/bin/python" Tests/bench/run.py --brine $(RELEASE_BIN) --runs $(BENCH_RUNS) --out $(BENCH_OUT)
+	  "$$venv/bin/python" Tests/bench/run.py --brine $(RELEASE_BIN) --runs $(BENCH_RUNS) --out $(BENCH_OUT); \
+	  "$$venv/bin/python" Tests/bench/scanners.py --brine $(RELEASE_BIN) --out $(BENCH_OUT)

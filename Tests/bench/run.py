@@ -49,6 +49,9 @@ BRINE_READ = [
     ["{brine}", "inspect", "{input}"],
     ["{brine}", "dis", "{input}"],   # until `brine inspect` exists
 ]
+BRINE_CHECK = [
+    ["{brine}", "check", "{input}"],
+]
 BRINE_STRIP = [
     ["{brine}", "strip", "--preset", "deploy", "{input}", "-o", "{tmp}/brine-stripped.pkl"],
 ]
@@ -139,6 +142,17 @@ WORKLOADS = [
             {"name": "picklescan", "cmd": ["{bin}/picklescan", "--path", "{input}"]},
             {"name": "fickling --check-safety",
              "cmd": ["{bin}/fickling", "--check-safety", "--json-output", "{tmp}/fickling.json", "{input}"]},
+        ],
+    },
+    {
+        "name": "Check the big pickle",
+        "about": "Scan for code that runs on load and for load failures: `brine check` (every global with its "
+                 "place in the tree, all rule families) against the pickle scanners' scans of the same file.",
+        "input": "tfidf_big.pkl",
+        "tools": [
+            {"name": "brine check", "brine": BRINE_CHECK},
+            {"name": "picklescan", "cmd": ["{bin}/picklescan", "--path", "{input}"]},
+            {"name": "modelscan", "cmd": ["{bin}/modelscan", "scan", "-p", "{input}"]},
         ],
     },
     {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The formats every findings-producing command writes. The names are part of the CLI contract.
 public enum FindingFormat: String, CaseIterable, Sendable {
     /// For people at a terminal.
@@ -43,14 +45,17 @@ struct PathRelativizer {
     }
 }
 
-/// Where the docs of a rule live on the web, for SARIF `helpUri` and Markdown links.
+/// Where the docs of a rule live on the web, for SARIF `helpUri` and Markdown links. The
+/// project's public address is not fixed yet, so it comes from `BRINE_DOCS_URL` (e.g.
+/// `https://github.com/ORG/brine/blob/main`); without it reports name the docs file
+/// (`docs/checks.md#br101` in Brine's repository) and carry no link.
 public enum FindingDocs {
-    public static let repositoryURL = "https://github.com/brine-ml/brine"
+    public static var baseURL: String? {
+        guard let value = getenv("BRINE_DOCS_URL").map({ String(cString: $0) }), !value.isEmpty else { return nil }
+        return value.hasSuffix("/") ? String(value.dropLast()) : value
+    }
 
-    public static func url(_ rule: FindingRule) -> String {
-        let parts = rule.helpPath.split(separator: "#", maxSplits: 1)
-        let file = parts.first.map(String.init) ?? rule.helpPath
-        let anchor = parts.count > 1 ? "#" + parts[1] : ""
-        return "\(repositoryURL)/blob/main/\(file)\(anchor)"
+    public static func url(_ rule: FindingRule) -> String? {
+        baseURL.map { "\($0)/\(rule.helpPath)" }
     }
 }

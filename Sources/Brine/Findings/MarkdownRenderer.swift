@@ -11,7 +11,7 @@ struct MarkdownRenderer {
         out += "\n| Severity | Code | File | Where | Finding |\n|---|---|---|---|---|\n"
         for finding in report.findings {
             let place = finding.location.treePath.map { $0.isEmpty ? "" : "`\(cell($0))`" } ?? ""
-            out += "| \(finding.severity.rawValue) | [\(finding.code)](\(FindingDocs.url(finding.rule))) | `\(cell(finding.location.file))` | \(place) | \(cell(finding.message)) |\n"
+            out += "| \(finding.severity.rawValue) | \(FindingDocs.url(finding.rule).map { "[\(finding.code)](\($0))" } ?? finding.code) | `\(cell(finding.location.file))` | \(place) | \(cell(finding.message)) |\n"
         }
         var explained = Set<String>()
         for finding in report.findings where explained.insert(finding.code).inserted {

@@ -23,7 +23,7 @@ struct SARIFRenderer {
         var name = "brine"
         var version: String
         var semanticVersion: String
-        var informationUri = FindingDocs.repositoryURL
+        var informationUri = FindingDocs.baseURL
         var rules: [Rule]
     }
     struct Text: Encodable { var text: String }
@@ -34,7 +34,7 @@ struct SARIFRenderer {
         var shortDescription: Text
         var fullDescription: Text
         var help: Help
-        var helpUri: String
+        var helpUri: String?
         var defaultConfiguration: Configuration
         var properties: RuleProperties
     }
@@ -83,8 +83,9 @@ struct SARIFRenderer {
             let level = worst[rule.code] ?? .warning
             return Rule(
                 id: rule.code, name: rule.name, shortDescription: Text(text: rule.summary), fullDescription: Text(text: rule.summary),
-                help: Help(text: "\(rule.summary) See \(FindingDocs.url(rule))",
-                           markdown: "\(rule.summary) [Documentation](\(FindingDocs.url(rule)))"),
+                help: Help(text: "\(rule.summary) See \(FindingDocs.url(rule) ?? "Brine's " + rule.helpPath).",
+                           markdown: FindingDocs.url(rule).map { "\(rule.summary) [Documentation](\($0))" }
+                               ?? "\(rule.summary) See Brine's `\(rule.helpPath)`."),
                 helpUri: FindingDocs.url(rule), defaultConfiguration: Configuration(level: Self.level(level)),
                 properties: RuleProperties(
                     tags: rule.isSecurity ? ["security", "brine"] : ["brine", "reliability"],

@@ -11,6 +11,8 @@ public struct InspectOptions: Sendable {
     public var maximumMemoEntries: Int
     /// Pickles nested in joblib object arrays, inside each other.
     public var maximumNesting: Int
+    /// Record every use of a global and padded strings (`brine check`); off for inspect.
+    public var recordsReferences = false
     /// Recognise PyTorch's storage persistent ids and `torch._utils._rebuild_*` tensors.
     /// Set by the PyTorch inspector only, so plain pickles pay nothing for it.
     public var recognizesTorch = false

@@ -17,6 +17,8 @@ public struct Inspection: Sendable {
     public var overheadBytes: UInt64
     /// Non-instruction bytes inside the stream (joblib array data, nested pickles).
     public var rawSpans: [RawSpan]
+    /// Uses of globals and padded strings, when `InspectOptions.recordsReferences` is set.
+    public var references: ReferenceLog? = nil
     /// PyTorch tensors recognised in the stream (only with `InspectOptions.recognizesTorch`).
     public var torchTensors: [NodeID: TorchTensorFacts] = [:]
 }
@@ -62,6 +64,7 @@ public enum Inspector {
         return Inspection(
             path: name, fileBytes: fileBytes, streamBytes: machine.reader.offset, compression: compression,
             format: joblib ? "joblib" : "pickle", highestProtocol: machine.highestProtocol, graph: machine.graph,
-            roots: roots, overheadBytes: machine.overheadBytes, rawSpans: machine.rawSpans, torchTensors: tensors)
+            roots: roots, overheadBytes: machine.overheadBytes, rawSpans: machine.rawSpans, references: machine.recorder?.log,
+            torchTensors: tensors)
     }
 }

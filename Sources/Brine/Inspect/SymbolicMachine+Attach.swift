@@ -4,6 +4,7 @@ extension SymbolicMachine {
     /// counted in its summary once it is large (only the biggest child objects stay).
     func attach(_ value: StackValue, as label: EdgeLabel, to parent: Int, range: Range<UInt64>? = nil, memo: Range<Int64>? = nil) {
         graph.nodes[parent].itemCount &+= 1
+        if recorder != nil { noteAttach(value, to: parent, as: label) }
         if value.isNode && !value.isReference {
             graph.nodes[value.node].ownBytes &+= value.bytes
             finalize(value.node)

@@ -28,9 +28,13 @@ extension SymbolicMachine {
         var result = ScanResult()
         do {
             result = try reader.window.withBufferedBytes(minimum: 1 << 16) { bytes in
-                memo.withKinds { memoKinds in
+                let scanned = memo.withKinds { memoKinds in
                     Self.scan(bytes, group: group, memoKinds: memoKinds, memoBase: memoBase, memoRoom: memoRoom, kinds: &scratchKinds)
                 }
+                if let recorder, scanned.consumed > 0 {
+                    Self.notePaddedStrings(UnsafeRawBufferPointer(rebasing: bytes[..<scanned.consumed]), into: target, recorder: recorder)
+                }
+                return scanned
             }
         } catch let error as InputError {
             throw PickleError(error)

@@ -62,6 +62,7 @@ extension SymbolicMachine {
             try reader.skipRaw(UInt64(padding), expected: "\(padding) bytes of joblib array padding")
             rawBytes = 1 + UInt64(padding)
         }
+        if recorder != nil { noteJoblibUnicodeArray(dtype: dtype, dataBytes: dataBytes, node: node) }
         try reader.skipRaw(dataBytes, expected: "\(dataBytes) bytes of array data (shape \(shape), dtype \(dtype?.descr ?? "?"))")
         graph.nodes[node].ownBytes &+= rawBytes &+ dataBytes
         if nesting == 0 { rawSpans.append(RawSpan(span: ByteSpan(offset: rawStart, count: reader.offset - rawStart), alignment: alignment)) }

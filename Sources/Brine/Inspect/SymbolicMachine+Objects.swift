@@ -118,6 +118,7 @@ extension SymbolicMachine {
         } else if stateNode.kind == .tuple, stateNode.itemCount == 2, !stateNode.isLarge,
                   stateNode.edges.allSatisfy({ $0.kind == .dict || $0.kind == .none }) {
             graph.nodes[target].ownBytes &+= stateNode.ownBytes
+            noteAbsorbed(state.node, into: target)
             for edge in stateNode.edges {
                 if let child = edge.child, !edge.isReference { absorbDict(child.index, into: target) } else {
                     graph.nodes[target].ownBytes &+= edge.bytes
@@ -132,6 +133,7 @@ extension SymbolicMachine {
 
     /// Moves a dict's entries into an object as its attributes.
     private func absorbDict(_ dict: Int, into target: Int) {
+        noteAbsorbed(dict, into: target)
         let source = graph.nodes[dict]
         graph.nodes[target].ownBytes &+= source.ownBytes
         graph.nodes[target].ownMemory &+= source.ownMemory
@@ -149,6 +151,7 @@ extension SymbolicMachine {
     private func absorbArguments(_ arguments: StackValue, into node: Int) {
         graph.nodes[node].ownBytes &+= arguments.bytes
         guard arguments.isNode, !arguments.isReference else { return }
+        noteAbsorbed(arguments.node, into: node)
         graph.nodes[node].ownBytes &+= nodeBytes(arguments.node)
         graph.nodes[arguments.node].isAbsorbed = true
     }
@@ -158,6 +161,7 @@ extension SymbolicMachine {
     private func absorbState(_ state: StackValue, into node: Int, keepingObjectData: Bool) {
         graph.nodes[node].ownBytes &+= state.bytes
         guard state.isNode, !state.isReference else { return }
+        noteAbsorbed(state.node, into: node)
         let stateNode = graph.nodes[state.node]
         if keepingObjectData, let data = stateNode.edges.last(where: { $0.child != nil && !$0.isReference && $0.kind == .list }),
            let child = data.child {

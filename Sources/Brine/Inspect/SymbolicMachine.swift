@@ -27,6 +27,8 @@ final class SymbolicMachine {
     private var steps: UInt32 = 0
     /// Reused by the fast path for the kinds of the memo entries it decodes.
     var scratchKinds: [UInt8] = []
+    /// Set by `brine check`: records every use of a global and padded strings.
+    var recorder: ReferenceRecorder?
     /// PyTorch: storage persistent ids by tuple (then persistent) node, and tensors by node.
     var torchStorageIDs: [Int: TorchStorageID] = [:]
     var torchTensors: [Int: TorchTensorFacts] = [:]
@@ -35,6 +37,7 @@ final class SymbolicMachine {
         self.reader = reader
         self.options = options
         stack.reserveCapacity(4096)
+        if options.recordsReferences { recorder = ReferenceRecorder() }
     }
 
     /// Runs one pickle through its STOP and returns the node of the object it builds.
@@ -94,13 +97,16 @@ final class SymbolicMachine {
             if case .float(let number) = instruction.argument { value.payload = Int64(bitPattern: number.bitPattern) }
             try push(value, instruction)
         case .string, .binstring, .shortBinstring, .unicode, .shortBinunicode, .binunicode, .binunicode8:
-            try push(try stringValue(instruction), instruction)
+            let value = try stringValue(instruction)
+            if recorder != nil, instruction.opcode != .string, instruction.opcode != .binstring { noteString(value) }
+            try push(value, instruction)
         case .binbytes, .shortBinbytes, .binbytes8, .bytearray8:
             let span = instruction.argument.dataSpan
             let isArray = instruction.opcode == .bytearray8
             var value = StackValue.scalar(isArray ? .bytearray : .bytes, bytes: length,
                                           memory: isArray ? MemoryModel.bytearray(count: span.count) : MemoryModel.bytes(count: span.count))
             value.span = span
+            if recorder != nil, !isArray { noteUnicodeArray(value) }
             try push(value, instruction)
         case .nextBuffer:
             try push(.scalar(.buffer, bytes: length, memory: 0), instruction)
@@ -188,8 +194,10 @@ final class SymbolicMachine {
             let name = try qualifiedName(moduleSpan, nameSpan, instruction)
             if instruction.opcode == .global {
                 try push(globalValue(name, bytes: length), instruction)
+                if recorder != nil { noteGlobal(instruction, moduleSpan, nameSpan) }
             } else {
                 try instantiate(className: name, instruction)
+                if recorder != nil { noteInstantiation(instruction, moduleSpan, nameSpan) }
             }
         case .stackGlobal:
             guard stackAboveMark >= 2 else { throw underflow(instruction, needs: 2) }
@@ -199,6 +207,7 @@ final class SymbolicMachine {
             }
             try push(globalValue(module + "." + name, bytes: length &+ moduleValue.bytes &+ nameValue.bytes), instruction,
                      from: moduleValue.origin)
+            if recorder != nil { noteStackGlobal(instruction, module: module, name: name) }
         case .ext1, .ext2, .ext4:
             var value = StackValue.scalar(.ext, bytes: length, memory: 0)
             if case .integer(let code) = instruction.argument { value.payload = code }
@@ -207,14 +216,17 @@ final class SymbolicMachine {
             guard stackAboveMark >= 2 else { throw underflow(instruction, needs: 2) }
             let arguments = stack.removeLast(), callable = stack.removeLast()
             try reduce(callable: callable, arguments: arguments, keywords: nil, instruction)
+            if recorder != nil { noteCall(callable, instruction) }
         case .newobj:
             guard stackAboveMark >= 2 else { throw underflow(instruction, needs: 2) }
             let arguments = stack.removeLast(), cls = stack.removeLast()
             try reduce(callable: cls, arguments: arguments, keywords: nil, instruction)
+            if recorder != nil { noteCall(cls, instruction) }
         case .newobjEx:
             guard stackAboveMark >= 3 else { throw underflow(instruction, needs: 3) }
             let keywords = stack.removeLast(), arguments = stack.removeLast(), cls = stack.removeLast()
             try reduce(callable: cls, arguments: arguments, keywords: keywords, instruction)
+            if recorder != nil { noteCall(cls, instruction) }
         case .obj:
             let mark = try popMark(instruction)
             guard stack.count > mark.stackIndex else { throw underflow(instruction, needs: 1) }
@@ -224,6 +236,7 @@ final class SymbolicMachine {
             graph.nodes[node].typeName = globalName(cls)
             try attachArguments(from: mark.stackIndex, to: node)
             try push(.node(node, kind: .instance), instruction, from: mark.origin)
+            if recorder != nil { noteCall(cls, instruction) }
         case .build:
             guard stackAboveMark >= 2 else { throw underflow(instruction, needs: 2) }
             let state = stack.removeLast()
