@@ -124,6 +124,9 @@ public struct ObjectNode: Sendable {
     public var isAbsorbed = false
     /// For arrays: shape, dtype and data bytes.
     public var array: ArrayInfo?
+    /// Levels of kept objects below this one (0 for a leaf); bounded by `--max-depth` so
+    /// every recursive walk of the tree (reports, JSON, strip verification) stays shallow.
+    public var depth = 0
     /// Subtree totals, filled in when the node's parent takes it.
     public var totalBytes: UInt64 = 0
     public var totalMemory: UInt64 = 0

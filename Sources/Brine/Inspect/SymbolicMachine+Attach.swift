@@ -5,6 +5,11 @@ extension SymbolicMachine {
     func attach(_ value: StackValue, as label: EdgeLabel, to parent: Int, range: Range<UInt64>? = nil) {
         graph.nodes[parent].itemCount &+= 1
         if value.isNode && !value.isReference {
+            let depth = graph.nodes[value.node].depth + 1
+            if depth > graph.nodes[parent].depth {
+                graph.nodes[parent].depth = depth
+                if depth > options.maximumObjectDepth { nestingTooDeep = true }
+            }
             graph.nodes[value.node].ownBytes &+= value.bytes
             finalize(value.node)
             let child = graph.nodes[value.node]

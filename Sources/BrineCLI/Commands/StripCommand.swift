@@ -79,7 +79,7 @@ struct StripCommand: BrineSubcommand {
         options.dryRun = dryRun
         options.decompression = limits.decompression
         options.maximumWindow = limits.maximumWindow
-        options.inspect = InspectOptions(maximumMarkDepth: limits.maximumDepth, maximumMemoEntries: limits.maximumMemo)
+        options.inspect = limits.inspect
         if let compress, let (codec, level) = try? Self.parseCompression(compress) {
             options.compression = .some(codec)
             options.compressionLevel = level
