@@ -12,7 +12,7 @@ Afterwards the canary file, which the os.system/subprocess/eval pickles would cr
 they were ever executed, must not exist in any working directory; and the same pickles
 loaded by CPython's pickle in a scratch directory must create it (so the canary is live).
 
-Usage: replay.py BRINE_BIN CORPUS_DIR [--jobs N] [--timeout S] [--max-rss-mb M] [--summary FILE]
+Usage: replay.py BRINE_BIN CORPUS_DIR [--jobs N] [--timeout S] [--max-rss-mb M] [--summary FILE] [--only TEXT]
 """
 import argparse
 import json
@@ -88,15 +88,22 @@ def run_case(brine, corpus, case, command, options, scratch_root):
 
 
 def canary_is_live(corpus, canary):
-    """Loading one canary pickle with CPython must create the canary file."""
-    scratch = tempfile.mkdtemp(prefix="canary-live-")
-    try:
-        source = os.path.join(corpus, "hostile", "canary_os_system_p0.pkl")
-        subprocess.run([sys.executable, "-c", f"import pickle; pickle.load(open({source!r}, 'rb'))"], cwd=scratch,
-                       check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        return os.path.exists(os.path.join(scratch, canary))
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    """Loading each canary pickle with CPython must create the canary file."""
+    directory = os.path.join(corpus, "hostile")
+    dead = []
+    for name in sorted(os.listdir(directory)):
+        if not name.startswith("canary_"):
+            continue
+        scratch = tempfile.mkdtemp(prefix="canary-live-")
+        try:
+            source = os.path.join(directory, name)
+            subprocess.run([sys.executable, "-c", f"import pickle; pickle.load(open({source!r}, 'rb'))"], cwd=scratch,
+                           check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if not os.path.exists(os.path.join(scratch, canary)):
+                dead.append(name)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return not dead
 
 
 def main():
@@ -107,13 +114,16 @@ def main():
     parser.add_argument("--timeout", type=float, default=60.0)
     parser.add_argument("--max-rss-mb", type=int, default=1024)
     parser.add_argument("--summary")
+    parser.add_argument("--only", help="replay only cases whose file contains this text")
     options = parser.parse_args()
     with open(os.path.join(options.corpus, "manifest.json")) as handle:
         manifest = json.load(handle)
     options.canary = manifest["canary"]
     brine = os.path.abspath(options.brine)
     scratch_root = tempfile.mkdtemp(prefix="brine-malformed-")
-    jobs = [(case, command) for case in manifest["cases"] for command in case["commands"]]
+    cases = [case for case in manifest["cases"] if not options.only or options.only in case["file"]]
+    manifest["cases"] = cases
+    jobs = [(case, command) for case in cases for command in case["commands"]]
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=options.jobs) as pool:
         results = list(pool.map(lambda job: run_case(brine, options.corpus, job[0], job[1], options, scratch_root), jobs))
