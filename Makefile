@@ -13,7 +13,7 @@ DEBUG_BIN := .build/debug/brine
 DEMO_ARTIFACT := fixtures/joblib/pipeline.joblib.gz
 DIS_ARTIFACT := fixtures/pickle/sklearn_pipeline_p4.pkl
 
-.PHONY: help deps build release demo venv venv-torch test conformance conformance-torch fixtures fixtures-torch opcode-table clean
+.PHONY: help deps build release demo venv venv-torch test conformance conformance-torch malformed fixtures fixtures-torch opcode-table clean fuzz fuzz-build test-asan
 
 help:
 	@echo "make demo    install system packages, build release, run brine on a bundled artifact"
@@ -21,6 +21,8 @@ help:
 	@echo "make fixtures  regenerate fixtures/ with the pinned Python libraries"
 	@echo "make fixtures-torch  regenerate fixtures/torch/ with the pinned torch and fastai"
 	@echo "make bench   time brine against pickletools, picklescan, fickling on a 300 MB+ artifact"
+	@echo "make fuzz    run every libFuzzer target for FUZZ_SECONDS (default 60) each; logs in .fuzz/"
+	@echo "make test-asan  Swift tests and the malformed corpus under AddressSanitizer"
 
 # System libraries for the zlib and libarchive module maps. apt-get runs only when
 # something is missing, so repeated runs cost nothing.
@@ -59,6 +61,33 @@ test: build venv venv-torch
 	$(SWIFT) test --skip-build
 	$(MAKE) --no-print-directory conformance
 	$(MAKE) --no-print-directory conformance-torch
+	$(MAKE) --no-print-directory malformed
+
+# The malformed corpus (fixtures/malformed/generate.py: truncations, bit flips, huge lengths,
+# bombs, canaries, archive tricks) replayed against the debug binary; see docs/fuzzing.md.
+MALFORMED_DIR := .build/malformed
+MALFORMED_BIN ?= $(DEBUG_BIN)
+MALFORMED_FLAGS ?= --timeout 60 --max-rss-mb 1024
+malformed: build
+	@rm -rf $(MALFORMED_DIR) && python3 fixtures/malformed/generate.py $(MALFORMED_DIR)
+	python3 Tests/malformed/replay.py $(MALFORMED_BIN) $(MALFORMED_DIR) $(MALFORMED_FLAGS) --summary $(MALFORMED_DIR)/summary.json
+
+# AddressSanitizer: a separate build directory, the Swift tests, then the corpus. Not part of
+# `make test` (it doubles the build); run it before merging engine changes.
+ASAN_BUILD := .build-asan
+test-asan: deps
+	$(SWIFT) build --build-tests --sanitize=address --build-path $(ASAN_BUILD)
+	ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --skip-build --sanitize=address --build-path $(ASAN_BUILD)
+	ASAN_OPTIONS=detect_leaks=0 $(MAKE) --no-print-directory malformed MALFORMED_BIN=$(ASAN_BUILD)/debug/brine \
+	  MALFORMED_FLAGS="--timeout 180 --max-rss-mb 4096"
+
+# libFuzzer targets live in Fuzz/ (their own package, so the main build never sees
+# sanitizer flags). FUZZ_SECONDS per target; findings land in fixtures/malformed/fuzz-crashes.
+FUZZ_SECONDS ?= 60
+fuzz-build: deps
+	$(SWIFT) build -c release --package-path Fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -g
+fuzz: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/run.sh $(FUZZ_TARGETS)
 
 conformance: build venv
 	@venv=$$(bash fixtures/venv.sh); \

@@ -44,7 +44,7 @@ public enum BrineMain {
         do {
             var command = try BrineCommand.parseAsRoot(arguments)
             if let subcommand = command as? BrineSubcommand {
-                return subcommand.execute(io: io).rawValue
+                return LargeStack.run { subcommand.execute(io: io).rawValue }
             }
             // The root alone and `brine help …`: their run() throws the help request.
             try command.run()

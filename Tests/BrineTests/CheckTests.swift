@@ -274,7 +274,9 @@ import Testing
 enum CorpusFiles {
     static let extensions: Set<String> = ["pkl", "pickle", "joblib", "zlib", "gz", "bz2", "xz", "lzma", "lz4", "pt", "pth", "ckpt", "bin", "tar", "tgz", "zip"]
     /// Folders whose artifacts are deliberately not benign or not realistic.
-    static let excluded: Set<String> = ["fixtures/check/hostile", "fixtures/check/findings", "fixtures/pickle"]
+    static let excluded: Set<String> = [
+        "fixtures/check/hostile", "fixtures/check/findings", "fixtures/pickle", "fixtures/malformed",
+    ]
 
     static func benign() -> [String] {
         let root = Repository.path("fixtures")

@@ -112,7 +112,7 @@ public final class BundleWalker {
     private func walkArchive(_ source: PeekableSource, kind: ArchiveKind, path: String, storedBytes: UInt64, depth: Int) throws(InputError) -> BundleMember {
         guard depth <= options.maximumNesting else {
             throw InputError(path: path, offset: 0, reason: .limitExceeded(
-                limit: "bundle nesting limit", value: UInt64(options.maximumNesting), option: "--max-nesting"))
+                limit: "bundle nesting limit", value: UInt64(options.maximumNesting), option: "--max-archive-depth"))
         }
         let reader = try ArchiveReader(upstream: source, limits: options.decompression)
         var member = BundleMember(path: path, kind: kind == .tar ? .tar : .zip, storedBytes: storedBytes, bytes: 0)

@@ -5,6 +5,9 @@ public struct InspectOptions: Sendable {
     public var keptEdgesPerNode: Int
     /// Open MARKs tolerated.
     public var maximumMarkDepth: Int
+    /// Objects nested inside objects tolerated (a list in a list in …). Real pickles stay
+    /// below CPython's recursion limit (1000): the pickler recurses once per level.
+    public var maximumObjectDepth: Int
     /// Values on the symbolic stack tolerated.
     public var maximumStackDepth: Int
     /// Memo entries tolerated.
@@ -17,8 +20,9 @@ public struct InspectOptions: Sendable {
     /// Set by the PyTorch inspector only, so plain pickles pay nothing for it.
     public var recognizesTorch = false
 
-    public init(keptEdgesPerNode: Int = 64, maximumMarkDepth: Int = 1_000_000, maximumStackDepth: Int = 10_000_000,
-                maximumMemoEntries: Int = 100_000_000, maximumNesting: Int = 16) {
+    public init(keptEdgesPerNode: Int = 64, maximumMarkDepth: Int = 5_000, maximumStackDepth: Int = 10_000_000,
+                maximumMemoEntries: Int = 100_000_000, maximumNesting: Int = 16, maximumObjectDepth: Int = 5_000) {
+        self.maximumObjectDepth = maximumObjectDepth
         self.keptEdgesPerNode = max(1, keptEdgesPerNode)
         self.maximumMarkDepth = maximumMarkDepth
         self.maximumStackDepth = maximumStackDepth

@@ -7,7 +7,12 @@ struct MemoTable {
     /// plain scalars (nearly all entries) never touch a dictionary.
     private static let hasSideEntry: UInt8 = 0x80
     private static let denseLimit: UInt64 = 1 << 31
+    /// The dense table may grow to twice the entries stored (or this many slots), so a
+    /// hostile PUT of index 2³¹-1 costs one dictionary entry instead of 2 GB.
+    private static let denseSlack = 1 << 16
     private var kinds: [UInt8] = []
+    /// Entries whose index is far beyond the dense table.
+    private var sparseKinds: [Int64: UInt8] = [:]
     private var nodes: [Int64: Int] = [:]
     private var payloads: [Int64: Int64] = [:]
     /// Decoded text of memoized strings that served as names (keys, globals).
@@ -25,10 +30,14 @@ struct MemoTable {
         guard index >= 0, UInt64(index) < Self.denseLimit else { return false }
         let slot = Int(index)
         if slot != kinds.count { isSequential = false }
-        if slot >= kinds.count {
+        let dense = slot < kinds.count || slot < max(2 * count, Self.denseSlack)
+        if dense, slot >= kinds.count {
             kinds.append(contentsOf: repeatElement(Self.unset, count: slot + 1 - kinds.count))
         }
-        let previous = kinds[slot]
+        var previous = dense ? kinds[slot] : (sparseKinds[index] ?? Self.unset)
+        if dense, previous == Self.unset, !sparseKinds.isEmpty, let moved = sparseKinds.removeValue(forKey: index) {
+            previous = moved
+        }
         if previous == Self.unset {
             count += 1
         } else if previous & Self.hasSideEntry != 0 {
@@ -45,8 +54,15 @@ struct MemoTable {
             payloads[index] = value.payload
             code |= Self.hasSideEntry
         }
-        kinds[slot] = code
+        if dense { kinds[slot] = code } else { sparseKinds[index] = code }
         return true
+    }
+
+    /// The stored code of `index`, or `unset`.
+    private func code(at index: Int64) -> UInt8 {
+        guard index >= 0 else { return Self.unset }
+        if index < kinds.count, kinds[Int(index)] != Self.unset { return kinds[Int(index)] }
+        return sparseKinds.isEmpty ? Self.unset : sparseKinds[index] ?? Self.unset
     }
 
     /// The kind of a memoized plain scalar; nil for nodes, globals and unknown indices,
@@ -68,7 +84,7 @@ struct MemoTable {
     }
 
     /// True while every index stored so far continued the sequence 0, 1, 2, …
-    var acceptsSequentialAppend: Bool { count == kinds.count }
+    var acceptsSequentialAppend: Bool { count == kinds.count && sparseKinds.isEmpty }
 
     /// Appends plain scalar entries at the next indices (the fast path's MEMOIZEs).
     mutating func appendSequential(_ newKinds: ArraySlice<UInt8>) {
@@ -78,24 +94,29 @@ struct MemoTable {
 
     /// Remembers the decoded text of a memoized str.
     mutating func setText(_ text: String, at index: Int64) {
-        guard index >= 0, index < kinds.count, kinds[Int(index)] != Self.unset else { return }
-        kinds[Int(index)] |= Self.hasSideEntry
+        let code = code(at: index)
+        guard code != Self.unset else { return }
+        if index < kinds.count, kinds[Int(index)] != Self.unset {
+            kinds[Int(index)] |= Self.hasSideEntry
+        } else {
+            sparseKinds[index] = code | Self.hasSideEntry
+        }
         texts[index] = text
     }
 
     /// The remembered text of a memoized str, looked up only when the entry has one.
     func text(at index: Int64) -> String? {
-        guard index >= 0, index < kinds.count, kinds[Int(index)] != Self.unset,
-              kinds[Int(index)] & Self.hasSideEntry != 0 else { return nil }
+        let code = code(at: index)
+        guard code != Self.unset, code & Self.hasSideEntry != 0 else { return nil }
         return texts[index]
     }
 
     /// The value a GET of `index` pushes: same kind and node, as a reference.
     func load(_ index: Int64, bytes: UInt64, span: ByteSpan) -> StackValue? {
-        guard index >= 0, index < kinds.count, kinds[Int(index)] != Self.unset,
-              let kind = ValueKind(rawValue: kinds[Int(index)] & ~Self.hasSideEntry) else { return nil }
+        let code = code(at: index)
+        guard code != Self.unset, let kind = ValueKind(rawValue: code & ~Self.hasSideEntry) else { return nil }
         var value = StackValue(kind: kind, bytes: bytes, memory: 0)
-        if kinds[Int(index)] & Self.hasSideEntry != 0 {
+        if code & Self.hasSideEntry != 0 {
             value.node = nodes[index] ?? -1
             value.payload = payloads[index] ?? 0
             value.hasExactInteger = payloads[index] != nil && kind == .int

@@ -51,7 +51,9 @@ public enum EdgeLabel: Sendable, Equatable {
 /// Counts and sizes of values folded into a container's summary instead of kept as edges.
 public struct ValueSummary: Sendable, Equatable {
     /// Values by kind, indexed by `ValueKind.rawValue` (a fixed array: no hashing per item).
-    public private(set) var countsByKind = [UInt64](repeating: 0, count: ValueKind.allCases.count)
+    /// Empty until the first value is folded: most nodes never fold anything, and a hostile
+    /// file of millions of tiny containers would otherwise pay 180 heap bytes per node.
+    public private(set) var countsByKind: [UInt64] = []
     public var bytes: UInt64 = 0
     public var memory: UInt64 = 0
 
@@ -61,19 +63,28 @@ public struct ValueSummary: Sendable, Equatable {
     /// Non-zero counts, largest first (`[(.str, 41_872_113)]`).
     public var counts: [(kind: ValueKind, count: UInt64)] {
         ValueKind.allCases.compactMap { kind in
-            let count = countsByKind[Int(kind.rawValue)]
+            let count = Int(kind.rawValue) < countsByKind.count ? countsByKind[Int(kind.rawValue)] : 0
             return count > 0 ? (kind, count) : nil
         }.sorted { $0.count != $1.count ? $0.count > $1.count : $0.kind < $1.kind }
     }
 
     @inline(__always)
     mutating func add(kind: ValueKind, count: UInt64 = 1, bytes: UInt64, memory: UInt64) {
+        if countsByKind.isEmpty { countsByKind = [UInt64](repeating: 0, count: ValueKind.allCases.count) }
         countsByKind[Int(kind.rawValue)] &+= count
         self.bytes &+= bytes
         self.memory &+= memory
     }
 
     mutating func merge(_ other: ValueSummary) {
+        if countsByKind.isEmpty, !other.countsByKind.isEmpty {
+            countsByKind = [UInt64](repeating: 0, count: ValueKind.allCases.count)
+        }
+        if other.countsByKind.isEmpty {
+            bytes &+= other.bytes
+            memory &+= other.memory
+            return
+        }
         for index in countsByKind.indices { countsByKind[index] &+= other.countsByKind[index] }
         bytes &+= other.bytes
         memory &+= other.memory
@@ -128,6 +139,9 @@ public struct ObjectNode: Sendable {
     public var isAbsorbed = false
     /// For arrays: shape, dtype and data bytes.
     public var array: ArrayInfo?
+    /// Levels of kept objects below this one (0 for a leaf); bounded by `--max-depth` so
+    /// every recursive walk of the tree (reports, JSON, strip verification) stays shallow.
+    public var depth = 0
     /// Subtree totals, filled in when the node's parent takes it.
     public var totalBytes: UInt64 = 0
     public var totalMemory: UInt64 = 0

@@ -6,6 +6,11 @@ extension SymbolicMachine {
         graph.nodes[parent].itemCount &+= 1
         if recorder != nil { noteAttach(value, to: parent, as: label) }
         if value.isNode && !value.isReference {
+            let depth = graph.nodes[value.node].depth + 1
+            if depth > graph.nodes[parent].depth {
+                graph.nodes[parent].depth = depth
+                if depth > options.maximumObjectDepth { nestingTooDeep = true }
+            }
             graph.nodes[value.node].ownBytes &+= value.bytes
             finalize(value.node)
             let child = graph.nodes[value.node]

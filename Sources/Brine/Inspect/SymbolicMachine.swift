@@ -19,6 +19,9 @@ final class SymbolicMachine {
     /// numpy dtypes met so far, by node.
     var dtypes: [Int: DTypeInfo] = [:]
     var nesting = 0
+    /// Set by `attach` when an object ends up nested deeper than `maximumObjectDepth`;
+    /// checked after each instruction so the error names it.
+    var nestingTooDeep = false
     /// Bytes inside the stream that are not instructions: joblib's array data and the
     /// nested pickles of object arrays. A rewriter copies them as they are.
     var rawSpans: [RawSpan] = []
@@ -65,6 +68,9 @@ final class SymbolicMachine {
                 return id
             }
             try execute(instruction)
+            if nestingTooDeep {
+                throw limit(instruction, "nesting depth limit (objects inside objects)", options.maximumObjectDepth, "--max-depth")
+            }
         }
     }
 

@@ -3,7 +3,7 @@ import Brine
 
 /// Guards against hostile bundles, shared by budget, diff and repack.
 struct BundleLimitOptions: ParsableArguments {
-    @Option(name: .customLong("max-nesting"), help: ArgumentHelp(
+    @Option(name: .customLong("max-archive-depth"), help: ArgumentHelp(
         "Most archives inside archives.", valueName: "n"))
     var maximumNesting: Int = BundleOptions().maximumNesting
 
@@ -12,11 +12,11 @@ struct BundleLimitOptions: ParsableArguments {
     var options: BundleOptions {
         BundleOptions(
             maximumMembers: limits.maximumMembers, maximumNesting: maximumNesting, decompression: limits.decompression,
-            inspect: InspectOptions(maximumMarkDepth: limits.maximumDepth, maximumMemoEntries: limits.maximumMemo),
+            inspect: limits.inspect,
             maximumWindow: limits.maximumWindow)
     }
 
     func validate() throws {
-        guard maximumNesting >= 0 else { throw ValidationError("--max-nesting must be ≥ 0") }
+        guard maximumNesting >= 0 else { throw ValidationError("--max-archive-depth must be ≥ 0") }
     }
 }

@@ -38,17 +38,12 @@ struct InspectCommand: BrineSubcommand {
 
     @OptionGroup var limits: LimitOptions
 
-    @Option(name: .customLong("max-stack"), help: ArgumentHelp("Most values on the unpickling stack.", valueName: "n"))
-    var maximumStack = 10_000_000
-
     func validate() throws {
         guard depth >= 0, top >= 1 else { throw ValidationError("--depth must be ≥ 0 and --top ≥ 1") }
-        guard maximumStack > 0 else { throw ValidationError("--max-stack must be positive") }
     }
 
     func execute(io: CommandIO) -> ExitStatus {
-        let options = InspectOptions(
-            maximumMarkDepth: limits.maximumDepth, maximumStackDepth: maximumStack, maximumMemoEntries: limits.maximumMemo)
+        let options = limits.inspect
         let progress = ProgressReporter(enabled: io.errors.isStandardError && isTerminal(2), errors: io.errors)
         do {
             if (try? TorchInspector.detect(path: file)) != nil || tensors {

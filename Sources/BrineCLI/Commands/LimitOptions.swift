@@ -9,12 +9,20 @@ struct LimitOptions: ParsableArguments {
     var maximumWindow: Int = 64 << 20
 
     @Option(name: .customLong("max-depth"), help: ArgumentHelp(
-        "Most nested MARKs (open containers) before the input is refused.", valueName: "n"))
-    var maximumDepth: Int = 1_000_000
+        "Deepest nesting accepted: open MARKs, and objects inside objects.", valueName: "n"))
+    var maximumDepth: Int = 5_000
+
+    @Option(name: .customLong("max-stack"), help: ArgumentHelp(
+        "Most values on the unpickling stack.", valueName: "n"))
+    var maximumStack: Int = 10_000_000
 
     @Option(name: .customLong("max-memo"), help: ArgumentHelp(
         "Most memo entries before the input is refused.", valueName: "n"))
     var maximumMemo: Int = 100_000_000
+
+    @Option(name: .customLong("max-nesting"), help: ArgumentHelp(
+        "Most pickles nested inside each other (joblib object arrays).", valueName: "n"))
+    var maximumNesting: Int = 16
 
     @Option(name: .customLong("max-decompressed"), help: ArgumentHelp(
         "Most bytes one compressed stream may expand to.", valueName: "bytes"))
@@ -30,14 +38,27 @@ struct LimitOptions: ParsableArguments {
 
     var zip: ZipLimits { ZipLimits(maximumEntries: maximumMembers) }
 
+    static let depthCeiling = 10_000
+
     var decompression: DecompressionLimits {
         DecompressionLimits(maximumOutputBytes: maximumDecompressed, maximumRatio: maximumRatio)
     }
 
+    /// The symbolic machine's settings with these limits.
+    var inspect: InspectOptions {
+        InspectOptions(maximumMarkDepth: maximumDepth, maximumStackDepth: maximumStack, maximumMemoEntries: maximumMemo,
+                       maximumNesting: maximumNesting, maximumObjectDepth: maximumDepth)
+    }
+
     func validate() throws {
         guard maximumWindow >= 16 else { throw ValidationError("--max-window must be at least 16 bytes") }
-        guard maximumDepth > 0, maximumMemo > 0, maximumRatio > 0, maximumMembers > 0 else {
-            throw ValidationError("--max-depth, --max-memo, --max-ratio and --max-members must be positive")
+        guard maximumDepth > 0, maximumStack > 0, maximumMemo > 0, maximumRatio > 0, maximumNesting > 0, maximumMembers > 0 else {
+            throw ValidationError("--max-depth, --max-stack, --max-memo, --max-nesting, --max-ratio and --max-members must be positive")
+        }
+        // Reports and JSON are built recursively, one level per nesting level; past this the
+        // thread's stack, not the input, would be the limit.
+        guard maximumDepth <= Self.depthCeiling else {
+            throw ValidationError("--max-depth can be at most \(Self.depthCeiling)")
         }
     }
 }

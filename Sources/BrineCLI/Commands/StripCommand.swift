@@ -89,7 +89,7 @@ struct StripCommand: BrineSubcommand {
         options.decompression = limits.decompression
         options.zip = limits.zip
         options.maximumWindow = limits.maximumWindow
-        options.inspect = InspectOptions(maximumMarkDepth: limits.maximumDepth, maximumMemoEntries: limits.maximumMemo)
+        options.inspect = limits.inspect
         if let compress, let (codec, level) = try? Self.parseCompression(compress) {
             options.compression = .some(codec)
             options.compressionLevel = level

@@ -9,7 +9,7 @@ public struct DisassemblyOptions: Sendable {
     /// Memo entries tolerated before the input is judged hostile.
     public var maximumMemoEntries: Int
 
-    public init(indentLevel: Int = 4, annotate: Int = 0, maximumMarkDepth: Int = 1_000_000, maximumMemoEntries: Int = 100_000_000) {
+    public init(indentLevel: Int = 4, annotate: Int = 0, maximumMarkDepth: Int = 5_000, maximumMemoEntries: Int = 100_000_000) {
         self.indentLevel = indentLevel
         self.annotate = annotate
         self.maximumMarkDepth = maximumMarkDepth
