@@ -23,7 +23,10 @@ public struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
         self.reason = reason
     }
 
-    public var description: String {
+    /// One line even when the path (an archive member's name) holds a newline.
+    public var description: String { escapingControlCharacters(unescapedDescription) }
+
+    private var unescapedDescription: String {
         switch reason {
         case .cannotOpen(let code):
             return "\(path): cannot open: \(systemMessage(code))"

@@ -104,6 +104,27 @@ import BrineIO
         }
     }
 
+    /// Member names come from the file: a newline or terminal escape in one must not split
+    /// the error line (found by FuzzTorch, fixtures/malformed/fuzz-crashes/FuzzTorch).
+    @Test func controlCharactersInMemberNamesAreEscaped() throws {
+        let error = ZipError(offset: 7, reason: .corrupt("member a\nb\u{1b}[2J: bad local header signature"))
+        #expect(error.description == "offset 7: corrupt zip archive: member a\\nb\\u{1b}[2J: bad local header signature")
+        let layout = TorchError.layout(offset: 0, "byteorder record says \"lit\ntle\"")
+        #expect(!layout.description.contains("\n") && layout.description.contains("lit\\ntle"))
+        let crashes = Repository.path("fixtures/malformed/fuzz-crashes/FuzzTorch")
+        let found = try FileManager.default.contentsOfDirectory(atPath: crashes).filter { !$0.hasPrefix(".") }.sorted()
+        #expect(!found.isEmpty)
+        for name in found {
+            let input = crashes + "/" + name
+            let output = try temporaryFile([], name: "out.pt")
+            for arguments in [["inspect", input], ["strip", input, "--preset", "torch-inference", "-o", output]] {
+                let result = runBrine(arguments)
+                #expect([0, 1, 2].contains(result.status), "\(arguments)")
+                #expect(result.errors.split(separator: "\n", omittingEmptySubsequences: false).count <= 2, "\(arguments): \(result.errors)")
+            }
+        }
+    }
+
     @Test func overlappingMembersAreRefused() throws {
         var bytes = try readFile(Repository.path("fixtures/torch/checkpoint_cuda.pt"))
         let archive = try ZipArchive(source: MemorySource(bytes))

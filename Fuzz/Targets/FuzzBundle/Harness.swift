@@ -30,7 +30,7 @@ public func fuzzBundleMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMuta
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
     return runFuzzer(argc, argv) { data in
-        FileManager.default.createFile(atPath: input, contents: Data(data))
+        _ = FileManager.default.createFile(atPath: input, contents: Data(data))
         do {
             let root = try BundleWalker(options: bundleOptions).walk(path: input)
             _ = try encoder.encode(root)

@@ -29,7 +29,7 @@ public func fuzzTorchMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutab
     return runFuzzer(argc, argv) { data in
         let bytes = Array(data)
         exerciseZip(bytes)
-        FileManager.default.createFile(atPath: input, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: input, contents: Data(bytes))
         do { _ = try TorchInspector.detect(path: input) } catch { checkOneLine(error) }
         do {
             let inspection = try TorchInspector.inspect(

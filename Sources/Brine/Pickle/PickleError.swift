@@ -59,7 +59,7 @@ extension InputError {
     /// The message without the leading path, for callers that print the path themselves.
     public var descriptionWithoutPath: String {
         let full = description
-        let prefix = path + ": "
+        let prefix = escapingControlCharacters(path) + ": "
         return full.hasPrefix(prefix) ? String(full.dropFirst(prefix.count)) : full
     }
 }

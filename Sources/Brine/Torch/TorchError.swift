@@ -1,3 +1,5 @@
+import BrineIO
+
 /// The one error type of the PyTorch layer: the zip container, a pickle inside it, or the
 /// layout PyTorch gives them.
 public enum TorchError: Error, Sendable, CustomStringConvertible {
@@ -8,7 +10,10 @@ public enum TorchError: Error, Sendable, CustomStringConvertible {
     /// The file is a zip or pickle but not laid out as PyTorch writes it.
     case layout(offset: UInt64, String)
 
-    public var description: String {
+    /// One line even when a record name or metadata text from the file holds a newline.
+    public var description: String { escapingControlCharacters(unescapedDescription) }
+
+    private var unescapedDescription: String {
         switch self {
         case .zip(let error): return error.description
         case .pickle(let record?, let error): return "in \(record): \(error)"

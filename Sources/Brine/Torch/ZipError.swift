@@ -24,7 +24,9 @@ public struct ZipError: Error, Sendable, Equatable, CustomStringConvertible {
         self.reason = reason
     }
 
-    public var description: String {
+    public var description: String { escapingControlCharacters(unescapedDescription) }
+
+    private var unescapedDescription: String {
         switch reason {
         case .notAZip:
             return "offset \(offset): not a zip archive: no end-of-central-directory record"
