@@ -35,6 +35,8 @@ public struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
         case .readFailed(let code):
             return "\(path): offset \(offset): read failed: \(systemMessage(code))"
         case .corruptStream(let codec, let detail):
+            // libarchive's messages may end in a newline.
+            let detail = detail.last?.isWhitespace == true ? String(detail.reversed().drop { $0.isWhitespace }.reversed()) : detail
             return "\(path): offset \(offset): corrupt \(codec) stream: \(detail)"
         case .limitExceeded(let limit, let value, let option):
             return "\(path): offset \(offset): \(limit) exceeded (\(value)); raise it with \(option)"

@@ -80,6 +80,32 @@ import BrineIO
         #expect(first.delta > 0)
         #expect(!changes.contains { $0.key == "!checkpoint.pkl" })
     }
+
+    /// A tar member's name is attacker-chosen: a newline in it must not split the error line.
+    @Test func memberPathsWithControlCharactersStayOnOneLine() {
+        let error = InputError(path: "model.tar!a\nb\u{1b}[2J", offset: 3, reason: .corruptStream(codec: "gzip", detail: "bad header"))
+        #expect(error.description == "model.tar!a\\nb\\u{1b}[2J: offset 3: corrupt gzip stream: bad header")
+        #expect(error.descriptionWithoutPath == "offset 3: corrupt gzip stream: bad header")
+    }
+
+    /// Inputs FuzzBundle found (fixtures/malformed/fuzz-crashes/FuzzBundle): each is walked
+    /// or refused with one line, never a crash.
+    @Test func fuzzFindingsAreWalkedOrRefusedInOneLine() throws {
+        let crashes = Repository.path("fixtures/malformed/fuzz-crashes/FuzzBundle")
+        let found = try FileManager.default.contentsOfDirectory(atPath: crashes).filter { !$0.hasPrefix(".") }.sorted()
+        #expect(!found.isEmpty)
+        for name in found {
+            let path = crashes + "/" + name
+            do {
+                _ = try BundleWalker().walk(path: path)
+            } catch {
+                #expect(!error.description.contains("\n"), "\(name): \(error)")
+            }
+            let result = runBrine(["budget", "--limit", "1TB", path])
+            #expect(result.status == 0 || result.status == 2, "\(name)")
+            #expect(result.errors.split(separator: "\n", omittingEmptySubsequences: false).count <= 2, "\(name): \(result.errors)")
+        }
+    }
 }
 
 @Suite struct BudgetTests {
