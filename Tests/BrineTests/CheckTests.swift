@@ -286,9 +286,6 @@ enum CorpusFiles {
             let path = "fixtures/" + relative
             guard !excluded.contains(where: { path.hasPrefix($0 + "/") }), extensions.contains((relative as NSString).pathExtension) else { continue }
             if (relative as NSString).lastPathComponent.hasPrefix(".") { continue }
-            // `brine check` reads single artifacts: of the bundle fixtures only the pickles and
-            // joblib files inside them qualify (the tarballs and noise.bin are the walker's).
-            if path.hasPrefix("fixtures/bundles/"), !["pkl", "joblib"].contains((relative as NSString).pathExtension) { continue }
             out.append(Repository.path(path))
         }
         return out.sorted()
