@@ -73,7 +73,7 @@ test: build venv venv-torch
 
 # The malformed corpus (fixtures/malformed/generate.py: truncations, bit flips, huge lengths,
 # bombs, canaries, archive tricks) replayed against the debug binary; see docs/fuzzing.md.
-MALFORMED_DIR := .build/malformed
+MALFORMED_DIR ?= .build/malformed
 MALFORMED_BIN ?= $(DEBUG_BIN)
 MALFORMED_FLAGS ?= --timeout 60 --max-rss-mb 1024
 malformed: build
@@ -87,7 +87,7 @@ test-asan: deps
 	$(SWIFT) build --build-tests --sanitize=address --build-path $(ASAN_BUILD)
 	ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --skip-build --sanitize=address --build-path $(ASAN_BUILD)
 	ASAN_OPTIONS=detect_leaks=0 $(MAKE) --no-print-directory malformed MALFORMED_BIN=$(ASAN_BUILD)/debug/brine \
-	  MALFORMED_FLAGS="--timeout 180 --max-rss-mb 4096"
+	  MALFORMED_FLAGS="--timeout 180 --max-rss-mb 4096" MALFORMED_DIR=$(ASAN_BUILD)/malformed
 
 # libFuzzer targets live in Fuzz/ (their own package, so the main build never sees
 # sanitizer flags). FUZZ_SECONDS per target; findings land in fixtures/malformed/fuzz-crashes.

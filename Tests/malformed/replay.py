@@ -119,6 +119,7 @@ def main():
     with open(os.path.join(options.corpus, "manifest.json")) as handle:
         manifest = json.load(handle)
     options.canary = manifest["canary"]
+    options.corpus = os.path.abspath(options.corpus)
     brine = os.path.abspath(options.brine)
     scratch_root = tempfile.mkdtemp(prefix="brine-malformed-")
     cases = [case for case in manifest["cases"] if not options.only or options.only in case["file"]]
