@@ -1,5 +1,9 @@
 import BrineIO
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// `brine check` on anything a path names: a single artifact, a directory, or a tar/zip
 /// bundle, recursively, through the one bundle walker (nothing extracted, nothing run).
 /// Every artifact member is checked by the rules; members that are no artifact (code, text,
@@ -17,26 +21,29 @@ public enum BundleChecker {
     /// Throws when the walk itself stops: the path cannot be opened, a limit is reached
     /// (decompression bomb, member count, nesting) or an archive is damaged.
     public static func check(path: String, context: CheckContext, options: BundleOptions = BundleOptions()) throws(InputError) -> Result {
+        if try !isBundle(path: path, options: options) {
+            return checkArtifact(path: path, context: context, options: options)
+        }
         var options = options
         options.inspect.recordsReferences = true
         let walker = BundleWalker(options: options)
+        // Rules run as each artifact is read, so only findings outlive its object graph.
         let collected = Collector()
-        walker.visitor = { collected.visits.append($0) }
-        let root = try walker.walk(path: path, followsLink: true)
-        var result = Result()
-        for visit in collected.visits {
+        walker.visitor = { visit in
             switch visit {
             case .pickle(let member, let inspection):
-                result.artifacts.append(member)
-                result.findings += Checker.findings(ArtifactFacts(file: member, inspection: inspection), context: context)
+                collected.result.artifacts.append(member)
+                collected.result.findings += Checker.findings(ArtifactFacts(file: member, inspection: inspection), context: context)
             case .torch(let member, let inspection):
-                result.artifacts.append(member)
-                result.findings += Checker.findings(ArtifactFacts(file: member, torch: inspection), context: context)
+                collected.result.artifacts.append(member)
+                collected.result.findings += Checker.findings(ArtifactFacts(file: member, torch: inspection), context: context)
             case .unreadable(let member, let message):
-                result.artifacts.append(member)
-                result.unreadable.append(message)
+                collected.result.artifacts.append(member)
+                collected.result.unreadable.append(message)
             }
         }
+        let root = try walker.walk(path: path, followsLink: true)
+        var result = collected.result
         for member in root.flattened() where member.unsafePath == true {
             result.findings.append(unsafePathFinding(member))
         }
@@ -45,6 +52,40 @@ public enum BundleChecker {
         }
         result.findings.sort(by: Finding.reportOrder)
         return result
+    }
+
+    /// A single artifact goes straight to `Checker.check`, the streaming path with
+    /// read-ahead decompression `brine check` had before bundles (its speed is measured in
+    /// docs/benchmarks.md); everything else through the walker.
+    static func checkArtifact(path: String, context: CheckContext, options: BundleOptions) -> Result {
+        var result = Result()
+        result.artifacts = [path]
+        do {
+            result.findings = try Checker.check(path: path, context: context, options: options.inspect,
+                                                decompression: options.decompression, maximumWindow: options.maximumWindow)
+        } catch {
+            if case .unreadable(_, let message) = ArtifactVisit.unreadable(path: path, diskPath: nil, error: error) {
+                result.unreadable = [message]
+            }
+        }
+        return result
+    }
+
+    /// A directory, or a file whose content (decompressed) is a tar or a zip that is no
+    /// PyTorch file.
+    static func isBundle(path: String, options: BundleOptions) throws(InputError) -> Bool {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw InputError(path: path, offset: 0, reason: .cannotOpen(errno: errno)) }
+        if info.st_mode & S_IFMT == S_IFDIR { return true }
+        guard info.st_mode & S_IFMT == S_IFREG else { return false }
+        let source = PeekableSource(try FileSource(path: path))
+        let magic = try source.peek(CompressionFormat.magicLength)
+        if ArtifactReaders.mayBeTorch(magic), (try? TorchInspector.detect(path: path)) ?? nil != nil { return false }
+        guard let codec = magic.withUnsafeBytes({ CompressionFormat.detect($0) }) else {
+            return ArchiveKind.detect(try source.peek(ArchiveKind.detectLength)) != nil
+        }
+        let stream = PeekableSource(try openDecompressed(source, format: codec, limits: options.decompression))
+        return ArchiveKind.detect(try stream.peek(ArchiveKind.detectLength)) != nil
     }
 
     /// BR721, shared with `brine budget`; an error here: `brine check` asks whether anything
@@ -60,6 +101,6 @@ public enum BundleChecker {
     }
 
     private final class Collector: @unchecked Sendable {
-        var visits: [ArtifactVisit] = []
+        var result = Result()
     }
 }
