@@ -65,6 +65,21 @@ import Testing
         #expect(cli.errors.split(separator: "\n").count == 1)
     }
 
+    @Test func aBombInADirectoryStopsOnlyItselfAndTheRestIsReported() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("brine-check-bomb-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.copyItem(atPath: Repository.path("fixtures/bundles/hostile/bomb.tar.bz2"),
+                                         toPath: directory.appendingPathComponent("a-bomb.tar.bz2").path)
+        try FileManager.default.copyItem(atPath: Repository.path("fixtures/check/hostile/os_system_reduce_p4.pkl"),
+                                         toPath: directory.appendingPathComponent("b-model.pkl").path)
+        let cli = runBrine(["check", "--format", "json", directory.path])
+        #expect(cli.status == 2)
+        let lines = cli.errors.split(separator: "\n")
+        #expect(lines.count == 1 && lines.first?.contains("a-bomb.tar.bz2") == true && lines.first?.contains("--max-ratio") == true)
+        #expect(cli.output.contains("\"file\" : \"\(directory.path)/b-model.pkl\""))
+    }
+
     @Test func unreadableArtifactMemberFailsTheRunWithOneLine() throws {
         let path = try tarball([("good.pkl", try readFile(Repository.path("fixtures/check/hostile/os_system_reduce_p4.pkl"))),
                                 ("broken.pkl", [0x80, 0x04, 0x8C, 0x05, 0x61])])

@@ -70,7 +70,19 @@ public final class BundleWalker {
             let childDisplay = display.hasSuffix("/") ? display + name : display + "/" + name
             var info = stat()
             guard lstat(childPath, &info) == 0 else { throw InputError(path: childPath, offset: 0, reason: .cannotOpen(errno: errno)) }
-            let child = try walk(path: childPath, display: childDisplay, info: info, root: root, depth: depth)
+            let child: BundleMember
+            do {
+                child = try walk(path: childPath, display: childDisplay, info: info, root: root, depth: depth)
+            } catch {
+                // With a visitor (brine check), a file of a directory that stops at a limit (a
+                // bomb) or cannot be read is one unreadable input; its neighbours are still
+                // checked. The member count is global: reaching it ends the walk.
+                guard let visitor, !error.isMemberLimit else { throw error }
+                visitor(.unreadable(path: childDisplay, message: error.description))
+                var skipped = BundleMember(path: childDisplay, kind: .file, storedBytes: UInt64(max(0, info.st_size)), bytes: 0)
+                skipped.note = "not read: \(error)"
+                child = skipped
+            }
             member.storedBytes &+= child.storedBytes
             member.bytes &+= child.bytes
             member.children.append(child)
@@ -200,11 +212,13 @@ public final class BundleWalker {
         try source.skipByReading(.max)
     }
 
+    static let memberLimitOption = "--max-members"
+
     private func count(_ path: String) throws(InputError) {
         members += 1
         guard members <= options.maximumMembers else {
             throw InputError(path: path, offset: 0, reason: .limitExceeded(
-                limit: "bundle member limit", value: UInt64(options.maximumMembers), option: "--max-members"))
+                limit: "bundle member limit", value: UInt64(options.maximumMembers), option: Self.memberLimitOption))
         }
     }
 
@@ -213,5 +227,13 @@ public final class BundleWalker {
         let count = readlink(path, &buffer, 4096)
         guard count >= 0 else { return nil }
         return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+extension InputError {
+    /// The walker's member count was reached (as opposed to a limit of one stream).
+    var isMemberLimit: Bool {
+        if case .limitExceeded(_, _, let option) = reason { return option == BundleWalker.memberLimitOption }
+        return false
     }
 }

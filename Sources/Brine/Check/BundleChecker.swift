@@ -42,7 +42,16 @@ public enum BundleChecker {
                 collected.result.unreadable.append(message)
             }
         }
-        let root = try walker.walk(path: path, followsLink: true)
+        let root: BundleMember
+        do {
+            root = try walker.walk(path: path, followsLink: true)
+        } catch {
+            // A limit reached part way: what was checked before it is still reported.
+            guard !collected.result.artifacts.isEmpty else { throw error }
+            collected.result.unreadable.append(error.description)
+            collected.result.findings.sort(by: Finding.reportOrder)
+            return collected.result
+        }
         var result = collected.result
         for member in root.flattened() where member.unsafePath == true {
             result.findings.append(unsafePathFinding(member))
