@@ -12,6 +12,8 @@ RELEASE_BIN := .build/release/brine
 DEBUG_BIN := .build/debug/brine
 DEMO_ARTIFACT := fixtures/joblib/pipeline.joblib.gz
 DIS_ARTIFACT := fixtures/pickle/sklearn_pipeline_p4.pkl
+CHECK_ARTIFACT := fixtures/check/findings/main_pipeline.pkl
+BUNDLE_ARTIFACT := fixtures/bundles/sagemaker/model-torch.tar.gz
 
 .PHONY: help deps build release demo venv venv-torch test conformance conformance-torch malformed fixtures fixtures-torch opcode-table clean fuzz fuzz-build test-asan
 
@@ -48,6 +50,12 @@ demo: release
 	@echo "== brine strip --preset deploy $(DEMO_ARTIFACT): the same pipeline without what only training needed"
 	@out="$$(mktemp -d)/pipeline.joblib.gz"; $(RELEASE_BIN) strip --preset deploy $(DEMO_ARTIFACT) -o "$$out"; rm -rf "$$(dirname "$$out")"
 	@echo
+	@echo "== brine check $(CHECK_ARTIFACT): why this pipeline will not load on the server (exit 1: findings)"
+	@$(RELEASE_BIN) check $(CHECK_ARTIFACT) || [ $$? -eq 1 ]
+	@echo
+	@echo "== brine repack $(BUNDLE_ARTIFACT) --limit 800KB: a SageMaker model.tar.gz made to fit"
+	@out="$$(mktemp -d)"; $(RELEASE_BIN) repack $(BUNDLE_ARTIFACT) -o "$$out/model.tar.gz" --limit 800KB; rm -rf "$$out"
+	@echo
 	@echo "== brine dis $(DIS_ARTIFACT), compared with python -m pickletools"
 	@python3 -m pickletools $(DIS_ARTIFACT) | cmp - <($(RELEASE_BIN) dis $(DIS_ARTIFACT)) && echo "identical to pickletools"
 
@@ -65,7 +73,7 @@ test: build venv venv-torch
 
 # The malformed corpus (fixtures/malformed/generate.py: truncations, bit flips, huge lengths,
 # bombs, canaries, archive tricks) replayed against the debug binary; see docs/fuzzing.md.
-MALFORMED_DIR := .build/malformed
+MALFORMED_DIR ?= .build/malformed
 MALFORMED_BIN ?= $(DEBUG_BIN)
 MALFORMED_FLAGS ?= --timeout 60 --max-rss-mb 1024
 malformed: build
@@ -79,7 +87,7 @@ test-asan: deps
 	$(SWIFT) build --build-tests --sanitize=address --build-path $(ASAN_BUILD)
 	ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --skip-build --sanitize=address --build-path $(ASAN_BUILD)
 	ASAN_OPTIONS=detect_leaks=0 $(MAKE) --no-print-directory malformed MALFORMED_BIN=$(ASAN_BUILD)/debug/brine \
-	  MALFORMED_FLAGS="--timeout 180 --max-rss-mb 4096"
+	  MALFORMED_FLAGS="--timeout 180 --max-rss-mb 4096" MALFORMED_DIR=$(ASAN_BUILD)/malformed
 
 # libFuzzer targets live in Fuzz/ (their own package, so the main build never sees
 # sanitizer flags). FUZZ_SECONDS per target; findings land in fixtures/malformed/fuzz-crashes.

@@ -199,18 +199,22 @@ import Testing
 
     @Test(arguments: hostile)
     func everyHostileFixtureIsADangerousError(path: String) throws {
-        let findings = try Checker.check(path: path, context: CheckContext())
+        let result = try BundleChecker.check(path: path, context: CheckContext())
+        #expect(result.unreadable.isEmpty)
+        let findings = result.findings
         #expect(findings.contains { $0.code == "BR601" && $0.severity == .error }, "\(path)")
     }
 
     @Test func hostileFixturesExist() {
-        #expect(Self.hostile.count >= 18)
+        #expect(Self.hostile.count >= 20)
+        #expect(Self.hostile.contains { $0.hasSuffix(".tar.gz") } && Self.hostile.contains { $0.hasSuffix(".zip") })
     }
 
     @Test(arguments: CorpusFiles.benign())
     func benignCorpusRaisesNoSecurityFinding(path: String) throws {
-        let findings = try Checker.check(path: path, context: CheckContext())
-        let security = findings.filter(\.rule.isSecurity)
+        let result = try BundleChecker.check(path: path, context: CheckContext())
+        #expect(result.unreadable.isEmpty, "\(path): \(result.unreadable)")
+        let security = result.findings.filter(\.rule.isSecurity)
         #expect(security.isEmpty, "\(path): \(security.map(\.message))")
     }
 
@@ -218,6 +222,8 @@ import Testing
         let names = CorpusFiles.benign().map { ($0 as NSString).lastPathComponent }
         for codec in ["zlib", "gz", "bz2", "xz", "lzma", "lz4"] { #expect(names.contains { $0.hasSuffix(".joblib." + codec) }) }
         #expect(names.contains("lightgbm_classifier.pkl"))
+        #expect(names.contains("model.tar.gz") && names.contains("heroku-app"))
+        #expect(!names.contains("escape.tar") && !names.contains("bomb.tar.bz2"))
     }
 
     @Test(arguments: Repository.fixtures(in: "pickle", extensions: ["pkl"]))
@@ -275,15 +281,18 @@ enum CorpusFiles {
     static let extensions: Set<String> = ["pkl", "pickle", "joblib", "zlib", "gz", "bz2", "xz", "lzma", "lz4", "pt", "pth", "ckpt", "bin", "tar", "tgz", "zip"]
     /// Folders whose artifacts are deliberately not benign or not realistic.
     static let excluded: Set<String> = [
-        "fixtures/check/hostile", "fixtures/check/findings", "fixtures/pickle", "fixtures/malformed",
+        "fixtures/check/hostile", "fixtures/check/findings", "fixtures/pickle", "fixtures/bundles/hostile", "fixtures/malformed",
     ]
+    /// App directories checked as one bundle: they hold files that are no artifact.
+    static let directories: Set<String> = ["fixtures/bundles/heroku-app"]
 
     static func benign() -> [String] {
         let root = Repository.path("fixtures")
         guard let walker = FileManager.default.enumerator(atPath: root) else { return [] }
-        var out: [String] = []
+        var out = directories.sorted().map(Repository.path)
         for case let relative as String in walker {
             let path = "fixtures/" + relative
+            guard !directories.contains(where: { path.hasPrefix($0 + "/") }) else { continue }
             guard !excluded.contains(where: { path.hasPrefix($0 + "/") }), extensions.contains((relative as NSString).pathExtension) else { continue }
             if (relative as NSString).lastPathComponent.hasPrefix(".") { continue }
             out.append(Repository.path(path))

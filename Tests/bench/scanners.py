@@ -7,8 +7,10 @@ docs/benchmarks.md (between the check-scanners markers, appended when absent).
 
 Corpus (the same globs as the Swift precision/recall tests, so new fixture folders join):
 hostile = fixtures/check/hostile/* (each runs `touch brine-canary` when unpickled);
-benign = every artifact under fixtures/ except check/hostile, check/findings and the
-synthetic opcode corpus fixtures/pickle.
+benign = every artifact under fixtures/ except check/hostile, check/findings, the
+synthetic opcode corpus fixtures/pickle and bundles/hostile (path traversal and a
+decompression bomb: not pickle payloads); the Heroku app bundles/heroku-app is one entry,
+the directory (it holds random bytes and text that are no artifact on their own).
 
 A tool *flags* a file when it reports it as unsafe by its own criterion:
 brine: any security finding (BR601 dangerous-global, BR602 unknown-global);
@@ -33,12 +35,13 @@ import tempfile
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 FIXTURES = os.path.join(REPO, "fixtures")
 EXTENSIONS = {"pkl", "pickle", "joblib", "zlib", "gz", "bz2", "xz", "lzma", "lz4", "pt", "pth", "ckpt", "bin", "tar", "tgz", "zip"}
-EXCLUDED = ("check/hostile/", "check/findings/", "pickle/")
+EXCLUDED = ("check/hostile/", "check/findings/", "pickle/", "bundles/hostile/")
+DIRECTORIES = ("bundles/heroku-app",)
 START, END = "<!-- check-scanners:start -->", "<!-- check-scanners:end -->"
 
 
 def corpus():
-    hostile, benign = [], []
+    hostile, benign = [], list(DIRECTORIES)
     for folder, _, names in os.walk(FIXTURES):
         for name in names:
             if name.startswith(".") or name.rsplit(".", 1)[-1] not in EXTENSIONS:
@@ -46,7 +49,7 @@ def corpus():
             rel = os.path.relpath(os.path.join(folder, name), FIXTURES)
             if rel.startswith("check/hostile/"):
                 hostile.append(rel)
-            elif not rel.startswith(EXCLUDED):
+            elif not rel.startswith(EXCLUDED) and not rel.startswith(tuple(d + "/" for d in DIRECTORIES)):
                 benign.append(rel)
     return sorted(hostile), sorted(benign)
 
@@ -144,9 +147,10 @@ def main():
              f"(`make bench` runs it after `run.py`) on {len(hostile)} hostile and {len(benign)} benign fixture files, "
              "on the same shared 2-core machine as the timings above (other builds were running). "
              "Hostile files run `touch brine-canary` when unpickled (`fixtures/check/hostile`, including one pipeline "
-             "payload through joblib with every codec); benign files are every real-library artifact of `fixtures/` "
-             "(scikit-learn, pandas, numpy, LightGBM; joblib with every codec; and any torch, fastai or tarball "
-             "fixtures present). A tool flags a file when it calls it unsafe by its own criterion (brine: any BR6xx "
+             "payload through joblib with every codec, and the payload as a member of a SageMaker `model.tar.gz` and of "
+             "a Lambda zip); benign files are every real-library artifact of `fixtures/` "
+             "(scikit-learn, pandas, numpy, LightGBM; joblib with every codec; torch and fastai; the SageMaker tarballs, "
+             "and the Heroku app directory as one entry). A tool flags a file when it calls it unsafe by its own criterion (brine: any BR6xx "
              "finding, warnings included); *not scanned* counts error exits (fickling's \"failed to parse … DO NOT TRUST "
              "this file\" on joblib files, a blanket refusal rather than a finding), \"no supported files\" (modelscan on "
              "compressed joblib) and timeouts "

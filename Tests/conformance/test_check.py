@@ -28,7 +28,16 @@ def load_in_python(path, pythonpath=None, cwd=None):
     """Loads an artifact in a fresh interpreter, as a server would."""
     code = ("import sys, joblib, pickle\n"
             "p = sys.argv[1]\n"
-            "obj = joblib.load(p) if '.joblib' in p else pickle.load(open(p, 'rb'))\n"
+            "if p.endswith(('.tar.gz', '.zip')):\n"
+            "    import io, tarfile, zipfile\n"
+            "    if p.endswith('.zip'):\n"
+            "        z = zipfile.ZipFile(p); members = {n: z.read(n) for n in z.namelist()}\n"
+            "    else:\n"
+            "        t = tarfile.open(p); members = {m.name: t.extractfile(m).read() for m in t.getmembers() if m.isfile()}\n"
+            "    # What the app's code does with the bundle's pickle member once deployed.\n"
+            "    obj = [pickle.loads(b) for n, b in sorted(members.items()) if n.endswith('.pkl')]\n"
+            "else:\n"
+            "    obj = joblib.load(p) if '.joblib' in p else pickle.load(open(p, 'rb'))\n"
             "print(type(obj).__name__)\n")
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)
@@ -134,4 +143,14 @@ def test_hostile_pickle_runs_under_python_and_never_under_brine(brine, path, tmp
 
 
 def test_hostile_corpus_is_not_empty():
-    assert len(HOSTILE) >= 18
+    assert len(HOSTILE) >= 20
+    assert any(p.endswith(".tar.gz") for p in HOSTILE) and any(p.endswith(".zip") for p in HOSTILE)
+
+
+@pytest.mark.parametrize("name, member", [("model_payload.tar.gz", "code/word_dict.pkl"), ("lambda_payload.zip", "model/model.pkl")])
+def test_hostile_bundle_names_the_member(brine, name, member, tmp_path):
+    path = os.path.join(CHECK, "hostile", name)
+    status, report = check(brine, path, cwd=str(tmp_path))
+    assert status == 1
+    assert {f["file"] for f in report["findings"] if f["code"] == "BR601"} == {path + "!" + member}
+    assert not (tmp_path / "brine-canary").exists()

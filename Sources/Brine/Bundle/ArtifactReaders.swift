@@ -15,7 +15,8 @@ enum ArtifactReaders {
     }
 
     /// The PyTorch file at `diskPath` inspected, or nil when it is no PyTorch file.
-    static func torch(diskPath: String, path: String, storedBytes: UInt64, options: BundleOptions) throws(InputError) -> BundleMember? {
+    static func torch(diskPath: String, path: String, storedBytes: UInt64, options: BundleOptions,
+                      visitor: ((ArtifactVisit) -> Void)? = nil) throws(InputError) -> BundleMember? {
         guard let format = try? TorchInspector.detect(path: diskPath) else { return nil }
         var member = BundleMember(path: path, kind: .torch, storedBytes: storedBytes, bytes: storedBytes)
         member.compression = nil
@@ -28,8 +29,10 @@ enum ArtifactReaders {
             member.attributes = AttributeSizes.flatten(report, maximumDepth: options.attributeDepth)
             member.trainingOnly = report.trainingOnly.isEmpty ? nil : report.trainingOnly
             member.note = "PyTorch \(format.rawValue)"
+            visitor?(.torch(path: path, inspection: inspection))
         } catch {
             member.note = "PyTorch \(format.rawValue) file, not inspected: \(error)"
+            visitor?(.unreadable(path: path, diskPath: diskPath, error: error))
         }
         return member
     }

@@ -9,6 +9,9 @@ import Glibc
 /// inspected, everything else is sized. Nothing is extracted and nothing is executed.
 public final class BundleWalker {
     public let options: BundleOptions
+    /// Called for every artifact read (and every artifact that could not be read), in walk
+    /// order; `brine check` runs its rules here. Without it a damaged artifact is only noted.
+    public var visitor: ((ArtifactVisit) -> Void)?
     private var members = 0
 
     public init(options: BundleOptions = BundleOptions()) {
@@ -16,9 +19,11 @@ public final class BundleWalker {
     }
 
     /// Walks `path`: a directory or any file.
-    public func walk(path: String) throws(InputError) -> BundleMember {
+    /// `followsLink`: a link named on the command line is read through (a DVC-managed model
+    /// is one); links found inside are never followed.
+    public func walk(path: String, followsLink: Bool = false) throws(InputError) -> BundleMember {
         var info = stat()
-        guard lstat(path, &info) == 0 else { throw InputError(path: path, offset: 0, reason: .cannotOpen(errno: errno)) }
+        guard (followsLink ? stat(path, &info) : lstat(path, &info)) == 0 else { throw InputError(path: path, offset: 0, reason: .cannotOpen(errno: errno)) }
         return try walk(path: path, display: path, info: info, root: path, depth: 0)
     }
 
@@ -65,7 +70,19 @@ public final class BundleWalker {
             let childDisplay = display.hasSuffix("/") ? display + name : display + "/" + name
             var info = stat()
             guard lstat(childPath, &info) == 0 else { throw InputError(path: childPath, offset: 0, reason: .cannotOpen(errno: errno)) }
-            let child = try walk(path: childPath, display: childDisplay, info: info, root: root, depth: depth)
+            let child: BundleMember
+            do {
+                child = try walk(path: childPath, display: childDisplay, info: info, root: root, depth: depth)
+            } catch {
+                // With a visitor (brine check), a file of a directory that stops at a limit (a
+                // bomb) or cannot be read is one unreadable input; its neighbours are still
+                // checked. The member count is global: reaching it ends the walk.
+                guard let visitor, !error.isMemberLimit else { throw error }
+                visitor(.unreadable(path: childDisplay, message: error.description))
+                var skipped = BundleMember(path: childDisplay, kind: .file, storedBytes: UInt64(max(0, info.st_size)), bytes: 0)
+                skipped.note = "not read: \(error)"
+                child = skipped
+            }
             member.storedBytes &+= child.storedBytes
             member.bytes &+= child.bytes
             member.children.append(child)
@@ -80,11 +97,11 @@ public final class BundleWalker {
             // PyTorch readers need random access: a member inside an archive is spooled to a
             // scratch file first (its bytes count towards the decompression limits as read).
             if let diskPath {
-                if let torch = try ArtifactReaders.torch(diskPath: diskPath, path: path, storedBytes: storedBytes, options: options) { return torch }
+                if let torch = try ArtifactReaders.torch(diskPath: diskPath, path: path, storedBytes: storedBytes, options: options, visitor: visitor) { return torch }
             } else {
                 let spool = try ArtifactReaders.spool(source, name: path)
                 defer { spool.remove() }
-                if let torch = try ArtifactReaders.torch(diskPath: spool.path, path: path, storedBytes: storedBytes, options: options) { return torch }
+                if let torch = try ArtifactReaders.torch(diskPath: spool.path, path: path, storedBytes: storedBytes, options: options, visitor: visitor) { return torch }
                 return try classify(PeekableSource(try FileSource(path: spool.path)), path: path, storedBytes: storedBytes, depth: depth, diskPath: spool.path)
             }
         }
@@ -99,7 +116,7 @@ public final class BundleWalker {
         var member: BundleMember
         if let archive = ArchiveKind.detect(head) {
             member = try walkArchive(stream, kind: archive, path: path, storedBytes: storedBytes, depth: depth + 1)
-        } else if head.count >= 2, head[0] == 0x80, (2...5).contains(head[1]) {
+        } else if (head.count >= 2 && head[0] == 0x80 && (2...5).contains(head[1])) || Self.looksLikeProtocol0Pickle(head) {
             member = try inspectArtifact(stream, path: path, storedBytes: storedBytes, compression: codec)
         } else {
             member = BundleMember(path: path, kind: codec == nil ? .file : .compressed, storedBytes: storedBytes, bytes: 0)
@@ -149,15 +166,44 @@ public final class BundleWalker {
             member.bytes = inspection.streamBytes
             member.attributes = AttributeSizes.flatten(report, maximumDepth: options.attributeDepth)
             member.trainingOnly = report.trainingOnly.isEmpty ? nil : report.trainingOnly
+            visitor?(.pickle(path: path, inspection: inspection))
         } catch {
             // A damaged or hostile stream stops the walk; a pickle Brine cannot follow
             // (a legacy torch file's raw storages) is still sized.
             if case .input(let inputError) = error.reason { throw inputError }
             member.note = "not inspected: \(error)"
+            visitor?(.unreadable(path: path, diskPath: nil, error: error))
         }
         // Anything after the pickles still counts.
         member.bytes = max(member.bytes, stream.position) &+ (try drain(stream))
         return member
+    }
+
+    /// Protocol 0 and 1 pickles have no PROTO header: a GLOBAL (`cos\nsystem\n`) or a MARK,
+    /// `]`, `}` or `)` followed by an opcode. Text and code members start otherwise (`import`
+    /// lines, `#`, `{`, names), so they are not mistaken for pickles.
+    static func looksLikeProtocol0Pickle(_ head: [UInt8]) -> Bool {
+        guard let first = head.first else { return false }
+        func identifierLine(from start: Int) -> Int? {
+            var index = start
+            while index < head.count, head[index] != 0x0A {
+                let byte = head[index]
+                let ok = (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x5F || byte == 0x2E
+                guard ok else { return nil }
+                index += 1
+            }
+            return index < head.count && index > start ? index + 1 : nil
+        }
+        switch first {
+        case UInt8(ascii: "c"):
+            guard let next = identifierLine(from: 1) else { return false }
+            return identifierLine(from: next) != nil
+        case UInt8(ascii: "("), UInt8(ascii: "]"), UInt8(ascii: "}"), UInt8(ascii: ")"):
+            guard head.count >= 2 else { return first != UInt8(ascii: "(") }
+            return Array("(]})cSVIJKLMNFGUTXXabdeghijlopqrstu.0123".utf8).contains(head[1]) || head[1] == 0x80
+        default:
+            return false
+        }
     }
 
     /// Reads a stream to its end (counting towards the decompression limits) and returns
@@ -166,11 +212,13 @@ public final class BundleWalker {
         try source.skipByReading(.max)
     }
 
+    static let memberLimitOption = "--max-members"
+
     private func count(_ path: String) throws(InputError) {
         members += 1
         guard members <= options.maximumMembers else {
             throw InputError(path: path, offset: 0, reason: .limitExceeded(
-                limit: "bundle member limit", value: UInt64(options.maximumMembers), option: "--max-members"))
+                limit: "bundle member limit", value: UInt64(options.maximumMembers), option: Self.memberLimitOption))
         }
     }
 
@@ -179,5 +227,13 @@ public final class BundleWalker {
         let count = readlink(path, &buffer, 4096)
         guard count >= 0 else { return nil }
         return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+extension InputError {
+    /// The walker's member count was reached (as opposed to a limit of one stream).
+    var isMemberLimit: Bool {
+        if case .limitExceeded(_, _, let option) = reason { return option == BundleWalker.memberLimitOption }
+        return false
     }
 }

@@ -74,6 +74,12 @@ public struct ArtifactFacts: Sendable {
         }
     }
 
+    /// A PyTorch file: its main pickle, with the storage location of every tensor.
+    public init(file: String, torch: TorchInspection) {
+        let storages = torch.tensors.map { StorageLocation(treePath: $0.path, location: $0.location, key: $0.storageKey) }
+        self.init(file: file, inspection: torch.pickle, storages: storages)
+    }
+
     /// Every attribute of every object in the tree, in path order.
     public var attributes: [PlacedAttribute] {
         var out: [PlacedAttribute] = []

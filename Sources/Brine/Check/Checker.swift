@@ -22,8 +22,7 @@ public enum Checker {
         options.recordsReferences = true
         if (try? TorchInspector.detect(path: path)) ?? nil != nil {
             let torch = try TorchInspector.inspect(path: path, options: options, decompression: decompression, maximumWindow: maximumWindow)
-            let storages = torch.tensors.map { StorageLocation(treePath: $0.path, location: $0.location, key: $0.storageKey) }
-            return findings(ArtifactFacts(file: path, inspection: torch.pickle, storages: storages), context: context)
+            return findings(ArtifactFacts(file: path, torch: torch), context: context)
         }
         let inspection = try Inspector.inspect(path: path, options: options, decompression: decompression, maximumWindow: maximumWindow)
         return findings(ArtifactFacts(file: path, inspection: inspection), context: context)

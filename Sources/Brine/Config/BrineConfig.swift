@@ -16,6 +16,9 @@ public struct BrineConfig: Sendable, Equatable {
     public var ignoreFile: String?
     public var baseline: String?
     public var files: [FileBudget] = []
+    /// What `brine check` with no PATH checks: paths or globs relative to the config's
+    /// directory (`[check] paths`); nil checks the budget's paths.
+    public var checkPaths: [String]?
     /// Most findings tolerated per severity; a severity not listed fails only at `error`.
     public var findings: [BudgetFinding.Severity: Int] = [:]
 
@@ -51,6 +54,13 @@ public struct BrineConfig: Sendable, Equatable {
                 throw TOMLError(line: 0, message: "every [[budget.file]] needs glob and limit")
             }
             config.files.append(FileBudget(glob: glob, limit: fileLimit))
+        }
+        if let check = document["check"]?.table {
+            for key in check.keys where key != "paths" {
+                throw TOMLError(line: 0, message: "check.\(key): the [check] section has only paths")
+            }
+            guard let paths = check["paths"]?.array?.compactMap(\.string) else { throw TOMLError(line: 0, message: "check.paths: an array of paths or globs") }
+            config.checkPaths = paths
         }
         for (key, value) in document["findings"]?.table ?? [:] {
             guard let severity = BudgetFinding.Severity(rawValue: key), let count = value.integer, count >= 0 else {

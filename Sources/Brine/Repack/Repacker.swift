@@ -7,7 +7,6 @@ import Glibc
 /// Settings of `brine repack`.
 public struct RepackOptions: Sendable {
     public var limitBytes: UInt64
-    public var allowLossy = false
     public var dryRun = false
     public var bundle = BundleOptions()
 
@@ -34,9 +33,6 @@ public enum Repacker {
             input: input, output: options.dryRun ? nil : output, kind: member.kind, limitBytes: options.limitBytes,
             inputBytes: inputBytes, outputBytes: inputBytes, fits: inputBytes <= options.limitBytes, steps: [],
             candidates: [], dominant: [], notes: [])
-        if options.allowLossy {
-            plan.notes.append("--allow-lossy: float64 -> float32 conversion is not implemented yet; no lossy step was tried")
-        }
         let scratch = Scratch(besides: output ?? input)
         defer { scratch.removeAll() }
 

@@ -19,13 +19,21 @@ struct CheckCommand: BrineSubcommand {
             Errors are loads that will fail or code that will run; warnings depend on an \
             environment Brine was not told about.
 
-            Exit codes: 0 no finding at or above --fail-on, 1 findings at or above \
-            --fail-on, 2 an input could not be read, 64 usage error.
+            PATH may be a directory or a tar (any codec) or zip bundle: every artifact in it \
+            is found by content and checked, recursively (findings name the member, as in \
+            model.tar.gz!code/word_dict.pkl); other members are skipped. Members named to \
+            land outside the extraction directory are findings (BR721). With no PATH, \
+            brine.toml in the current directory says what to check and how many findings \
+            of each severity are tolerated (docs/config.md).
+
+            Exit codes: 0 no finding at or above --fail-on (or within brine.toml's \
+            [findings]), 1 findings at or above it, 2 an input or one of its artifact \
+            members could not be read (or a bundle limit was reached), 64 usage error.
             """
     )
 
-    @Argument(help: "Pickle or joblib files (compression is detected by content).")
-    var paths: [String]
+    @Argument(help: "Pickle, joblib or PyTorch files, directories, tar or zip bundles (formats are detected by content).")
+    var paths: [String] = []
 
     @Option(name: .customLong("app-dir"), help: ArgumentHelp(
         "The application's source directory: references are resolved against its modules and its requirements files.",
@@ -42,10 +50,12 @@ struct CheckCommand: BrineSubcommand {
 
     @OptionGroup var output: FindingOutputOptions
 
-    @OptionGroup var limits: LimitOptions
+    @Option(help: ArgumentHelp("Configuration file (default: ./brine.toml when no PATH is given).", valueName: "file"))
+    var config: String?
+
+    @OptionGroup var bundleLimits: BundleLimitOptions
 
     func validate() throws {
-        guard !paths.isEmpty else { throw ValidationError("give at least one file to check") }
         if let appDirectory {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: appDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -58,6 +68,28 @@ struct CheckCommand: BrineSubcommand {
     }
 
     func execute(io: CommandIO) -> ExitStatus {
+        var inputs = paths
+        var allowed: [Severity: Int]?
+        if let configPath = config ?? (paths.isEmpty ? "brine.toml" : nil) {
+            guard let text = try? String(contentsOfFile: configPath, encoding: .utf8) else {
+                io.report("\(configPath): cannot open: give PATH… or a brine.toml (docs/config.md)")
+                return paths.isEmpty ? .usage : .unreadableInput
+            }
+            let configuration: BrineConfig
+            do { configuration = try BrineConfig.parse(text) } catch {
+                io.report("\(configPath): \(error)")
+                return .unreadableInput
+            }
+            let base = configPath.contains("/") ? String(configPath[...configPath.lastIndex(of: "/")!]) : ""
+            if paths.isEmpty {
+                inputs = ConfigPaths.expand(configuration.checkPaths ?? configuration.paths, base: base)
+                guard !inputs.isEmpty else {
+                    io.report("\(configPath): its paths match no file")
+                    return .unreadableInput
+                }
+            }
+            allowed = ConfigPaths.allowances(configuration.findings, failOn: output.failOn)
+        }
         let context: CheckContext
         do {
             context = try CheckContext.make(appDirectory: appDirectory, requirementFiles: requirements, pythonVersion: pythonVersion)
@@ -65,21 +97,64 @@ struct CheckCommand: BrineSubcommand {
             io.report("cannot read requirements: \(error.localizedDescription)")
             return .unreadableInput
         }
-        let options = InspectOptions(maximumMarkDepth: limits.maximumDepth, maximumMemoEntries: limits.maximumMemo)
         var findings: [Finding] = []
+        var checked: [String] = []
         var unreadable = false
-        for path in paths {
+        for path in inputs {
             do {
-                findings += try Checker.check(path: path, context: context, options: options, decompression: limits.decompression,
-                                              maximumWindow: limits.maximumWindow)
+                let result = try BundleChecker.check(path: path, context: context, options: bundleLimits.options)
+                findings += result.findings
+                // A single artifact is listed under its own name; a bundle under its members.
+                checked += result.artifacts.isEmpty || result.artifacts == [path] ? [path] : result.artifacts
+                // One bad member fails the run: the user asked for all of it to be checked.
+                for line in result.unreadable { io.report(line) }
+                if !result.unreadable.isEmpty { unreadable = true }
             } catch {
-                io.report("\(path): \(error)")
+                io.report("\(error)")
+                checked.append(path)
                 unreadable = true
             }
         }
-        let report = FindingReport(command: "check", inputs: paths, findings: findings, failOn: output.failOn)
+        let report = FindingReport(command: "check", inputs: checked, findings: findings, failOn: output.failOn)
         guard output.write(report, io: io) else { return .unreadableInput }
         if unreadable { return .unreadableInput }
+        if let allowed {
+            return allowed.contains { severity, most in report.count(severity) > most } ? .findings : .success
+        }
         return report.fails ? .findings : .success
+    }
+}
+
+/// brine.toml for `brine check` with no PATH.
+enum ConfigPaths {
+    /// Paths and globs relative to the config's directory, globs expanded (sorted, no match
+    /// dropped), plain paths kept so a missing one is reported as unreadable.
+    static func expand(_ patterns: [String], base: String) -> [String] {
+        var out: [String] = []
+        for pattern in patterns {
+            let full = pattern == "." && !base.isEmpty ? String(base.dropLast()) : base + pattern
+            guard pattern.contains(where: { "*?[".contains($0) }) else {
+                out.append(full)
+                continue
+            }
+            var matches = glob_t()
+            defer { globfree(&matches) }
+            guard glob(full, 0, nil, &matches) == 0 else { continue }
+            for index in 0..<Int(matches.gl_pathc) {
+                if let cString = matches.gl_pathv[index] { out.append(String(cString: cString)) }
+            }
+        }
+        return out
+    }
+
+    /// `[findings]` counts per severity (`note` is info); a severity not listed fails at
+    /// --fail-on as usual (error, unless told otherwise).
+    static func allowances(_ counts: [BudgetFinding.Severity: Int], failOn: Severity) -> [Severity: Int] {
+        var allowed: [Severity: Int] = [:]
+        for severity in Severity.allCases where severity >= failOn { allowed[severity] = 0 }
+        for (severity, count) in counts {
+            allowed[severity == .note ? .info : severity == .warning ? .warning : .error] = count
+        }
+        return allowed
     }
 }

@@ -15,8 +15,8 @@ struct RepackCommand: BrineSubcommand {
             expects). Of the codecs \
             that fit, the one that loads fastest is used. The plan is printed with each \
             step's saving. A tarball keeps its members' names, modes, owners, times and order; \
-            nothing is extracted to disk. --allow-lossy (float64 -> float32) is accepted but \
-            not implemented yet.
+            nothing is extracted to disk. No lossy step (such as float64 -> float32) is \
+            tried.
 
             Exit codes: 0 written (fits), 1 nothing fits (the largest parts are named), \
             2 unreadable input or unwritable output, 64 usage error.
@@ -31,9 +31,6 @@ struct RepackCommand: BrineSubcommand {
 
     @Option(help: "Size limit for the file on disk: 300MB, 1.5GiB or a preset.")
     var limit: String
-
-    @Flag(help: "Allow lossy steps (float64 -> float32). Not implemented yet.")
-    var allowLossy = false
 
     @Flag(help: "Show the plan; write nothing.")
     var dryRun = false
@@ -50,7 +47,6 @@ struct RepackCommand: BrineSubcommand {
 
     func execute(io: CommandIO) -> ExitStatus {
         var options = RepackOptions(limitBytes: SizeLimit.parse(limit)!.bytes)
-        options.allowLossy = allowLossy
         options.dryRun = dryRun
         options.bundle = bundleLimits.options
         do {

@@ -51,6 +51,32 @@ final class ArchiveDrain {
             }
         }, nil, nil)
     }
+
+    /// Feeds `bytes` to `handle` (libarchive takes at most INT_MAX bytes a call and says how
+    /// many it took); false when it refused some. `took` counts what it accepted.
+    static func writeData(_ handle: OpaquePointer, _ bytes: UnsafeRawBufferPointer, took: (Int) -> Void = { _ in }) -> Bool {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return true }
+        var done = 0
+        while done < bytes.count {
+            let accepted = archive_write_data(handle, base + done, bytes.count - done)
+            guard accepted > 0 else { return false }
+            done += accepted
+            took(accepted)
+        }
+        return true
+    }
+
+    /// Finishes the downstream sink once the archive is closed, recording its failure in
+    /// the writer's state.
+    func finishDownstream(_ state: inout SinkState) throws(OutputError) {
+        do {
+            try downstream.finish()
+        } catch {
+            state = .failed(error)
+            throw error
+        }
+        state = .finished
+    }
 }
 
 /// Copies `source` to its end into `sink` (without finishing the sink); returns the bytes

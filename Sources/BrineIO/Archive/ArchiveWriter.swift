@@ -93,13 +93,7 @@ public final class ArchiveWriter {
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws(OutputError) {
         try state.requireOpen(path: name, offset: 0)
-        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
-        var done = 0
-        while done < bytes.count {
-            let took = archive_write_data(archive, base + done, bytes.count - done)
-            guard took > 0 else { throw fail() }
-            done += took
-        }
+        guard ArchiveDrain.writeData(archive, bytes) else { throw fail() }
     }
 
     /// Copies an entry's data from `source` until it ends.
@@ -124,13 +118,7 @@ public final class ArchiveWriter {
         if state.isFinished { return }
         try state.requireOpen(path: name, offset: 0)
         guard archive_write_close(archive) == ARCHIVE_OK else { throw fail() }
-        do {
-            try drain.downstream.finish()
-        } catch {
-            state = .failed(error)
-            throw error
-        }
-        state = .finished
+        try drain.finishDownstream(&state)
     }
 
     private func fail(_ detail: String? = nil) -> OutputError {

@@ -72,15 +72,7 @@ public final class ArchiveFilterSink: ByteSink {
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws(OutputError) {
         try state.requireOpen(path: name, offset: bytesWritten)
-        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
-        var done = 0
-        while done < bytes.count {
-            // libarchive takes at most INT_MAX bytes a call and says how many it took.
-            let took = archive_write_data(archive, base + done, bytes.count - done)
-            guard took > 0 else { throw fail() }
-            done += took
-            bytesWritten += UInt64(took)
-        }
+        guard ArchiveDrain.writeData(archive, bytes, took: { bytesWritten += UInt64($0) }) else { throw fail() }
     }
 
     /// Writes the end of the compressed stream, then finishes downstream.
@@ -95,13 +87,7 @@ public final class ArchiveFilterSink: ByteSink {
         } else {
             guard archive_write_close(archive) == ARCHIVE_OK else { throw fail() }
         }
-        do {
-            try drain.downstream.finish()
-        } catch {
-            state = .failed(error)
-            throw error
-        }
-        state = .finished
+        try drain.finishDownstream(&state)
     }
 
     /// libarchive's lz4 settings (independent 4 MiB blocks, content checksum) with no
