@@ -16,15 +16,19 @@ public final class ByteWindow {
     /// Absolute stream offset of `storage[0]`.
     private var storageOffset: UInt64
     private var sourceExhausted = false
+    /// Set when the source lends its bytes in place (a mapped file): `storage` is then the
+    /// source's read-only mapping, never written, moved or freed by the window.
+    private let lender: MappedFileSource?
 
     public init(source: ByteSource, initialCapacity: Int = 1 << 20, maximumCapacity: Int = 64 << 20) {
         self.source = source
         self.maximumCapacity = max(maximumCapacity, 16)
-        storage = .allocate(byteCount: max(16, min(initialCapacity, self.maximumCapacity)), alignment: 16)
+        lender = source as? MappedFileSource
+        storage = lender == nil ? .allocate(byteCount: max(16, min(initialCapacity, self.maximumCapacity)), alignment: 16) : .init(start: nil, count: 0)
         storageOffset = source.position
     }
 
-    deinit { storage.deallocate() }
+    deinit { if lender == nil { storage.deallocate() } }
 
     /// Absolute offset of the next unread byte.
     public var offset: UInt64 { storageOffset + UInt64(head) }
@@ -53,6 +57,7 @@ public final class ByteWindow {
                 path: source.name, offset: offset,
                 reason: .limitExceeded(limit: "read window", value: UInt64(count), option: "--max-window"))
         }
+        if let lender { return try borrow(count, from: lender) }
         if count > storage.count { grow(to: count) }
         if head + count > storage.count { compact() }
         while tail - head < count {
@@ -185,6 +190,19 @@ public final class ByteWindow {
             return true
         }
         let rest = count - buffered
+        if let lender {
+            // Nothing to read past: the next `ensureContiguous` maps from the new offset.
+            let end = lender.knownLength ?? 0
+            let (target, overflow) = offset.addingReportingOverflow(count)
+            storageOffset = overflow ? end : min(target, end)
+            head = 0
+            tail = 0
+            if overflow || target > end {
+                sourceExhausted = true
+                return false
+            }
+            return true
+        }
         // Drop the window; the source moves on by itself.
         storageOffset = offset + buffered
         head = 0
@@ -196,6 +214,20 @@ public final class ByteWindow {
             return false
         }
         return true
+    }
+
+    /// Lending mode: maps a window starting at the cursor instead of copying into `storage`.
+    private func borrow(_ count: Int, from lender: MappedFileSource) throws(InputError) -> Bool {
+        let end = lender.knownLength ?? 0
+        // The mapping already reaches the end of the file: mapping again would lend no more.
+        if storageOffset + UInt64(tail) >= end, tail > 0 || offset >= end { return false }
+        let cursor = offset
+        let lent = try lender.lend(from: cursor, atLeast: count)
+        storage = UnsafeMutableRawBufferPointer(mutating: lent.bytes)
+        storageOffset = lent.start
+        head = Int(cursor - lent.start)
+        tail = lent.bytes.count
+        return tail - head >= count
     }
 
     private func compact() {

@@ -11,6 +11,8 @@ public struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
         case corruptStream(codec: String, detail: String)
         /// A limit that guards against hostile input was reached.
         case limitExceeded(limit: String, value: UInt64, option: String)
+        /// The file shrank while it was being read (another process truncated or rewrote it).
+        case changedWhileReading
     }
 
     public var path: String
@@ -40,6 +42,8 @@ public struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(path): offset \(offset): corrupt \(codec) stream: \(detail)"
         case .limitExceeded(let limit, let value, let option):
             return "\(path): offset \(offset): \(limit) exceeded (\(value)); raise it with \(option)"
+        case .changedWhileReading:
+            return "\(path): offset \(offset): the file shrank while it was being read; read it again once nothing writes to it"
         }
     }
 }

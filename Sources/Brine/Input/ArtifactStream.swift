@@ -12,16 +12,17 @@ public struct ArtifactStream {
     /// The file itself, whose position tells how far a (decompressed) read has come.
     public let file: ByteSource
 
-    /// Files at least this large are read ahead by a second thread.
-    static let readAheadThreshold: UInt64 = 8 << 20
+    /// Files at least this large are lent to the parser as mapped windows (smaller ones are
+    /// read once into the window's buffer, where mapping would cost more than it saves).
+    static let mappingThreshold: UInt64 = 8 << 20
 
     /// Opens `path`, detecting compression by magic bytes (never by file name).
     public static func open(path: String, limits: DecompressionLimits = .default) throws(InputError) -> ArtifactStream {
         let file = try FileSource(path: path)
         let fileSize = file.knownLength ?? 0
         let stream = try open(file: file, fileSize: fileSize, limits: limits)
-        guard stream.compression == nil, fileSize >= readAheadThreshold else { return stream }
-        let source = ReadAheadSource(file: file)
+        guard stream.compression == nil, fileSize >= mappingThreshold else { return stream }
+        let source = MappedFileSource(file: file)
         return ArtifactStream(source: source, compression: nil, fileSize: fileSize, file: source)
     }
 

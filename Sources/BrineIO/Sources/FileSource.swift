@@ -12,7 +12,8 @@ public final class FileSource: ByteSource {
     public let name: String
     public let knownLength: UInt64?
     public private(set) var position: UInt64 = 0
-    private let descriptor: Int32
+    /// Internal so `MappedFileSource` can map the file it opened.
+    let descriptor: Int32
 
     /// Opens `path` read-only. Directories, devices and FIFOs are refused: a FIFO could
     /// block forever and a device could be endless.
