@@ -1,4 +1,5 @@
 import ArgumentParser
+import BrineIO
 
 /// `brine`: the root command. Subcommands are the stable CLI contract CI scripts use.
 public struct BrineCommand: ParsableCommand {
@@ -36,6 +37,12 @@ extension BrineSubcommand {
 /// Runs the CLI in process: parses `arguments` (without the program name), executes, and
 /// returns the exit status. The `brine` executable is this and nothing more.
 public enum BrineMain {
+    /// For the executable only (tests run in process and keep the runner's handlers):
+    /// a signal that ends the process first removes Brine's temporary files.
+    public static func installSignalHandlers() {
+        InterruptCleanup.installSignalHandlers()
+    }
+
     public static func run(_ arguments: [String], io: CommandIO) -> Int32 {
         defer {
             io.output.flush()

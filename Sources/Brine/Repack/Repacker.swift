@@ -277,6 +277,7 @@ public enum Repacker {
 final class Scratch: @unchecked Sendable {
     private let directory: String
     private var made: [String] = []
+    private var cleanups: [InterruptCleanup.Token?] = []
 
     init(besides path: String) {
         let slash = path.lastIndex(of: "/")
@@ -286,6 +287,7 @@ final class Scratch: @unchecked Sendable {
     func make() -> String {
         let path = directory + ".brine-repack-\(getpid())-\(made.count)"
         made.append(path)
+        cleanups.append(InterruptCleanup.register(path))
         return path
     }
 
@@ -295,5 +297,7 @@ final class Scratch: @unchecked Sendable {
 
     func removeAll() {
         for path in made { unlink(path) }
+        for token in cleanups { InterruptCleanup.unregister(token) }
+        cleanups = []
     }
 }

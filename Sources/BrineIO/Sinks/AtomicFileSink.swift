@@ -34,6 +34,8 @@ public final class AtomicFileSink: ByteSink {
     /// Bytes already handed to the kernel: the file offset of the next `write(2)`.
     private var flushed: UInt64 = 0
     private var state = SinkState.open
+    /// Removes the temporary file if a signal ends the process first.
+    private var cleanup: InterruptCleanup.Token?
 
     /// Creates the temporary file for `path`. Refuses a directory target (EISDIR) and a
     /// missing directory (ENOENT) now rather than at `finish()`. Writes smaller than
@@ -79,6 +81,7 @@ public final class AtomicFileSink: ByteSink {
             throw refuse(code)
         }
         temporaryPath = candidate
+        cleanup = InterruptCleanup.register(candidate)
         self.directory = directory
         descriptor = fd
         buffer = .allocate(byteCount: max(bufferSize, 1), alignment: 16)
@@ -119,6 +122,8 @@ public final class AtomicFileSink: ByteSink {
         try state.requireOpen(path: name, offset: bytesWritten)
         precondition(isSealed, "commit() before finish()")
         guard rename(temporaryPath, name) == 0 else { throw fail(.renameFailed(errno: errno)) }
+        InterruptCleanup.unregister(cleanup)
+        cleanup = nil
         state = .finished
         syncDirectory()
     }
@@ -149,6 +154,8 @@ public final class AtomicFileSink: ByteSink {
         removeTemporaryFile()
         if case .open = state {
             if isSealed { unlink(temporaryPath) }  // closed already, not yet renamed
+            InterruptCleanup.unregister(cleanup)
+            cleanup = nil
             state = .discarded
             progress?.abandon()
         }
@@ -171,6 +178,8 @@ public final class AtomicFileSink: ByteSink {
             unlink(temporaryPath)
         }
         removeTemporaryFile()
+        InterruptCleanup.unregister(cleanup)
+        cleanup = nil
         state = .failed(error)
         progress?.abandon()
         return error

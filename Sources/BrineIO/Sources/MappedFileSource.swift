@@ -40,6 +40,7 @@ public final class MappedFileSource: ByteSource {
         position = file.position
         self.file = file
         self.windowSize = max(windowSize, 1 << 16)
+        InterruptCleanup.noteMappedInput(file.name)
     }
 
     deinit { unmap() }
@@ -69,12 +70,16 @@ public final class MappedFileSource: ByteSource {
         if end < length { _ = posix_fadvise(file.descriptor, off_t(end), off_t(min(UInt64(windowSize), length - end)), POSIX_FADV_WILLNEED) }
         mapping = base
         mappingCount = mapCount
+        InterruptCleanup.noteMappedWindow(address: base, count: mapCount, fileOffset: start)
         position = end
         return (start, UnsafeRawBufferPointer(start: base, count: mapCount))
     }
 
     private func unmap() {
-        if let mapping { munmap(mapping, mappingCount) }
+        if let mapping {
+            InterruptCleanup.noteMappedWindow(address: nil, count: 0, fileOffset: 0)
+            munmap(mapping, mappingCount)
+        }
         mapping = nil
         mappingCount = 0
     }
