@@ -16,18 +16,20 @@ public struct ArtifactStream {
     /// read once into the window's buffer, where mapping would cost more than it saves).
     static let mappingThreshold: UInt64 = 8 << 20
 
-    /// Opens `path`, detecting compression by magic bytes (never by file name).
-    public static func open(path: String, limits: DecompressionLimits = .default) throws(InputError) -> ArtifactStream {
+    /// Opens `path`, detecting compression by magic bytes (never by file name). `index`, for
+    /// zlib and gzip files, is filled by this pass or lets it skip (see `InflateIndex`).
+    public static func open(path: String, limits: DecompressionLimits = .default, index: InflateIndex? = nil) throws(InputError) -> ArtifactStream {
         let file = try FileSource(path: path)
         let fileSize = file.knownLength ?? 0
-        let stream = try open(file: file, fileSize: fileSize, limits: limits)
+        let stream = try open(file: file, fileSize: fileSize, limits: limits, index: index)
         guard stream.compression == nil, fileSize >= mappingThreshold else { return stream }
         let source = MappedFileSource(file: file)
         return ArtifactStream(source: source, compression: nil, fileSize: fileSize, file: source)
     }
 
     /// Opens any source that can read at an offset (a file, or one still being written).
-    public static func open(file: ByteSource, fileSize: UInt64, limits: DecompressionLimits = .default) throws(InputError) -> ArtifactStream {
+    public static func open(file: ByteSource, fileSize: UInt64, limits: DecompressionLimits = .default,
+                            index: InflateIndex? = nil) throws(InputError) -> ArtifactStream {
         let magic = UnsafeMutableRawBufferPointer.allocate(byteCount: CompressionFormat.magicLength, alignment: 1)
         defer { magic.deallocate() }
         let got = try file.read(at: 0, into: magic)
@@ -35,6 +37,6 @@ public struct ArtifactStream {
         guard let format else {
             return ArtifactStream(source: file, compression: nil, fileSize: fileSize, file: file)
         }
-        return ArtifactStream(source: try openDecompressed(file, format: format, limits: limits), compression: format, fileSize: fileSize, file: file)
+        return ArtifactStream(source: try openDecompressed(file, format: format, limits: limits, index: index), compression: format, fileSize: fileSize, file: file)
     }
 }

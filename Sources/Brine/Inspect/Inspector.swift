@@ -21,6 +21,9 @@ public struct Inspection: Sendable {
     public var references: ReferenceLog? = nil
     /// PyTorch tensors recognised in the stream (only with `InspectOptions.recognizesTorch`).
     public var torchTensors: [NodeID: TorchTensorFacts] = [:]
+    /// For zlib and gzip files: where a later pass (strip's rewrite) can resume inflating
+    /// instead of inflating what it skips.
+    public var resumePoints: InflateIndex? = nil
 }
 
 /// Entry point of `brine inspect`: opens a file (decompressing by content), replays every
@@ -28,17 +31,21 @@ public struct Inspection: Sendable {
 public enum Inspector {
     public static func inspect(
         path: String, options: InspectOptions = InspectOptions(), decompression: DecompressionLimits = .default,
-        maximumWindow: Int = 64 << 20, progress: ((UInt64, UInt64) -> Void)? = nil
+        maximumWindow: Int = 64 << 20, recordsResumePoints: Bool = false, progress: ((UInt64, UInt64) -> Void)? = nil
     ) throws(PickleError) -> Inspection {
         let stream: ArtifactStream
-        do { stream = try ArtifactStream.open(path: path, limits: decompression) } catch { throw PickleError(error) }
+        // Up to ~10 MB of snapshots, worth it only to a caller that reads the file again.
+        let index = recordsResumePoints ? InflateIndex(sourceName: path) : nil
+        do { stream = try ArtifactStream.open(path: path, limits: decompression, index: index) } catch { throw PickleError(error) }
         var progressOfFile: (() -> Void)?
         if let progress {
             let file = stream.file, size = stream.fileSize
             progressOfFile = { progress(file.position, size) }
         }
-        return try inspect(source: stream.source, name: path, fileBytes: stream.fileSize, compression: stream.compression,
-                           options: options, maximumWindow: maximumWindow, progress: progressOfFile)
+        var inspection = try inspect(source: stream.source, name: path, fileBytes: stream.fileSize, compression: stream.compression,
+                                     options: options, maximumWindow: maximumWindow, progress: progressOfFile)
+        if let index, index.isComplete { inspection.resumePoints = index }
+        return inspection
     }
 
     /// Inspects any byte source (already decompressed), e.g. a `MemorySource` of bytes in hand.

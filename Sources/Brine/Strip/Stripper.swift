@@ -56,7 +56,7 @@ public enum Stripper {
         let inspection: Inspection
         do {
             inspection = try Inspector.inspect(path: input, options: options.inspect, decompression: options.decompression,
-                                               maximumWindow: options.maximumWindow)
+                                               maximumWindow: options.maximumWindow, recordsResumePoints: true)
         } catch { throw .input(error) }
         let cuts = StripPlanner.cuts(for: options.selectors, in: inspection)
         guard !cuts.isEmpty else { throw .nothingMatched(options.selectors.map(\.description)) }
@@ -141,7 +141,9 @@ public enum Stripper {
         _ input: String, _ inspection: Inspection, _ cuts: [StripCut], _ options: StripOptions, sink: ByteSink?, needed: Set<Int64>
     ) throws(StripError) -> PickleRewriter {
         let stream: ArtifactStream
-        do { stream = try ArtifactStream.open(path: input, limits: options.decompression) } catch { throw .input(PickleError(error)) }
+        do {
+            stream = try ArtifactStream.open(path: input, limits: options.decompression, index: inspection.resumePoints)
+        } catch { throw .input(PickleError(error)) }
         let reader = PickleReader(source: stream.source, maximumWindow: options.maximumWindow)
         return PickleRewriter(reader: reader, cuts: cuts, rawSpans: inspection.rawSpans, setNone: options.setNone, sink: sink, needed: needed)
     }

@@ -7,6 +7,8 @@ public final class ZlibSource: ByteSource {
     public let name: String
     public var knownLength: UInt64? { nil }
     public private(set) var position: UInt64 = 0
+    /// Bytes actually inflated: less than `position` once a skip jumped through an index.
+    public private(set) var bytesInflated: UInt64 = 0
 
     private let upstream: ByteSource
     private let limits: DecompressionLimits
@@ -16,10 +18,25 @@ public final class ZlibSource: ByteSource {
     private let input: UnsafeMutableRawBufferPointer
     private var finished = false
     private var upstreamEnded = false
+    /// Upstream offsets of `input[0]` and one past its last valid byte.
+    private var inputStart: UInt64 = 0
+    private var inputEnd: UInt64 = 0
+    /// Records resume points while inflating (a first pass), or serves skips from a complete one.
+    private let index: InflateIndex?
+    /// True when this source fills `index` (it was given an empty one); it never jumps then.
+    private let recording: Bool
 
-    public init(upstream: ByteSource, container: Container, limits: DecompressionLimits = .default) throws(InputError) {
+    /// `index`: an empty one is filled while this source reads the whole stream; a complete
+    /// one (from an earlier pass over the same file) lets `skip` jump instead of inflating.
+    public init(upstream: ByteSource, container: Container, limits: DecompressionLimits = .default,
+                index: InflateIndex? = nil) throws(InputError) {
         self.upstream = upstream
         self.limits = limits
+        let index = index.flatMap { $0.sourceName == upstream.name ? $0 : nil }
+        self.index = index
+        recording = index.map { !$0.isComplete && $0.points.isEmpty } ?? false
+        inputStart = upstream.position
+        inputEnd = upstream.position
         name = upstream.name
         codec = container == .gzip ? "gzip" : container == .rawDeflate ? "deflate" : "zlib"
         stream = .allocate(capacity: 1)
@@ -48,6 +65,8 @@ public final class ZlibSource: ByteSource {
             if stream.pointee.avail_in == 0 && !upstreamEnded {
                 let got = try upstream.read(into: input)
                 if got == 0 { upstreamEnded = true }
+                inputStart = inputEnd
+                inputEnd += UInt64(got)
                 stream.pointee.next_in = input.baseAddress?.assumingMemoryBound(to: Bytef.self)
                 stream.pointee.avail_in = uInt(got)
             }
@@ -55,6 +74,7 @@ public final class ZlibSource: ByteSource {
             let status = inflate(stream, Z_NO_FLUSH)
             if status == Z_STREAM_END {
                 finished = true
+                if recording, let index { index.isComplete = true }
                 break
             }
             if status == Z_BUF_ERROR && upstreamEnded && stream.pointee.avail_in == 0 {
@@ -70,12 +90,50 @@ public final class ZlibSource: ByteSource {
         }
         let produced = buffer.count - Int(stream.pointee.avail_out)
         position += UInt64(produced)
+        bytesInflated += UInt64(produced)
         try limits.check(output: position, input: upstream.position, path: name)
+        if recording, !finished, let index, position >= index.nextOutput {
+            index.record(stream, output: position, input: inputEnd - UInt64(stream.pointee.avail_in))
+        }
         return produced
     }
 
+
+    /// Skips by jumping to the last resume point before the target when a complete index
+    /// has one well ahead; inflates the rest (or everything, without an index).
     public func skip(_ count: UInt64) throws(InputError) -> UInt64 {
-        try skipByReading(count)
+        let start = position
+        let (target, overflow) = position.addingReportingOverflow(count)
+        if !overflow, !finished, let index, index.isComplete, !recording,
+           let point = index.point(atOrBefore: target), point.output > position, point.output - position >= 1 << 16 {
+            try resume(at: point)
+        }
+        let jumped = position - start
+        return jumped + (try skipByReading(count - jumped))
+    }
+
+    /// Replaces the inflate state with a snapshot and positions the compressed input at the
+    /// byte it needs next: still in `input`, or further on in the upstream.
+    private func resume(at point: InflateIndex.Point) throws(InputError) {
+        guard point.input >= inputStart else { return }
+        inflateEnd(stream)
+        guard inflateCopy(stream, point.state) == Z_OK else {
+            throw corrupt("out of memory resuming inflation")
+        }
+        if point.input < inputEnd {
+            let offset = Int(point.input - inputStart)
+            stream.pointee.next_in = (input.baseAddress! + offset).assumingMemoryBound(to: Bytef.self)
+            stream.pointee.avail_in = uInt(inputEnd - point.input)
+        } else {
+            let gap = point.input - inputEnd
+            let skipped = try upstream.skip(gap)
+            guard skipped == gap else { throw corrupt("stream cut short before its end marker") }
+            inputStart = point.input
+            inputEnd = point.input
+            stream.pointee.next_in = nil
+            stream.pointee.avail_in = 0
+        }
+        position = point.output
     }
 
     private func corrupt(_ detail: String) -> InputError {
