@@ -56,7 +56,7 @@ public func openCompressing(
     guard let format else { return downstream }
     switch format {
     case .zlib, .gzip:
-        return try ZlibSink(
+        return try ParallelDeflateSink(
             downstream: downstream, container: format == .gzip ? .gzip : .zlib,
             level: level ?? format.defaultWriteLevel ?? 3)
     case .bzip2, .xz, .lzma, .lz4, .zstd:
