@@ -9,8 +9,25 @@ public struct ArtifactStream {
     public let compression: CompressionFormat?
     /// Size of the file on disk.
     public let fileSize: UInt64
-    /// The file itself, whose position tells how far a (decompressed) read has come.
-    public let file: ByteSource
+    /// How far into the file on disk reading has come (for progress bars): the compressed
+    /// offset when a decompressor reads it.
+    public var filePosition: UInt64 { positionOfFile() }
+    private let positionOfFile: () -> UInt64
+
+    init(source: ByteSource, compression: CompressionFormat?, fileSize: UInt64, file: ByteSource) {
+        self.source = source
+        self.compression = compression
+        self.fileSize = fileSize
+        if let prefetching = source as? PrefetchingSource {
+            positionOfFile = { prefetching.observedPosition }
+        } else {
+            positionOfFile = { file.position }
+        }
+    }
+
+    /// Compressed files at least this large are decompressed by a second thread, ahead of
+    /// the parser (for smaller ones starting a thread costs more than it saves).
+    static let prefetchThreshold: UInt64 = 1 << 20
 
     /// Files at least this large are lent to the parser as mapped windows (smaller ones are
     /// read once into the window's buffer, where mapping would cost more than it saves).
@@ -22,6 +39,10 @@ public struct ArtifactStream {
         let file = try FileSource(path: path)
         let fileSize = file.knownLength ?? 0
         let stream = try open(file: file, fileSize: fileSize, limits: limits, index: index)
+        if stream.compression != nil, fileSize >= prefetchThreshold {
+            let source = PrefetchingSource(upstream: stream.source, observing: file)
+            return ArtifactStream(source: source, compression: stream.compression, fileSize: fileSize, file: file)
+        }
         guard stream.compression == nil, fileSize >= mappingThreshold else { return stream }
         let source = MappedFileSource(file: file)
         return ArtifactStream(source: source, compression: nil, fileSize: fileSize, file: source)

@@ -39,8 +39,8 @@ public enum Inspector {
         do { stream = try ArtifactStream.open(path: path, limits: decompression, index: index) } catch { throw PickleError(error) }
         var progressOfFile: (() -> Void)?
         if let progress {
-            let file = stream.file, size = stream.fileSize
-            progressOfFile = { progress(file.position, size) }
+            let size = stream.fileSize
+            progressOfFile = { progress(stream.filePosition, size) }
         }
         var inspection = try inspect(source: stream.source, name: path, fileBytes: stream.fileSize, compression: stream.compression,
                                      options: options, maximumWindow: maximumWindow, progress: progressOfFile)
