@@ -63,11 +63,16 @@ public final class AtomicFileSink: ByteSink {
         var attempts = 0
         var candidate = ""
         var fd: Int32 = -1
+        var token: InterruptCleanup.Token?
         while fd < 0 {
             candidate = directory + Self.temporaryName(for: base)
+            // Registered before it exists, so a signal between the two cannot leave it behind
+            // (the name is random: another file of that name is not a practical concern).
+            token = InterruptCleanup.register(candidate)
             fd = open(candidate, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o644)
             if fd < 0 {
                 let code = errno
+                InterruptCleanup.unregister(token)
                 attempts += 1
                 guard code == EINTR || (code == EEXIST && attempts < 16) else { throw refuse(code) }
             }
@@ -78,10 +83,11 @@ public final class AtomicFileSink: ByteSink {
             let code = errno
             close(fd)
             unlink(candidate)
+            InterruptCleanup.unregister(token)
             throw refuse(code)
         }
         temporaryPath = candidate
-        cleanup = InterruptCleanup.register(candidate)
+        cleanup = token
         self.directory = directory
         descriptor = fd
         buffer = .allocate(byteCount: max(bufferSize, 1), alignment: 16)
