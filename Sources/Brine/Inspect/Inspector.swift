@@ -24,6 +24,17 @@ public struct Inspection: Sendable {
     /// For zlib and gzip files: where a later pass (strip's rewrite) can resume inflating
     /// instead of inflating what it skips.
     public var resumePoints: InflateIndex? = nil
+    /// joblib arrays and the numpy dtypes they name (for `FloatDowncaster`).
+    public var joblibArrays: [JoblibArrayFacts] = []
+    public var dtypeFacts: [NodeID: DTypeFacts] = [:]
+}
+
+/// A numpy dtype object of the stream: what it is, where its argument tuple starts, and how
+/// often the memo handed it out again.
+public struct DTypeFacts: Sendable, Equatable {
+    public var descr: String
+    public var argumentsStart: UInt64?
+    public var memoUses: Int
 }
 
 /// Entry point of `brine inspect`: opens a file (decompressing by content), replays every
@@ -68,10 +79,18 @@ public enum Inspector {
         let joblib = machine.globalIndex["joblib.numpy_pickle.NumpyArrayWrapper"] != nil
         var tensors: [NodeID: TorchTensorFacts] = [:]
         for (node, facts) in machine.torchTensors { tensors[NodeID(index: node)] = facts }
-        return Inspection(
+        var dtypeFacts: [NodeID: DTypeFacts] = [:]
+        for (node, dtype) in machine.dtypes {
+            dtypeFacts[NodeID(index: node)] = DTypeFacts(descr: dtype.descr, argumentsStart: machine.dtypeArgumentStarts[node],
+                                                         memoUses: machine.dtypeMemoUses[node] ?? 0)
+        }
+        var inspection = Inspection(
             path: name, fileBytes: fileBytes, streamBytes: machine.reader.offset, compression: compression,
             format: joblib ? "joblib" : "pickle", highestProtocol: machine.highestProtocol, graph: machine.graph,
             roots: roots, overheadBytes: machine.overheadBytes, rawSpans: machine.rawSpans, references: machine.recorder?.log,
             torchTensors: tensors)
+        inspection.joblibArrays = machine.joblibArrays
+        inspection.dtypeFacts = dtypeFacts
+        return inspection
     }
 }

@@ -9,6 +9,18 @@ public struct RawSpan: Sendable, Equatable {
     public var alignment: Int?
 }
 
+/// One joblib array as a float downcast sees it.
+public struct JoblibArrayFacts: Sendable, Equatable {
+    /// The wrapper's node (the array in the report).
+    public var node: NodeID
+    /// The dtype object it names (nil when the dtype is not a numpy.dtype node).
+    public var dtypeNode: NodeID?
+    public var descr: String
+    /// Where its raw span (padding byte, padding, data) starts, and the data's size.
+    public var rawOffset: UInt64
+    public var dataBytes: UInt64
+}
+
 extension SymbolicMachine {
     func readJoblibArray(into node: Int, _ instruction: PickleInstruction) throws(PickleError) {
         let attributes = graph.nodes[node].edges
@@ -65,7 +77,11 @@ extension SymbolicMachine {
         if recorder != nil { noteJoblibUnicodeArray(dtype: dtype, dataBytes: dataBytes, node: node) }
         try reader.skipRaw(dataBytes, expected: "\(dataBytes) bytes of array data (shape \(shape), dtype \(dtype?.descr ?? "?"))")
         graph.nodes[node].ownBytes &+= rawBytes &+ dataBytes
-        if nesting == 0 { rawSpans.append(RawSpan(span: ByteSpan(offset: rawStart, count: reader.offset - rawStart), alignment: alignment)) }
+        if nesting == 0 {
+            rawSpans.append(RawSpan(span: ByteSpan(offset: rawStart, count: reader.offset - rawStart), alignment: alignment))
+            joblibArrays.append(JoblibArrayFacts(node: node.asNodeID, dtypeNode: dtypeEdge.child.flatMap { dtypes[$0.index] != nil ? $0 : nil },
+                                                 descr: dtype?.descr ?? "?", rawOffset: rawStart, dataBytes: dataBytes))
+        }
         graph.nodes[node].array = ArrayInfo(shape: shape, dtype: dtype?.descr ?? "?", dataBytes: dataBytes, storage: "joblib")
     }
 }

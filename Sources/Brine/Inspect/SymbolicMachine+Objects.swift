@@ -42,6 +42,7 @@ extension SymbolicMachine {
             absorbArguments(arguments, into: node)
         } else if name == "numpy.dtype" {
             dtypes[node] = NumpyModel.dtype(fromArguments: argumentEdges(arguments))
+            if arguments.isNode, !arguments.isReference { dtypeArgumentStarts[node] = arguments.start }
             absorbArguments(arguments, into: node)
         } else if let name, NumpyModel.isFromBuffer(name) {
             let edges = argumentEdges(arguments)

@@ -149,7 +149,10 @@ extension SymbolicMachine {
             throw PickleError(offset: instruction.offset, opcode: instruction.opcode,
                               reason: .malformed("memo key \(index) has never been stored into"))
         }
-        if value.isNode { graph.nodes[value.node].isShared = true }
+        if value.isNode {
+            graph.nodes[value.node].isShared = true
+            if dtypes[value.node] != nil { dtypeMemoUses[value.node, default: 0] += 1 }
+        }
         try push(value, instruction)
     }
 

@@ -18,6 +18,12 @@ final class SymbolicMachine {
     var globalIndex: [String: Int] = [:]
     /// numpy dtypes met so far, by node.
     var dtypes: [Int: DTypeInfo] = [:]
+    /// Where each dtype's argument tuple (`('f8', False, True)`) starts, and how often the
+    /// dtype was fetched from the memo: what a float downcast needs to rewrite it safely.
+    var dtypeArgumentStarts: [Int: UInt64] = [:]
+    var dtypeMemoUses: [Int: Int] = [:]
+    /// joblib arrays in stream order, with the dtype node each one names.
+    var joblibArrays: [JoblibArrayFacts] = []
     var nesting = 0
     /// Set by `attach` when an object ends up nested deeper than `maximumObjectDepth`;
     /// checked after each instruction so the error names it.

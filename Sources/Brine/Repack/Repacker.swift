@@ -8,6 +8,8 @@ import Glibc
 public struct RepackOptions: Sendable {
     public var limitBytes: UInt64
     public var dryRun = false
+    /// Allows the lossy step (joblib float64 arrays stored as float32) when nothing else fits.
+    public var allowLossy = false
     public var bundle = BundleOptions()
 
     public init(limitBytes: UInt64) {
@@ -83,15 +85,55 @@ public enum Repacker {
             plan.notes.append("a plain pickle is loaded with pickle.load, which reads no compressed file; save it with joblib.dump to allow recompression")
             return current
         }
+        if let path = try recompressToFit(current, size: size, options: options, plan: &plan, scratch: scratch) { return path }
+
+        // 3. Lossy, only when asked: float64 arrays stored as float32.
+        guard member.kind == .joblib else { return current }
+        let lossy = try downcastPlan(current)
+        guard !lossy.isEmpty else {
+            plan.notes.append(contentsOf: lossy.notes)
+            return current
+        }
+        guard options.allowLossy else {
+            plan.notes.append("--allow-lossy would store \(lossy.arrayNodes.count) float64 array(s) as float32, "
+                              + "\(ByteFormat.human(lossy.savedBytes)) less before compression")
+            return current
+        }
+        let target = scratch.make()
+        let result: DowncastResult?
+        do { result = try FloatDowncaster.downcast(input: current, output: target, options: StripOptions(selectors: [])) } catch {
+            // A value float32 cannot hold: the step is not taken, which is a finding, not a failure.
+            guard case .unsupported(let reason) = error else { throw .strip("\(current): \(error)") }
+            plan.notes.append("no downcast: \(reason)")
+            return current
+        }
+        guard let result else { return current }
+        let after = fileSize(target) ?? size
+        let largest = result.largest.map { "\($0.path) \(ByteFormat.human($0.bytes))" }.joined(separator: ", ")
+        plan.steps.append(.init(
+            action: "downcast float64 -> float32 (--allow-lossy): \(result.arrays) array(s)", bytesBefore: size, bytesAfter: after,
+            note: "float32 keeps about 7 significant digits (relative rounding error at most 2^-24); largest: \(largest)"))
+        plan.notes.append(contentsOf: result.notes)
+        if after <= options.limitBytes { return target }
+        return try recompressToFit(target, size: after, options: options, plan: &plan, scratch: scratch) ?? target
+    }
+
+    /// The fastest-loading joblib codec that fits, as a plan step; nil when none does.
+    private static func recompressToFit(_ current: String, size: UInt64, options: RepackOptions, plan: inout RepackPlan, scratch: Scratch) throws(RepackError) -> String? {
         let (best, candidates) = try bestCodec(for: current, codecs: joblibCodecs, limit: options.limitBytes, scratch: scratch)
         plan.candidates = candidates
-        if let (codec, level, path) = best {
-            let after = fileSize(path) ?? size
-            plan.steps.append(.init(action: "recompress \(codecName(codec)):\(level)", bytesBefore: size, bytesAfter: after,
-                                    note: loadNote(codec)))
-            return path
+        guard let (codec, level, path) = best else { return nil }
+        let after = fileSize(path) ?? size
+        plan.steps.append(.init(action: "recompress \(codecName(codec)):\(level)", bytesBefore: size, bytesAfter: after,
+                                note: loadNote(codec)))
+        return path
+    }
+
+    /// What `--allow-lossy` would convert in `path` (empty when the file cannot be read).
+    private static func downcastPlan(_ path: String) throws(RepackError) -> DowncastPlan {
+        do { return try FloatDowncaster.plan(input: path, options: StripOptions(selectors: [])).1 } catch {
+            throw .strip("\(path): \(error)")
         }
-        return current
     }
 
     /// PyTorch files: strip optimizer/scheduler/scaler state. There is no codec step: torch

@@ -30,6 +30,10 @@ final class PickleRewriter {
     private let setNone: Bool
     let writer: FrameWriter?
     let needed: Set<Int64>
+    /// A float64→float32 rewrite to apply on the way (`brine repack --allow-lossy`).
+    let downcast: DowncastPlan?
+    private var patchIndex = 0
+    func advancePatch() { patchIndex += 1 }
 
     /// Indices defined inside cuts and referenced from outside (filled by the analysis run).
     private(set) var referencedFromOutside: [Int64: (path: String, offset: UInt64)] = [:]
@@ -47,7 +51,9 @@ final class PickleRewriter {
     /// Memo indices each cut defined, to name the cut a stray reference points into.
     private var cutIndices: [(path: String, first: Int64, last: Int64)] = []
 
-    init(reader: PickleReader, cuts: [StripCut], rawSpans: [RawSpan], setNone: Bool, sink: ByteSink?, needed: Set<Int64> = []) {
+    init(reader: PickleReader, cuts: [StripCut], rawSpans: [RawSpan], setNone: Bool, sink: ByteSink?, needed: Set<Int64> = [],
+         downcast: DowncastPlan? = nil) {
+        self.downcast = downcast
         self.reader = reader
         self.cuts = cuts.sorted { $0.range.lowerBound < $1.range.lowerBound }
         self.rawSpans = rawSpans.sorted { $0.span.offset < $1.span.offset }
@@ -67,8 +73,13 @@ final class PickleRewriter {
                 let dropFrom = cut.map { setNone ? $0.valueStart : $0.range.lowerBound }
                 let inCut = cut.map { offset >= dropFrom! && offset < $0.range.upperBound } ?? false
 
+                if let downcast, patchIndex < downcast.dtypePatches.count, downcast.dtypePatches[patchIndex] == offset, !inCut {
+                    try patchDType(downcast)
+                    try finishCutIfDone(cut)
+                    continue
+                }
                 if rawIndex < rawSpans.count, rawSpans[rawIndex].span.offset == offset {
-                    try copyRaw(rawSpans[rawIndex], keep: !inCut)
+                    try copyRaw(rawSpans[rawIndex], keep: !inCut, toFloat32: downcast?.arrays.contains(offset) ?? false)
                     rawIndex += 1
                     try finishCutIfDone(cut)
                     continue
@@ -81,6 +92,7 @@ final class PickleRewriter {
                 var boundary = UInt64.max
                 if let cut { boundary = offset < dropFrom! ? dropFrom! : cut.range.upperBound }
                 if rawIndex < rawSpans.count { boundary = min(boundary, rawSpans[rawIndex].span.offset) }
+                if let downcast, patchIndex < downcast.dtypePatches.count { boundary = min(boundary, downcast.dtypePatches[patchIndex]) }
                 if needed.isEmpty, try fastRun(limit: boundary - offset, inCut: inCut) {
                     lastScalar = nil
                     try finishCutIfDone(cut)
@@ -271,7 +283,7 @@ final class PickleRewriter {
 
     /// Copies joblib array data; its padding is recomputed for the new position, as joblib
     /// itself computes it when writing.
-    private func copyRaw(_ raw: RawSpan, keep: Bool) throws {
+    private func copyRaw(_ raw: RawSpan, keep: Bool, toFloat32: Bool = false) throws {
         var remaining = raw.span.count
         if let alignment = raw.alignment, alignment > 0 {
             let padding = UInt64(try reader.readRawByte(expected: "joblib padding length byte"))
@@ -284,6 +296,7 @@ final class PickleRewriter {
                 try withBytes(bytes) { raw throws(OutputError) in try writer.raw(raw) }
             }
         }
+        if toFloat32, keep, let writer { return try copyFloat32(remaining, writer: writer) }
         while remaining > 0 {
             let taken = try reader.window.withBufferedBytes(minimum: Int(min(remaining, 1 << 20))) { bytes -> Int in
                 let take = Int(min(UInt64(bytes.count), remaining))

@@ -84,8 +84,19 @@ public enum Stripper {
         }
         guard let output else { throw .unsupported("an output path (-o) is needed unless --dry-run is given") }
 
-        // Pass 2 writes the output's temporary file while pass 3, on a second core, reads it
-        // back as it grows; the rename happens only once both agree.
+        result.outputStreamBytes = try writeVerified(input, inspection, cuts, options, to: output, needed: &needed)
+        result.outputBytes = fileSize(output)
+        return result
+    }
+
+    /// Pass 2 writes the output's temporary file while pass 3, on a second core, reads it
+    /// back as it grows; the rename happens only once it reads as `expected` (the input
+    /// minus the cuts, with `downcast`'s arrays as float32). Returns the stream bytes written.
+    static func writeVerified(
+        _ input: String, _ inspection: Inspection, _ cuts: [StripCut], _ options: StripOptions, to output: String,
+        needed: inout Set<Int64>, downcast: DowncastPlan? = nil, expected: Inspection? = nil
+    ) throws(StripError) -> UInt64 {
+        let codec: CompressionFormat? = options.compression ?? inspection.compression
         do {
             for attempt in 0..<2 {
                 let file = try AtomicFileSink(path: output)
@@ -98,15 +109,14 @@ public enum Stripper {
                     _ = verifier.join()
                 }
                 let counter = CountingSink(downstream: try openCompressing(file, format: codec, level: options.compressionLevel))
-                guard try rewrite(input, inspection, cuts, options, into: counter, needed: &needed) else {
+                guard try rewrite(input, inspection, cuts, options, into: counter, needed: &needed, downcast: downcast) else {
                     guard attempt == 0 else { throw StripError.verificationFailed("shared values still unresolved after analysis") }
                     continue
                 }
                 try counter.finish()
-                result.outputStreamBytes = counter.bytesWritten
-                try StripVerifier.verify(original: inspection, cuts: cuts, setNone: options.setNone, rewritten: verifier.join())
+                try StripVerifier.verify(original: expected ?? inspection, cuts: cuts, setNone: options.setNone, rewritten: verifier.join())
                 try file.commit()
-                break
+                return counter.bytesWritten
             }
         } catch let error as OutputError {
             throw .output(error)
@@ -115,18 +125,17 @@ public enum Stripper {
         } catch {
             preconditionFailure("unexpected error \(error)")
         }
-        result.outputBytes = fileSize(output)
-        return result
+        throw .verificationFailed("shared values still unresolved after analysis")
     }
 
     /// One rewrite into `sink`. Returns false when it met a value inside a cut that something
     /// outside references; `needed` then holds every such entry and a second call succeeds.
     private static func rewrite(
         _ input: String, _ inspection: Inspection, _ cuts: [StripCut], _ options: StripOptions,
-        into sink: ByteSink, needed: inout Set<Int64>
+        into sink: ByteSink, needed: inout Set<Int64>, downcast: DowncastPlan? = nil
     ) throws(StripError) -> Bool {
         do {
-            try rewriter(input, inspection, cuts, options, sink: sink, needed: needed).run()
+            try rewriter(input, inspection, cuts, options, sink: sink, needed: needed, downcast: downcast).run()
             return true
         } catch {
             guard case .needsAnalysis = error else { throw error }
@@ -138,14 +147,16 @@ public enum Stripper {
     }
 
     private static func rewriter(
-        _ input: String, _ inspection: Inspection, _ cuts: [StripCut], _ options: StripOptions, sink: ByteSink?, needed: Set<Int64>
+        _ input: String, _ inspection: Inspection, _ cuts: [StripCut], _ options: StripOptions, sink: ByteSink?, needed: Set<Int64>,
+        downcast: DowncastPlan? = nil
     ) throws(StripError) -> PickleRewriter {
         let stream: ArtifactStream
         do {
             stream = try ArtifactStream.open(path: input, limits: options.decompression, index: inspection.resumePoints)
         } catch { throw .input(PickleError(error)) }
         let reader = PickleReader(source: stream.source, maximumWindow: options.maximumWindow)
-        return PickleRewriter(reader: reader, cuts: cuts, rawSpans: inspection.rawSpans, setNone: options.setNone, sink: sink, needed: needed)
+        return PickleRewriter(reader: reader, cuts: cuts, rawSpans: inspection.rawSpans, setNone: options.setNone, sink: sink,
+                              needed: needed, downcast: downcast)
     }
 
     private static func fileSize(_ path: String) -> UInt64? {

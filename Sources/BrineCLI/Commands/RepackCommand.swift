@@ -15,8 +15,9 @@ struct RepackCommand: BrineSubcommand {
             expects). Of the codecs \
             that fit, the one that loads fastest is used. The plan is printed with each \
             step's saving. A tarball keeps its members' names, modes, owners, times and order; \
-            nothing is extracted to disk. No lossy step (such as float64 -> float32) is \
-            tried.
+            nothing is extracted to disk. Only when nothing else fits and --allow-lossy is \
+            given: a joblib file's float64 arrays are stored as float32 (about 7 significant \
+            digits kept), then the codecs are tried again.
 
             Exit codes: 0 written (fits), 1 nothing fits (the largest parts are named), \
             2 unreadable input or unwritable output, 64 usage error.
@@ -35,6 +36,9 @@ struct RepackCommand: BrineSubcommand {
     @Flag(help: "Show the plan; write nothing.")
     var dryRun = false
 
+    @Flag(help: "When nothing else fits, store a joblib file's float64 arrays as float32 (lossy).")
+    var allowLossy = false
+
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
@@ -48,6 +52,7 @@ struct RepackCommand: BrineSubcommand {
     func execute(io: CommandIO) -> ExitStatus {
         var options = RepackOptions(limitBytes: SizeLimit.parse(limit)!.bytes)
         options.dryRun = dryRun
+        options.allowLossy = allowLossy
         options.bundle = bundleLimits.options
         do {
             let plan = try Repacker.repack(input: input, output: output, options: options)
