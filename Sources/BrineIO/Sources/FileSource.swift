@@ -6,8 +6,8 @@ import Musl
 import Darwin
 #endif
 
-/// A regular file read with `read`/`pread`, never mapped: a mapped multi-GB file would
-/// count in RSS, while a window of it does not.
+/// A regular file read with `read`/`pread`. It is never mapped whole (a mapped multi-GB file
+/// would count in RSS); large inputs are lent one window at a time by `MappedFileSource`.
 public final class FileSource: ByteSource {
     public let name: String
     public let knownLength: UInt64?
