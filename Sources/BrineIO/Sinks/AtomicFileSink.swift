@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// Writes a file so that readers only ever see the old content or the whole new content.
 ///
@@ -29,10 +30,20 @@ public final class AtomicFileSink: ByteSink {
     private var isSealed = false
     private let directory: String
     private var descriptor: Int32
-    private let buffer: UnsafeMutableRawBufferPointer
+    private var buffer: UnsafeMutableRawBufferPointer
+    /// The buffer a second thread is writing out while `buffer` fills: `write(2)` copies into
+    /// the page cache at ~1 GB/s, a sixth of strip's main thread before it moved off it.
+    private var spare: UnsafeMutableRawBufferPointer
+    private var inFlight: BackgroundThread<Int32>?
+    private var inFlightCount = 0
     private var buffered = 0
     /// Bytes already handed to the kernel: the file offset of the next `write(2)`.
     private var flushed: UInt64 = 0
+    /// Bytes whose writeback to the disk was started early, so the `fsync` before the rename
+    /// waits for the tail only (on a 100 MB output it otherwise waited 0.1 s for everything).
+    private var writebackStarted: UInt64 = 0
+    private static let writebackChunk: UInt64 = 16 << 20
+    private let writeback = EarlyWriteback()
     private var state = SinkState.open
     /// Removes the temporary file if a signal ends the process first.
     private var cleanup: InterruptCleanup.Token?
@@ -91,11 +102,14 @@ public final class AtomicFileSink: ByteSink {
         self.directory = directory
         descriptor = fd
         buffer = .allocate(byteCount: max(bufferSize, 1), alignment: 16)
+        spare = .allocate(byteCount: max(bufferSize, 1), alignment: 16)
     }
 
     deinit {
         discard()
+        _ = inFlight?.join()
         buffer.deallocate()
+        spare.deallocate()
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws(OutputError) {
@@ -137,11 +151,13 @@ public final class AtomicFileSink: ByteSink {
     private func seal() throws(OutputError) {
         try state.requireOpen(path: name, offset: bytesWritten)
         try flush()
+        try awaitWrite()
         // Without fsync a crash after the rename could leave the new name on empty data.
         while fsync(descriptor) != 0 {
             let code = errno
             guard code == EINTR else { throw fail(.writeFailed(errno: code)) }
         }
+        writeback.finish()
         let fd = descriptor
         descriptor = -1
         // Some file systems (NFS) report write errors only at close. Linux closes the
@@ -169,6 +185,9 @@ public final class AtomicFileSink: ByteSink {
 
     /// After `finish()` the descriptor is already closed and the name belongs to the target.
     private func removeTemporaryFile() {
+        _ = inFlight?.join()
+        inFlight = nil
+        writeback.finish()
         if descriptor >= 0 {
             close(descriptor)
             descriptor = -1
@@ -191,14 +210,35 @@ public final class AtomicFileSink: ByteSink {
         return error
     }
 
+    /// Hands the filled buffer to a second thread (after the previous one is written) and
+    /// goes on filling the other.
     private func flush() throws(OutputError) {
         guard buffered > 0 else { return }
-        let pending = UnsafeRawBufferPointer(rebasing: buffer[..<buffered])
+        try awaitWrite()
+        let address = UInt(bitPattern: buffer.baseAddress), count = buffered, fd = descriptor
+        swap(&buffer, &spare)
         buffered = 0
-        try writeOut(pending)
+        inFlightCount = count
+        inFlight = BackgroundThread { writeFully(fd, UnsafeRawPointer(bitPattern: address)!, count) }
+    }
+
+    /// Waits for the buffer being written, then publishes it.
+    private func awaitWrite() throws(OutputError) {
+        guard let thread = inFlight else { return }
+        inFlight = nil
+        let code = thread.join()
+        guard code == 0 else { throw fail(.writeFailed(errno: code)) }
+        flushed += UInt64(inFlightCount)
+        published()
+    }
+
+    private func published() {
+        progress?.publish(flushed)
+        if flushed - writebackStarted >= Self.writebackChunk { startWriteback() }
     }
 
     private func writeOut(_ bytes: UnsafeRawBufferPointer) throws(OutputError) {
+        try awaitWrite()  // in order
         guard let base = bytes.baseAddress else { return }
         var done = 0
         while done < bytes.count {
@@ -211,7 +251,12 @@ public final class AtomicFileSink: ByteSink {
             done += wrote
             flushed += UInt64(wrote)
         }
-        progress?.publish(flushed)
+        published()
+    }
+
+    /// Has a second thread flush what was written so far, while this one writes on.
+    private func startWriteback() {
+        if writeback.start(descriptor) { writebackStarted = flushed }
     }
 
     /// Makes the rename itself survive a crash. Best effort: the file is already in place,
@@ -242,6 +287,45 @@ public final class AtomicFileSink: ByteSink {
         }
         let random = String(UInt64.random(in: 0...UInt64.max), radix: 16)
         return ".\(kept).brine-tmp-\(getpid())-\(random)"
+    }
+}
+
+/// `write(2)` until all `count` bytes are written; 0 or the errno of the failure.
+private func writeFully(_ fd: Int32, _ base: UnsafeRawPointer, _ count: Int) -> Int32 {
+    var done = 0
+    while done < count {
+        let wrote = systemWrite(fd, base + done, count - done)
+        if wrote < 0 {
+            if errno == EINTR { continue }
+            return errno
+        }
+        done += wrote
+    }
+    return 0
+}
+
+/// One `fdatasync` at a time on a second thread, started while the file is still being
+/// written; `finish()` waits for it, and must be called before the descriptor is closed.
+private final class EarlyWriteback: @unchecked Sendable {
+    private let busy = Atomic<Bool>(false)
+    private var thread: BackgroundThread<Void>?
+
+    /// Starts a flush unless one is still running; returns whether it started.
+    func start(_ descriptor: Int32) -> Bool {
+        guard !busy.load(ordering: .acquiring) else { return false }
+        thread?.join()
+        busy.store(true, ordering: .releasing)
+        let flush = BackgroundThread { [self] in
+            _ = fdatasync(descriptor)
+            busy.store(false, ordering: .releasing)
+        }
+        thread = flush
+        return true
+    }
+
+    func finish() {
+        thread?.join()
+        thread = nil
     }
 }
 
