@@ -41,7 +41,7 @@ build: deps
 	$(SWIFT) build
 
 release: deps
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release --static-swift-stdlib
 
 demo: release
 	@echo "== brine inspect $(DEMO_ARTIFACT): where the bytes of a gzip'd joblib scikit-learn pipeline go"
