@@ -170,9 +170,12 @@ extension SymbolicMachine {
         }
         guard let item = decodeScalar(bytes, at: cursor, memoKinds: memoKinds) else { break }
             var length = item.length
-            // A memo store right after the value belongs to it.
+            // A memo store right after the value belongs to it. The byte after the value must
+            // be seen (at the buffer's end, or with a FRAME in between, the store could come
+            // later and find the value folded away): the general machine takes those.
             let next = cursor + length
-            if next < bytes.count {
+            guard next < bytes.count, bytes[next] != PickleOpcode.frame.rawValue else { break }
+            do {
                 var stored = false
                 switch bytes[next] {
                 case PickleOpcode.memoize.rawValue:
