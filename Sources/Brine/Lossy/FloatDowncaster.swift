@@ -36,6 +36,12 @@ public enum FloatDowncaster {
     /// Writes `output`; nil when there is nothing to convert (nothing is written then).
     public static func downcast(input: String, output: String, options: StripOptions) throws(StripError) -> DowncastResult? {
         let (inspection, plan) = try plan(input: input, options: options)
+        return try downcast(input: input, output: output, inspection: inspection, plan: plan, options: options)
+    }
+
+    /// The same with the inspection and plan `plan(input:options:)` already made.
+    public static func downcast(input: String, output: String, inspection: Inspection, plan: DowncastPlan,
+                                options: StripOptions) throws(StripError) -> DowncastResult? {
         guard !plan.isEmpty else { return nil }
         var needed: Set<Int64> = []
         _ = try Stripper.writeVerified(input, inspection, [], options, to: output, needed: &needed,

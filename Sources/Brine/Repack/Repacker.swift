@@ -89,7 +89,7 @@ public enum Repacker {
 
         // 3. Lossy, only when asked: float64 arrays stored as float32.
         guard member.kind == .joblib else { return current }
-        let lossy = try downcastPlan(current)
+        let (inspection, lossy) = try downcastPlan(current)
         guard !lossy.isEmpty else {
             plan.notes.append(contentsOf: lossy.notes)
             return current
@@ -101,7 +101,10 @@ public enum Repacker {
         }
         let target = scratch.make()
         let result: DowncastResult?
-        do { result = try FloatDowncaster.downcast(input: current, output: target, options: StripOptions(selectors: [])) } catch {
+        do {
+            result = try FloatDowncaster.downcast(input: current, output: target, inspection: inspection, plan: lossy,
+                                                  options: StripOptions(selectors: []))
+        } catch {
             // A value float32 cannot hold: the step is not taken, which is a finding, not a failure.
             guard case .unsupported(let reason) = error else { throw .strip("\(current): \(error)") }
             plan.notes.append("no downcast: \(reason)")
@@ -130,8 +133,8 @@ public enum Repacker {
     }
 
     /// What `--allow-lossy` would convert in `path` (empty when the file cannot be read).
-    private static func downcastPlan(_ path: String) throws(RepackError) -> DowncastPlan {
-        do { return try FloatDowncaster.plan(input: path, options: StripOptions(selectors: [])).1 } catch {
+    private static func downcastPlan(_ path: String) throws(RepackError) -> (Inspection, DowncastPlan) {
+        do { return try FloatDowncaster.plan(input: path, options: StripOptions(selectors: [])) } catch {
             throw .strip("\(path): \(error)")
         }
     }

@@ -41,8 +41,8 @@ public final class InflateIndex: @unchecked Sendable {
         return overflow ? .max : next
     }
 
-    /// Takes a snapshot of `stream` (between two `inflate` calls). Returns false when zlib
-    /// could not copy it (out of memory): the index then just has fewer points.
+    /// Takes a snapshot of `stream` (between two `inflate` calls). When zlib cannot copy it
+    /// (out of memory) the index just has one point fewer.
     func record(_ stream: UnsafeMutablePointer<z_stream>, output: UInt64, input: UInt64) {
         let copy = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
         copy.initialize(to: z_stream())
