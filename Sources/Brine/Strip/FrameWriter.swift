@@ -3,14 +3,28 @@ import BrineIO
 /// Writes pickle instructions to a sink, re-framing protocol-4+ streams the way CPython's
 /// `_Framer` does: instructions gather into frames of about 64 KiB, each preceded by
 /// FRAME and its length; large arguments and joblib's raw array data go between frames.
+///
+/// Once the input shows its own frames, they are kept: a frame ends where the input's next
+/// one starts, so everything away from a cut comes out byte for byte as it went in, and the
+/// sink is told which bytes are copies (`copiedFrom`) so a splicing compressor can reuse
+/// the input's compressed form of them.
 final class FrameWriter {
     static let frameTarget = 64 * 1024
     /// CPython writes frames shorter than this without a FRAME header.
     static let frameMinimum = 4
+    /// Following the input's frames, one still ends here (a hostile input's giant frame).
+    static let followedFrameMaximum = 4 << 20
 
     private let sink: ByteSink
     private var frame: [UInt8] = []
-    var framing = false
+    /// Stretches of `frame` copied from the input: offset in `frame`, input offset, length.
+    private var frameSources: [(start: Int, source: UInt64, count: Int)] = []
+    /// The input's FRAME whose contents the current frame continues, if any.
+    private var inputFrameHeader: (offset: UInt64, length: UInt64)?
+    private var followsInputFrames = false
+    var framing = false {
+        didSet { followsInputFrames = false }
+    }
 
     init(sink: ByteSink) {
         self.sink = sink
@@ -20,15 +34,39 @@ final class FrameWriter {
     /// Uncompressed bytes of the stream written so far (what joblib's alignment counts).
     private(set) var position: UInt64 = 0
 
-    func instruction(_ bytes: UnsafeRawBufferPointer) throws(OutputError) {
+    /// One instruction; `source` is its offset in the input when it is an unchanged copy.
+    func instruction(_ bytes: UnsafeRawBufferPointer, source: UInt64? = nil) throws(OutputError) {
         position &+= UInt64(bytes.count)
-        guard framing else { return try sink.write(bytes) }
+        guard framing else { return try emit(bytes, source: source) }
         if bytes.count >= Self.frameTarget {
             try commitFrame()
-            return try sink.write(bytes)
+            return try emit(bytes, source: source)
+        }
+        try appendToFrame(bytes, source: source)
+    }
+
+    /// The input's FRAME at `offset`: the frame being built ends here, as the input's did.
+    func inputFrame(at offset: UInt64, length: UInt64) throws(OutputError) {
+        guard framing else { return }
+        try commitFrame()
+        followsInputFrames = true
+        inputFrameHeader = (offset, length)
+    }
+
+    private func appendToFrame(_ bytes: UnsafeRawBufferPointer, source: UInt64?) throws(OutputError) {
+        if let source {
+            if let last = frameSources.last, last.start + last.count == frame.count, last.source + UInt64(last.count) == source {
+                frameSources[frameSources.count - 1].count += bytes.count
+            } else {
+                frameSources.append((frame.count, source, bytes.count))
+            }
         }
         frame.append(contentsOf: bytes)
-        if frame.count >= Self.frameTarget { try commitFrame() }
+        if frame.count >= (followsInputFrames ? Self.followedFrameMaximum : Self.frameTarget) { try commitFrame() }
+    }
+
+    private func emit(_ bytes: UnsafeRawBufferPointer, source: UInt64?) throws(OutputError) {
+        if let source { try sink.write(bytes, copiedFrom: source) } else { try sink.write(bytes) }
     }
 
     /// Bytes waiting in the current frame.
@@ -36,11 +74,10 @@ final class FrameWriter {
 
     /// Several whole instructions, each shorter than `frameTarget`, that fit the current
     /// frame: the caller splits runs so that no frame boundary falls inside them.
-    func instructions(_ bytes: UnsafeRawBufferPointer) throws(OutputError) {
+    func instructions(_ bytes: UnsafeRawBufferPointer, source: UInt64? = nil) throws(OutputError) {
         position &+= UInt64(bytes.count)
-        guard framing else { return try sink.write(bytes) }
-        frame.append(contentsOf: bytes)
-        if frame.count >= Self.frameTarget { try commitFrame() }
+        guard framing else { return try emit(bytes, source: source) }
+        try appendToFrame(bytes, source: source)
     }
 
     /// A binary memo store or load of `index`, in the smallest form that holds it,
@@ -70,23 +107,39 @@ final class FrameWriter {
     }
 
     /// Bytes outside the instruction stream (joblib array data): never inside a frame.
-    func raw(_ bytes: UnsafeRawBufferPointer) throws(OutputError) {
+    func raw(_ bytes: UnsafeRawBufferPointer, source: UInt64? = nil) throws(OutputError) {
         try commitFrame()
         position &+= UInt64(bytes.count)
-        try sink.write(bytes)
+        try emit(bytes, source: source)
     }
 
     func commitFrame() throws(OutputError) {
+        defer { inputFrameHeader = nil }
         guard !frame.isEmpty else { return }
         if frame.count >= Self.frameMinimum {
             var header: [UInt8] = [PickleOpcode.frame.rawValue]
             let length = UInt64(frame.count)
             for shift in stride(from: 0, to: 64, by: 8) { header.append(UInt8(truncatingIfNeeded: length >> UInt64(shift))) }
-            try withBytes(header) { raw throws(OutputError) in try sink.write(raw) }
+            // The input's own header, when the frame is that input frame's contents unchanged.
+            var source: UInt64?
+            if let input = inputFrameHeader, input.length == length, frameSources.count == 1, frameSources[0].start == 0,
+               frameSources[0].count == frame.count, frameSources[0].source == input.offset + UInt64(header.count) {
+                source = input.offset
+            }
+            try withBytes(header) { raw throws(OutputError) in try emit(raw, source: source) }
             position &+= UInt64(header.count)
         }
-        try withBytes(frame) { raw throws(OutputError) in try sink.write(raw) }
+        try withBytes(frame) { raw throws(OutputError) in
+            var next = 0
+            for stretch in frameSources {
+                if stretch.start > next { try sink.write(UnsafeRawBufferPointer(rebasing: raw[next..<stretch.start])) }
+                try sink.write(UnsafeRawBufferPointer(rebasing: raw[stretch.start..<(stretch.start + stretch.count)]), copiedFrom: stretch.source)
+                next = stretch.start + stretch.count
+            }
+            if next < raw.count { try sink.write(UnsafeRawBufferPointer(rebasing: raw[next...])) }
+        }
         frame.removeAll(keepingCapacity: true)
+        frameSources.removeAll(keepingCapacity: true)
     }
 }
 

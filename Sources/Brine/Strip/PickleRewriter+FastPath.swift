@@ -11,6 +11,7 @@ extension PickleRewriter {
         guard limit > 0 else { return false }
         var consumed = 0
         var failure: OutputError?
+        let base = reader.offset
         try reader.window.withBufferedBytes(minimum: 1 << 16) { bytes in
             let end = Int(min(UInt64(bytes.count), limit))
             var cursor = 0
@@ -18,7 +19,7 @@ extension PickleRewriter {
             var run = 0..<0
             func flush() throws(OutputError) {
                 guard !run.isEmpty, let writer else { return }
-                try writer.instructions(UnsafeRawBufferPointer(rebasing: bytes[run]))
+                try writer.instructions(UnsafeRawBufferPointer(rebasing: bytes[run]), source: base + UInt64(run.lowerBound))
                 run = cursor..<cursor
             }
             do {
@@ -37,7 +38,7 @@ extension PickleRewriter {
                             continue
                         }
                         try flush()
-                        try copyRewritten(instruction, opcode: opcode, writer: writer)
+                        try copyRewritten(instruction, opcode: opcode, writer: writer, at: base + UInt64(cursor))
                     } else if opcode == PickleOpcode.memoize.rawValue || opcode == PickleOpcode.binput.rawValue
                                 || opcode == PickleOpcode.longBinput.rawValue {
                         inputMemoCount += 1
@@ -91,16 +92,16 @@ extension PickleRewriter {
 
     /// Writes a kept instruction that `isVerbatim` declined: frames are recomputed, memo
     /// indices renumbered.
-    private func copyRewritten(_ instruction: UnsafeRawBufferPointer, opcode: UInt8, writer: FrameWriter) throws(OutputError) {
+    private func copyRewritten(_ instruction: UnsafeRawBufferPointer, opcode: UInt8, writer: FrameWriter, at offset: UInt64) throws(OutputError) {
         switch opcode {
         case PickleOpcode.frame.rawValue:
-            return
+            try writer.inputFrame(at: offset, length: instruction.loadUnaligned(fromByteOffset: 1, as: UInt64.self).littleEndian)
         case PickleOpcode.binput.rawValue, PickleOpcode.longBinput.rawValue,
              PickleOpcode.binget.rawValue, PickleOpcode.longBinget.rawValue:
             let put = opcode == PickleOpcode.binput.rawValue || opcode == PickleOpcode.longBinput.rawValue
             try writer.memoInstruction(put: put, index: renumbering.newIndex(Self.memoArgument(instruction)))
         default:
-            try writer.instruction(instruction)
+            try writer.instruction(instruction, source: offset)
         }
     }
 

@@ -171,7 +171,8 @@ final class PickleRewriter {
         lastScalar = nil
         switch instruction.opcode {
         case .frame:
-            return  // frames are recomputed
+            // Frames are recomputed, ending where the input's did.
+            if case .unsigned(let length) = instruction.argument { try writer?.inputFrame(at: instruction.offset, length: length) }
         case .proto:
             if case .integer(let version) = instruction.argument { protocolVersion = Int(version) }
             try copy(instruction)
@@ -266,7 +267,9 @@ final class PickleRewriter {
     private func copy(_ instruction: PickleInstruction) throws {
         guard let writer else { return }
         try reader.withArgumentBytes(ByteSpan(offset: instruction.offset, count: instruction.length)) { bytes throws(PickleError) in
-            do { try writer.instruction(bytes) } catch { throw PickleError(offset: instruction.offset, reason: .invalidArgument("\(error)")) }
+            do { try writer.instruction(bytes, source: instruction.offset) } catch {
+                throw PickleError(offset: instruction.offset, reason: .invalidArgument("\(error)"))
+            }
         }
     }
 
@@ -286,6 +289,7 @@ final class PickleRewriter {
     private func copyRaw(_ raw: RawSpan, keep: Bool, toFloat32: Bool = false) throws {
         var remaining = raw.span.count
         if let alignment = raw.alignment, alignment > 0 {
+            let paddingOffset = reader.offset
             let padding = UInt64(try reader.readRawByte(expected: "joblib padding length byte"))
             try reader.skipRaw(padding, expected: "joblib array padding")
             remaining -= 1 + padding
@@ -293,14 +297,17 @@ final class PickleRewriter {
                 try writer.commitFrame()
                 let newPadding = alignment - Int((writer.position + 1) % UInt64(alignment))
                 let bytes = [UInt8(truncatingIfNeeded: newPadding)] + [UInt8](repeating: 0xFF, count: newPadding)
-                try withBytes(bytes) { raw throws(OutputError) in try writer.raw(raw) }
+                // joblib pads with 0xFF too: the same length is the same bytes.
+                let source: UInt64? = UInt64(newPadding) == padding ? paddingOffset : nil
+                try withBytes(bytes) { raw throws(OutputError) in try writer.raw(raw, source: source) }
             }
         }
         if toFloat32, keep, let writer { return try copyFloat32(remaining, writer: writer) }
         while remaining > 0 {
+            let source = reader.offset
             let taken = try reader.window.withBufferedBytes(minimum: Int(min(remaining, 1 << 20))) { bytes -> Int in
                 let take = Int(min(UInt64(bytes.count), remaining))
-                if keep, let writer { try writer.raw(UnsafeRawBufferPointer(rebasing: bytes[..<take])) }
+                if keep, let writer { try writer.raw(UnsafeRawBufferPointer(rebasing: bytes[..<take]), source: source) }
                 return take
             }
             guard taken > 0 else {

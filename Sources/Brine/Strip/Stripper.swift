@@ -108,7 +108,8 @@ public enum Stripper {
                     file.discard()  // after commit() this does nothing
                     _ = verifier.join()
                 }
-                let counter = CountingSink(downstream: try openCompressing(file, format: codec, level: options.compressionLevel))
+                let counter = CountingSink(downstream: try openOutput(file, input: input, inspection: inspection, codec: codec,
+                                                                      options: options, rewritesData: downcast != nil))
                 guard try rewrite(input, inspection, cuts, options, into: counter, needed: &needed, downcast: downcast) else {
                     guard attempt == 0 else { throw StripError.verificationFailed("shared values still unresolved after analysis") }
                     continue
@@ -126,6 +127,21 @@ public enum Stripper {
             preconditionFailure("unexpected error \(error)")
         }
         throw .verificationFailed("shared values still unresolved after analysis")
+    }
+
+    /// The compressor for the output. Written with the input's own codec and no level given,
+    /// a zlib or gzip output reuses the input's compressed blocks wherever the bytes are
+    /// unchanged; a downcast rewrites most of the data, so it deflates everything in parallel.
+    private static func openOutput(
+        _ file: ByteSink, input: String, inspection: Inspection, codec: CompressionFormat?, options: StripOptions, rewritesData: Bool
+    ) throws(OutputError) -> ByteSink {
+        if !rewritesData, options.compressionLevel == nil, let codec, codec == inspection.compression, codec == .zlib || codec == .gzip,
+           let index = inspection.resumePoints,
+           let splicing = try SplicingDeflateSink(downstream: file, inputPath: input, index: index,
+                                                  level: codec.defaultWriteLevel ?? 3) {
+            return splicing
+        }
+        return try openCompressing(file, format: codec, level: options.compressionLevel)
     }
 
     /// One rewrite into `sink`. Returns false when it met a value inside a cut that something
@@ -178,6 +194,11 @@ final class CountingSink: ByteSink {
     func write(_ bytes: UnsafeRawBufferPointer) throws(OutputError) {
         bytesWritten &+= UInt64(bytes.count)
         try downstream?.write(bytes)
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer, copiedFrom source: UInt64) throws(OutputError) {
+        bytesWritten &+= UInt64(bytes.count)
+        try downstream?.write(bytes, copiedFrom: source)
     }
 
     func finish() throws(OutputError) {

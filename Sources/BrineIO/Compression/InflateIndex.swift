@@ -16,7 +16,27 @@ public final class InflateIndex: @unchecked Sendable {
         let state: UnsafeMutablePointer<z_stream>
     }
 
+    /// Where a deflate block starts, with the stream's checksum of everything before it:
+    /// what `SplicingDeflateSink` needs to copy whole blocks of the input unchanged.
+    public struct BlockStart: Sendable, Equatable {
+        /// Offset in the decompressed stream.
+        public let output: UInt64
+        /// Bit offset in the compressed source (deflate packs blocks at any bit).
+        public let bit: UInt64
+        /// Adler-32 (zlib) or CRC-32 (gzip) of the decompressed bytes before `output`.
+        public let check: UInt32
+    }
+
     private(set) var points: [Point] = []
+    /// Every block start of the stream, in order, when the recording pass kept them all
+    /// (empty when there were more than `maximumBlocks`).
+    public private(set) var blocks: [BlockStart] = []
+    private var blocksOverflowed = false
+    let maximumBlocks: Int
+    /// Whether `ZlibSource` stops at block ends to record them (zlib and gzip containers).
+    var recordsBlocks: Bool { !blocksOverflowed }
+    /// The container the stream was read as.
+    public internal(set) var container: ZlibSource.Container?
     private(set) var spacing: UInt64
     let maximumPoints: Int
     /// Set when the recording pass reached the stream's end: only then are skips served.
@@ -24,8 +44,9 @@ public final class InflateIndex: @unchecked Sendable {
     /// Where the index applies: the compressed file, and the first compressed byte of the stream.
     let sourceName: String
 
-    public init(sourceName: String, initialSpacing: UInt64 = 4 << 20, maximumPoints: Int = 256) {
+    public init(sourceName: String, initialSpacing: UInt64 = 4 << 20, maximumPoints: Int = 256, maximumBlocks: Int = 1 << 20) {
         self.sourceName = sourceName
+        self.maximumBlocks = max(maximumBlocks, 0)
         spacing = max(initialSpacing, 1 << 16)
         self.maximumPoints = max(maximumPoints, 2)
     }
@@ -52,6 +73,18 @@ public final class InflateIndex: @unchecked Sendable {
         }
         points.append(Point(output: output, input: input, state: copy))
         if points.count >= maximumPoints { thin() }
+    }
+
+    func recordBlock(output: UInt64, bit: UInt64, check: UInt32) {
+        guard !blocksOverflowed, blocks.last.map({ $0.bit < bit }) ?? true else { return }
+        guard blocks.count < maximumBlocks else {
+            // A hostile or degenerate stream of tiny blocks: splicing is an optimisation,
+            // so give it up rather than grow without bound.
+            blocksOverflowed = true
+            blocks = []
+            return
+        }
+        blocks.append(BlockStart(output: output, bit: bit, check: check))
     }
 
     /// The last point at or before `output`.

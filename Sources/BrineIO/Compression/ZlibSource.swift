@@ -25,6 +25,8 @@ public final class ZlibSource: ByteSource {
     private let index: InflateIndex?
     /// True when this source fills `index` (it was given an empty one); it never jumps then.
     private let recording: Bool
+    /// Recording block starts too: inflate then returns at every block end (`Z_BLOCK`).
+    private let recordsBlocks: Bool
 
     /// `index`: an empty one is filled while this source reads the whole stream; a complete
     /// one (from an earlier pass over the same file) lets `skip` jump instead of inflating.
@@ -35,6 +37,8 @@ public final class ZlibSource: ByteSource {
         let index = index.flatMap { $0.sourceName == upstream.name ? $0 : nil }
         self.index = index
         recording = index.map { !$0.isComplete && $0.points.isEmpty } ?? false
+        if recording, let index { index.container = container }
+        recordsBlocks = recording && container != .rawDeflate && (index?.recordsBlocks ?? false)
         inputStart = upstream.position
         inputEnd = upstream.position
         name = upstream.name
@@ -71,7 +75,8 @@ public final class ZlibSource: ByteSource {
                 stream.pointee.avail_in = uInt(got)
             }
             let before = stream.pointee.avail_out
-            let status = inflate(stream, Z_NO_FLUSH)
+            let status = inflate(stream, recordsBlocks ? Z_BLOCK : Z_NO_FLUSH)
+            if recordsBlocks, status == Z_OK, let index { noteBlockStart(index, produced: buffer.count - Int(stream.pointee.avail_out)) }
             if status == Z_STREAM_END {
                 finished = true
                 if recording, let index { index.isComplete = true }
@@ -98,6 +103,17 @@ public final class ZlibSource: ByteSource {
         return produced
     }
 
+
+    /// At a block boundary (bit 128 of `data_type`, not in the last block: bit 64), the next
+    /// block starts `data_type & 7` bits before the end of the last compressed byte consumed;
+    /// `adler` then holds the check of everything inflated so far.
+    private func noteBlockStart(_ index: InflateIndex, produced: Int) {
+        let type = stream.pointee.data_type
+        guard type & 128 != 0, type & 64 == 0 else { return }
+        let consumed = inputEnd - UInt64(stream.pointee.avail_in)
+        let bit = consumed &* 8 &- UInt64(type & 7)
+        index.recordBlock(output: position + UInt64(produced), bit: bit, check: UInt32(truncatingIfNeeded: stream.pointee.adler))
+    }
 
     /// Skips by jumping to the last resume point before the target when a complete index
     /// has one well ahead; inflates the rest (or everything, without an index).

@@ -20,12 +20,20 @@ public protocol ByteSink: AnyObject {
     var bytesWritten: UInt64 { get }
     /// Takes all of `bytes`. After an error the sink is unusable and keeps throwing it.
     func write(_ bytes: UnsafeRawBufferPointer) throws(OutputError)
+    /// Takes `bytes` that are a verbatim copy of the input's decompressed stream from offset
+    /// `source` on. Only a sink that can reuse the input's compressed form cares
+    /// (`SplicingDeflateSink`); every other sink treats them as plain bytes.
+    func write(_ bytes: UnsafeRawBufferPointer, copiedFrom source: UInt64) throws(OutputError)
     /// Completes the output and everything downstream of it. Calling it again does nothing.
     func finish() throws(OutputError)
 }
 
 extension ByteSink {
     public var name: String { "<output>" }
+
+    public func write(_ bytes: UnsafeRawBufferPointer, copiedFrom source: UInt64) throws(OutputError) {
+        try write(bytes)
+    }
 
     public func write(_ bytes: [UInt8]) throws(OutputError) {
         // Array.withUnsafeBytes only rethrows untyped errors, so the error is carried out.
