@@ -737,3 +737,37 @@ def test_usage_error(brine, tmp_path, args):
     assert_exit(r, 64)
     assert listing(tmp_path) == ["tfidf_p5.pkl"], listing(tmp_path)
     assert sha256(src) == before, "input file modified"
+
+
+def _large_tfidf(path, compress):
+    """A vectorizer of a few MB fitted here, whose held-out documents share its
+    vocabulary: the compressed joblib then spans hundreds of deflate blocks, and
+    a strip can reuse most of them."""
+    import re
+    import numpy as np
+    import joblib
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    heldout = json.loads(HELDOUT.read_text())["documents"]
+    known = sorted({w for d in heldout for w in re.findall(r"(?u)\b\w\w+\b", d.lower())})
+    rng = np.random.default_rng(20261122)
+    pool = known + ["t%05d%s" % (i, "abcdefgh"[i % 8] * (1 + i % 5)) for i in range(150_000)]
+    picks = rng.integers(0, len(pool), size=(6_000, 60))
+    docs = [" ".join(pool[i] for i in row) for row in picks]
+    vec = TfidfVectorizer(min_df=2).fit(docs)   # tokens seen once go to stop_words_
+    assert len(vec.stop_words_) > 10_000
+    joblib.dump(vec, path, compress=compress)
+
+
+@pytest.mark.parametrize("codec,suffix", [("zlib", "zlib"), ("gzip", "gz")])
+def test_large_compressed_strip_reuses_blocks_and_loads(brine, tmp_path, codec, suffix):
+    src = tmp_path / ("tfidf_large.joblib." + suffix)
+    _large_tfidf(src, (codec, 3))
+    out = tmp_path / ("stripped-" + src.name)
+    r = strip(brine, "--preset", "deploy", src, "-o", out, "--format", "json")
+    assert_exit(r, 0)
+    rep = json.loads(r.stdout)
+    assert codec_of(out.read_bytes()) == codec
+    # Most of the kept stream went out as the input's own compressed blocks.
+    kept = rep["outputStreamBytes"]
+    assert rep.get("reusedStreamBytes", 0) > 0.8 * kept, rep
+    check_stripped(src, out, ["stop_words_"])

@@ -47,6 +47,9 @@ public struct StripResult: Codable, Sendable, Equatable {
     public var streamBytes: UInt64
     public var outputStreamBytes: UInt64
     public var removed: [Removed]
+    /// Stream bytes whose compressed form was copied from the input instead of compressed
+    /// again (zlib and gzip outputs in the input's codec); nil when nothing could be.
+    public var reusedStreamBytes: UInt64? = nil
 }
 
 /// `brine strip`: inspect, plan the cuts, rewrite the stream (streaming, never loading it),
@@ -84,18 +87,20 @@ public enum Stripper {
         }
         guard let output else { throw .unsupported("an output path (-o) is needed unless --dry-run is given") }
 
-        result.outputStreamBytes = try writeVerified(input, inspection, cuts, options, to: output, needed: &needed)
+        let written = try writeVerified(input, inspection, cuts, options, to: output, needed: &needed)
+        result.outputStreamBytes = written.streamBytes
+        result.reusedStreamBytes = written.reusedStreamBytes
         result.outputBytes = fileSize(output)
         return result
     }
 
     /// Pass 2 writes the output's temporary file while pass 3, on a second core, reads it
     /// back as it grows; the rename happens only once it reads as `expected` (the input
-    /// minus the cuts, with `downcast`'s arrays as float32). Returns the stream bytes written.
+    /// minus the cuts, with `downcast`'s arrays as float32).
     static func writeVerified(
         _ input: String, _ inspection: Inspection, _ cuts: [StripCut], _ options: StripOptions, to output: String,
         needed: inout Set<Int64>, downcast: DowncastPlan? = nil, expected: Inspection? = nil
-    ) throws(StripError) -> UInt64 {
+    ) throws(StripError) -> Written {
         let codec: CompressionFormat? = options.compression ?? inspection.compression
         do {
             for attempt in 0..<2 {
@@ -108,8 +113,9 @@ public enum Stripper {
                     file.discard()  // after commit() this does nothing
                     _ = verifier.join()
                 }
-                let counter = CountingSink(downstream: try openOutput(file, input: input, inspection: inspection, codec: codec,
-                                                                      options: options, rewritesData: downcast != nil))
+                let compressor = try openOutput(file, input: input, inspection: inspection, codec: codec, options: options,
+                                                rewritesData: downcast != nil)
+                let counter = CountingSink(downstream: compressor)
                 guard try rewrite(input, inspection, cuts, options, into: counter, needed: &needed, downcast: downcast) else {
                     guard attempt == 0 else { throw StripError.verificationFailed("shared values still unresolved after analysis") }
                     continue
@@ -117,7 +123,8 @@ public enum Stripper {
                 try counter.finish()
                 try StripVerifier.verify(original: expected ?? inspection, cuts: cuts, setNone: options.setNone, rewritten: verifier.join())
                 try file.commit()
-                return counter.bytesWritten
+                let reused = (compressor as? SplicingDeflateSink)?.bytesSpliced
+                return Written(streamBytes: counter.bytesWritten, reusedStreamBytes: reused.flatMap { $0 > 0 ? $0 : nil })
             }
         } catch let error as OutputError {
             throw .output(error)
@@ -127,6 +134,11 @@ public enum Stripper {
             preconditionFailure("unexpected error \(error)")
         }
         throw .verificationFailed("shared values still unresolved after analysis")
+    }
+
+    struct Written {
+        var streamBytes: UInt64
+        var reusedStreamBytes: UInt64?
     }
 
     /// The compressor for the output. Written with the input's own codec and no level given,
