@@ -31,6 +31,8 @@ import Testing
 
     enum Step {
         case copy(Range<Int>)
+        /// Copied by reference: the sink reads the input again if it needs the bytes.
+        case reference(Range<Int>)
         case new([UInt8])
     }
 
@@ -50,6 +52,9 @@ import Testing
                     try piece.withUnsafeBytes { try sink.write($0, copiedFrom: UInt64(start)) }
                     expected += piece
                 }
+            case .reference(let range):
+                try sink.copy(from: UInt64(range.lowerBound), count: UInt64(range.count))
+                expected += plain[range]
             case .new(let bytes):
                 try bytes.withUnsafeBytes { try sink.write($0) }
                 expected += bytes
@@ -87,6 +92,19 @@ import Testing
                              .copy(600_001..<1_400_000), .new([]), .copy(1_999_990..<2_000_000)]
         let result = try Self.splice(plain, steps, container: .zlib, chunk: 7_777)
         #expect(try Self.inflate(result.output, container: .zlib) == result.expected)
+    }
+
+    @Test(arguments: [Container.zlib, .gzip])
+    func copiesByReferenceMixWithCopiedAndNewBytes(container: Container) throws {
+        let plain = InflateIndexTests.sample(count: 6_000_000)
+        // A reference run broken by new bytes (its tail is inflated again), one continued by
+        // copied bytes, one too short to reuse anything, and a jump backwards.
+        let steps: [Step] = [.reference(0..<1_000_000), .new([9, 9, 9]), .reference(1_000_100..<2_000_000),
+                             .copy(2_000_000..<2_100_000), .reference(2_100_000..<4_000_000), .reference(4_100_000..<4_110_000),
+                             .reference(100..<900_000), .copy(900_000..<950_000), .reference(5_000_000..<6_000_000)]
+        let result = try Self.splice(plain, steps, container: container)
+        #expect(try Self.inflate(result.output, container: container) == result.expected)
+        #expect(result.spliced > 4_000_000, "spliced \(result.spliced) of \(result.expected.count)")
     }
 
     @Test func onlyNewBytesMakeAnOrdinaryStream() throws {

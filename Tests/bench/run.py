@@ -360,8 +360,18 @@ def expand(argv: list[str], subst: dict[str, str]) -> list[str]:
     return [a.format(**subst) if "{" in a and a not in snippets else a for a in argv]
 
 
-def measure_tool(name, argv, subst, args, mem_limit):
+def remove_output(path):
+    """Deletes the previous run's output before the next starts, untimed and for every
+    tool alike: writing over a 100 MB file makes the kernel free its pages inside the
+    timed run (`rename` over it, or `open(..., "wb")` truncating it), ~45 ms here, a
+    cost of the harness reusing one path rather than of the tool."""
+    if path and os.path.exists(path):
+        os.unlink(path)
+
+
+def measure_tool(name, argv, subst, args, mem_limit, out_path=None):
     time.sleep(SETTLE_S)
+    remove_output(out_path)
     log(f"  {name}: warm-up: {' '.join(argv)[:160]}")
     warm = run_once(argv, subst["tmp"], args.timeout, mem_limit, capture=True)
     log(f"  {name}: warm-up {warm['wall']:.2f} s, exit {warm['exit']}, peak RSS {warm['rss_kb']} KB")
@@ -375,6 +385,7 @@ def measure_tool(name, argv, subst, args, mem_limit):
                           "so it is the measurement (stdout was a pipe, not /dev/null)")
         return result
     for i in range(args.runs):
+        remove_output(out_path)
         r = run_once(argv, subst["tmp"], args.timeout, mem_limit)
         log(f"  {name}: run {i + 1}/{args.runs}: {r['wall']:.2f} s, exit {r['exit']}, peak RSS {r['rss_kb']} KB")
         result["runs"].append(r)
@@ -506,6 +517,7 @@ def render(args, facts, versions, inputs, meta, results, brine_path, brine_note,
     L.append("")
     L.append(f"Each tool: a {SETTLE_S:g} s pause (the memory a multi-GB peer released is reclaimed meanwhile), "
              f"1 untimed warm-up run, then {args.runs} timed runs (fewer where the table says so). "
+             "A tool that writes a file starts every run with its previous output deleted (untimed). "
              "Wall time is `time.perf_counter()` around the child process, whose stdout goes to `/dev/null`; "
              "peak RSS is GNU time's `%M` (maximum resident set size). Table: median, min and max wall "
              "time in seconds; median peak RSS in MiB; throughput in MB (10^6 bytes) of input per second of "
@@ -712,7 +724,7 @@ def main() -> int:
             tr["argv"] = argv
             tr["cmd_shown"] = fmt_cmd(argv, subst)
             out_path = tool.get("output", "").format(**subst) if tool.get("output") else None
-            m = measure_tool(tool["name"], argv, subst, args, mem_limit)
+            m = measure_tool(tool["name"], argv, subst, args, mem_limit, out_path)
             tr.update(warmup=m["warmup"], note=m["note"], runs=m["runs"])
             tr["summary"] = summarize(m, input_bytes)
             if tr["summary"] is None:

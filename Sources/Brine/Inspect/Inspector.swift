@@ -17,6 +17,8 @@ public struct Inspection: Sendable {
     public var overheadBytes: UInt64
     /// Non-instruction bytes inside the stream (joblib array data, nested pickles).
     public var rawSpans: [RawSpan]
+    /// The FRAMEs of protocol-4+ streams, in order.
+    public var frames: [FrameFact] = []
     /// Uses of globals and padded strings, when `InspectOptions.recordsReferences` is set.
     public var references: ReferenceLog? = nil
     /// PyTorch tensors recognised in the stream (only with `InspectOptions.recognizesTorch`).
@@ -90,6 +92,7 @@ public enum Inspector {
             roots: roots, overheadBytes: machine.overheadBytes, rawSpans: machine.rawSpans, references: machine.recorder?.log,
             torchTensors: tensors)
         inspection.joblibArrays = machine.joblibArrays
+        inspection.frames = machine.frames
         inspection.dtypeFacts = dtypeFacts
         return inspection
     }

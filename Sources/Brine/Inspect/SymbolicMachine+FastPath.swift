@@ -42,7 +42,9 @@ extension SymbolicMachine {
             preconditionFailure("unexpected error \(error)")
         }
         guard result.consumed > 0 else { return false }
+        if result.writesMemoIndex { noteFrameNotPlain() }
         memo.appendSequential(scratchKinds[..<result.memoEntries])
+        memoStores += result.memoEntries
         reader.window.consume(result.consumed)
         for kind in ValueKind.allCases {
             let count = result.count(kind)
@@ -57,6 +59,8 @@ extension SymbolicMachine {
     /// What one scan decoded, up to the last whole item.
     struct ScanResult {
         var consumed = 0
+        /// A GET or an indexed PUT was among the instructions (a scan never crosses a FRAME).
+        var writesMemoIndex = false
         var memoEntries = 0
         var items: UInt64 = 0
         var bytes: UInt64 = 0
@@ -169,6 +173,9 @@ extension SymbolicMachine {
             }
         }
         guard let item = decodeScalar(bytes, at: cursor, memoKinds: memoKinds) else { break }
+            if bytes[cursor] == PickleOpcode.binget.rawValue || bytes[cursor] == PickleOpcode.longBinget.rawValue {
+                result.writesMemoIndex = true
+            }
             var length = item.length
             // A memo store right after the value belongs to it. The byte after the value must
             // be seen (at the buffer's end, or with a FRAME in between, the store could come
@@ -184,12 +191,14 @@ extension SymbolicMachine {
                 case PickleOpcode.binput.rawValue:
                     guard next + 1 < bytes.count, Int64(bytes[next + 1]) == memoBase + Int64(memoCount + groupMemo) else { break }
                     stored = true
+                    result.writesMemoIndex = true
                     length += 2
                 case PickleOpcode.longBinput.rawValue:
                     guard next + 4 < bytes.count else { break }
                     let index = Int64(bytes.loadUnaligned(fromByteOffset: next + 1, as: UInt32.self).littleEndian)
                     guard index == memoBase + Int64(memoCount + groupMemo) else { break }
                     stored = true
+                    result.writesMemoIndex = true
                     length += 5
                 default:
                     break

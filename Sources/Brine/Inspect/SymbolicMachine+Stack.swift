@@ -117,6 +117,7 @@ extension SymbolicMachine {
             throw PickleError(offset: instruction.offset, opcode: instruction.opcode, reason: .malformed("memo index \(index) out of range"))
         }
         stack[top].memoIndex = index
+        memoStores += 1
         if stack[top].kind == .str, !stack[top].isReference, isDictKeyPosition(top) {
             // Keep the name now, while its bytes are in the window: later dicts name
             // their parts with memo references to it (attribute names of every object).

@@ -31,6 +31,15 @@ final class SymbolicMachine {
     /// Bytes inside the stream that are not instructions: joblib's array data and the
     /// nested pickles of object arrays. A rewriter copies them as they are.
     var rawSpans: [RawSpan] = []
+    var frames: [FrameFact] = []
+    /// Memo store instructions of the current pickle (what a rewriter counts; the memo's
+    /// own count is of distinct entries).
+    var memoStores = 0
+
+    /// The current frame writes a memo index (or is otherwise not plain).
+    func noteFrameNotPlain() {
+        if !frames.isEmpty { frames[frames.count - 1].plain = false }
+    }
     /// Called now and then during long runs, for a progress bar.
     var progress: (() -> Void)?
     private var steps: UInt32 = 0
@@ -51,11 +60,12 @@ final class SymbolicMachine {
 
     /// Runs one pickle through its STOP and returns the node of the object it builds.
     func runPickle() throws(PickleError) -> NodeID {
-        let savedStack = stack, savedMarks = marks, savedMemo = memo
+        let savedStack = stack, savedMarks = marks, savedMemo = memo, savedStores = memoStores
         stack.removeAll(keepingCapacity: true)
         marks.removeAll(keepingCapacity: true)
         memo = MemoTable()
-        defer { stack = savedStack; marks = savedMarks; memo = savedMemo }
+        memoStores = 0
+        defer { stack = savedStack; marks = savedMarks; memo = savedMemo; memoStores = savedStores }
         while true {
             steps &+= 1
             if steps & 0xFFFF == 0, let progress { progress() }
@@ -65,6 +75,7 @@ final class SymbolicMachine {
             }
             if instruction.opcode == .stop {
                 overheadBytes &+= instruction.length
+                noteFrameNotPlain()
                 let root = try pop(instruction)
                 guard stack.isEmpty, marks.isEmpty else {
                     throw PickleError(offset: instruction.offset, opcode: .stop, reason: .malformed("stack not empty after STOP"))
@@ -85,9 +96,13 @@ final class SymbolicMachine {
         switch instruction.opcode {
         case .proto:
             overheadBytes &+= length
+            noteFrameNotPlain()
             if case .integer(let version) = instruction.argument { highestProtocol = max(highestProtocol, Int(version)) }
         case .frame:
             overheadBytes &+= length
+            if case .unsigned(let frameLength) = instruction.argument {
+                frames.append(FrameFact(offset: instruction.offset, length: frameLength, memoStart: memoStores))
+            }
         case .stop:
             preconditionFailure("STOP is handled by runPickle")
         case .mark:
@@ -198,8 +213,10 @@ final class SymbolicMachine {
             copy.isReference = true
             try push(copy, instruction)
         case .put, .binput, .longBinput, .memoize:
+            if instruction.opcode != .memoize { noteFrameNotPlain() }
             try memoize(instruction)
         case .get, .binget, .longBinget:
+            noteFrameNotPlain()
             try recall(instruction)
         case .global, .inst:
             guard case .linePair(let moduleSpan, let nameSpan) = instruction.argument else { preconditionFailure() }

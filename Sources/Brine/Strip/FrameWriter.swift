@@ -26,8 +26,12 @@ final class FrameWriter {
         didSet { followsInputFrames = false }
     }
 
+    /// The sink takes input bytes by reference (`reuseInput`), so they need not be read.
+    let reusesInput: Bool
+
     init(sink: ByteSink) {
         self.sink = sink
+        reusesInput = (sink as? InputReusingSink)?.reusesInput ?? false
         frame.reserveCapacity(Self.frameTarget * 2)
     }
 
@@ -51,6 +55,19 @@ final class FrameWriter {
         try commitFrame()
         followsInputFrames = true
         inputFrameHeader = (offset, length)
+    }
+
+    /// Input bytes `[source, source + count)` going out unchanged, whole frames or array
+    /// data, by reference; only when `reusesInput`.
+    func reuseInput(from source: UInt64, count: UInt64) throws(OutputError) {
+        try commitFrame()
+        position &+= count
+        try (sink as! InputReusingSink).copy(from: source, count: count)
+    }
+
+    /// Whole input frames were copied: what follows keeps following the input's frames.
+    func followInputFrames() {
+        if framing { followsInputFrames = true }
     }
 
     private func appendToFrame(_ bytes: UnsafeRawBufferPointer, source: UInt64?) throws(OutputError) {

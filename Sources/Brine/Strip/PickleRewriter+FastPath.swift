@@ -26,6 +26,8 @@ extension PickleRewriter {
                 while cursor < end {
                     guard let length = Self.binaryInstructionLength(bytes, at: cursor), cursor + length <= end else { break }
                     let opcode = bytes[cursor]
+                    // The caller may copy the frames from here on whole.
+                    if opcode == PickleOpcode.frame.rawValue, cursor > 0, !inCut, !frames.isEmpty { break }
                     if inCut {
                         if let index = memoStoreIndex(bytes, at: cursor, opcode: opcode) { renumbering.remove(index) }
                     } else if let writer {

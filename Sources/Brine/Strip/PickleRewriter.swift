@@ -27,6 +27,9 @@ final class PickleRewriter {
     let reader: PickleReader
     private let cuts: [StripCut]
     private let rawSpans: [RawSpan]
+    /// The input's frames (from the inspection), for copying runs of them whole.
+    let frames: [FrameFact]
+    var frameCursor = 0
     private let setNone: Bool
     let writer: FrameWriter?
     let needed: Set<Int64>
@@ -51,9 +54,10 @@ final class PickleRewriter {
     /// Memo indices each cut defined, to name the cut a stray reference points into.
     private var cutIndices: [(path: String, first: Int64, last: Int64)] = []
 
-    init(reader: PickleReader, cuts: [StripCut], rawSpans: [RawSpan], setNone: Bool, sink: ByteSink?, needed: Set<Int64> = [],
-         downcast: DowncastPlan? = nil) {
+    init(reader: PickleReader, cuts: [StripCut], rawSpans: [RawSpan], frames: [FrameFact] = [], setNone: Bool, sink: ByteSink?,
+         needed: Set<Int64> = [], downcast: DowncastPlan? = nil) {
         self.downcast = downcast
+        self.frames = frames
         self.reader = reader
         self.cuts = cuts.sorted { $0.range.lowerBound < $1.range.lowerBound }
         self.rawSpans = rawSpans.sorted { $0.span.offset < $1.span.offset }
@@ -93,6 +97,10 @@ final class PickleRewriter {
                 if let cut { boundary = offset < dropFrom! ? dropFrom! : cut.range.upperBound }
                 if rawIndex < rawSpans.count { boundary = min(boundary, rawSpans[rawIndex].span.offset) }
                 if let downcast, patchIndex < downcast.dtypePatches.count { boundary = min(boundary, downcast.dtypePatches[patchIndex]) }
+                if !inCut, needed.isEmpty, try copyPlainFrames(at: offset, boundary: boundary) {
+                    lastScalar = nil
+                    continue
+                }
                 if needed.isEmpty, try fastRun(limit: boundary - offset, inCut: inCut) {
                     lastScalar = nil
                     try finishCutIfDone(cut)
@@ -291,18 +299,30 @@ final class PickleRewriter {
         if let alignment = raw.alignment, alignment > 0 {
             let paddingOffset = reader.offset
             let padding = UInt64(try reader.readRawByte(expected: "joblib padding length byte"))
-            try reader.skipRaw(padding, expected: "joblib array padding")
+            var paddedAsJoblib = true
+            for _ in 0..<padding where try reader.readRawByte(expected: "joblib array padding") != 0xFF { paddedAsJoblib = false }
             remaining -= 1 + padding
             if keep, let writer {
                 try writer.commitFrame()
                 let newPadding = alignment - Int((writer.position + 1) % UInt64(alignment))
                 let bytes = [UInt8(truncatingIfNeeded: newPadding)] + [UInt8](repeating: 0xFF, count: newPadding)
                 // joblib pads with 0xFF too: the same length is the same bytes.
-                let source: UInt64? = UInt64(newPadding) == padding ? paddingOffset : nil
+                let source: UInt64? = UInt64(newPadding) == padding && paddedAsJoblib ? paddingOffset : nil
                 try withBytes(bytes) { raw throws(OutputError) in try writer.raw(raw, source: source) }
             }
         }
         if toFloat32, keep, let writer { return try copyFloat32(remaining, writer: writer) }
+        try copyUnchanged(remaining, keep: keep, what: "array data")
+    }
+
+    /// Copies the next `count` input bytes out unchanged (or drops them): by reference when
+    /// the sink takes that, without reading them; otherwise straight from the window.
+    func copyUnchanged(_ count: UInt64, keep: Bool, what: String) throws {
+        if keep, let writer, writer.reusesInput {
+            try writer.reuseInput(from: reader.offset, count: count)
+            return try reader.skipRaw(count, expected: "\(count) bytes of \(what)")
+        }
+        var remaining = count
         while remaining > 0 {
             let source = reader.offset
             let taken = try reader.window.withBufferedBytes(minimum: Int(min(remaining, 1 << 20))) { bytes -> Int in
@@ -311,10 +331,31 @@ final class PickleRewriter {
                 return take
             }
             guard taken > 0 else {
-                throw PickleError(offset: reader.offset, reason: .truncated(expected: "\(remaining) bytes of array data"))
+                throw PickleError(offset: reader.offset, reason: .truncated(expected: "\(remaining) bytes of \(what)"))
             }
             reader.window.consume(taken)
             remaining -= UInt64(taken)
         }
+    }
+
+    /// At an input FRAME: copies it and the plain frames right after it whole, up to
+    /// `boundary` (a cut, raw data, a patch), when no memo index inside needs renumbering.
+    private func copyPlainFrames(at offset: UInt64, boundary: UInt64) throws -> Bool {
+        guard let writer, !frames.isEmpty else { return false }
+        while frameCursor < frames.count, frames[frameCursor].offset < offset { frameCursor += 1 }
+        guard frameCursor < frames.count, frames[frameCursor].offset == offset else { return false }
+        // The run ends where a recorded frame starts, so the memo count there is known.
+        var last = frameCursor
+        while last + 1 < frames.count, frames[last].plain, frames[last].end == frames[last + 1].offset, frames[last].end <= boundary {
+            last += 1
+        }
+        let stores = Int64(frames[last].memoStart - frames[frameCursor].memoStart)
+        guard last > frameCursor, stores >= 0 else { return false }
+        try copyUnchanged(frames[last].offset - offset, keep: true, what: "pickle frames")
+        writer.followInputFrames()
+        inputMemoCount += stores
+        outputMemoCount += stores
+        frameCursor = last
+        return true
     }
 }

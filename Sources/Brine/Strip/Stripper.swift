@@ -183,8 +183,8 @@ public enum Stripper {
             stream = try ArtifactStream.open(path: input, limits: options.decompression, index: inspection.resumePoints)
         } catch { throw .input(PickleError(error)) }
         let reader = PickleReader(source: stream.source, maximumWindow: options.maximumWindow)
-        return PickleRewriter(reader: reader, cuts: cuts, rawSpans: inspection.rawSpans, setNone: options.setNone, sink: sink,
-                              needed: needed, downcast: downcast)
+        return PickleRewriter(reader: reader, cuts: cuts, rawSpans: inspection.rawSpans, frames: inspection.frames,
+                              setNone: options.setNone, sink: sink, needed: needed, downcast: downcast)
     }
 
     private static func fileSize(_ path: String) -> UInt64? {
@@ -195,7 +195,7 @@ public enum Stripper {
 }
 
 /// Counts what passes through (the uncompressed stream size), optionally forwarding it.
-final class CountingSink: ByteSink {
+final class CountingSink: InputReusingSink {
     private let downstream: ByteSink?
     private(set) var bytesWritten: UInt64 = 0
 
@@ -211,6 +211,13 @@ final class CountingSink: ByteSink {
     func write(_ bytes: UnsafeRawBufferPointer, copiedFrom source: UInt64) throws(OutputError) {
         bytesWritten &+= UInt64(bytes.count)
         try downstream?.write(bytes, copiedFrom: source)
+    }
+
+    var reusesInput: Bool { (downstream as? InputReusingSink)?.reusesInput ?? false }
+
+    func copy(from source: UInt64, count: UInt64) throws(OutputError) {
+        bytesWritten &+= count
+        try (downstream as! InputReusingSink).copy(from: source, count: count)
     }
 
     func finish() throws(OutputError) {

@@ -45,6 +45,14 @@ extension ByteSink {
     }
 }
 
+/// A sink that can take bytes of the input by reference: `copy(from:count:)` writes the
+/// input's decompressed bytes `[source, source + count)` without the caller reading them.
+public protocol InputReusingSink: ByteSink {
+    /// False for a wrapper whose downstream cannot take copies by reference.
+    var reusesInput: Bool { get }
+    func copy(from source: UInt64, count: UInt64) throws(OutputError)
+}
+
 /// Where a sink is in its life; shared so every sink answers misuse the same way.
 enum SinkState {
     case open

@@ -15,7 +15,7 @@ import CZlib
 /// the recording pass noted at every block start (`InflateIndex.BlockStart`).
 ///
 /// Callers mark reused bytes with `write(_:copiedFrom:)`; plain `write` bytes are new.
-public final class SplicingDeflateSink: ByteSink {
+public final class SplicingDeflateSink: InputReusingSink {
     public typealias Container = ZlibSource.Container
 
     public let name: String
@@ -28,6 +28,11 @@ public final class SplicingDeflateSink: ByteSink {
     private let level: Int32
     private let blocks: [InflateIndex.BlockStart]
     private let input: FileSource
+    private let inputPath: String
+    private let index: InflateIndex
+    /// Inflates the input again where bytes copied by reference are needed after all (an
+    /// island's dictionary, a run's end), jumping through `index`; forward only.
+    private var fetcher: ZlibSource?
     private var state = SinkState.open
     private var checksum: UInt
 
@@ -47,6 +52,9 @@ public final class SplicingDeflateSink: ByteSink {
     /// deflated instead).
     private var splicedThrough: Int?
     private var tail: [UInt8] = []
+    /// Whether `tail` holds every byte since the last copied block start (false once a copy
+    /// by reference came in: those bytes are inflated again only if they are needed).
+    private var tailKnown = true
     /// The deflater of the current island, if one is open.
     private var island: UnsafeMutablePointer<z_stream>?
     /// The output's last 32 KiB before the island or the tail: the next island's dictionary.
@@ -71,6 +79,8 @@ public final class SplicingDeflateSink: ByteSink {
             return nil
         }
         self.downstream = downstream
+        self.inputPath = inputPath
+        self.index = index
         self.container = container
         self.level = level
         self.maximumTail = maximumTail
@@ -115,6 +125,36 @@ public final class SplicingDeflateSink: ByteSink {
         bytesWritten += UInt64(bytes.count)
     }
 
+    public var reusesInput: Bool { true }
+
+    public func copy(from source: UInt64, count: UInt64) throws(OutputError) {
+        try state.requireOpen(path: name, offset: bytesWritten)
+        guard count > 0 else { return }
+        try fail { () throws(OutputError) in
+            if runStart == nil || source != runEnd {
+                if splicedThrough != nil { try endCopying() }
+                runStart = source
+                runEnd = source
+            }
+            let end = source + count
+            if splicedThrough == nil {
+                let next = firstBlock(atOrAfter: max(runStart! + Self.reach, runEnd)).flatMap { blocks[$0].output <= end ? $0 : nil }
+                let islandEnd = next.map { blocks[$0].output } ?? end
+                try fetch(runEnd..<islandEnd) { bytes throws(OutputError) in try deflateIsland(bytes) }
+                runEnd = islandEnd
+                guard let next else { return }
+                try drive(Z_SYNC_FLUSH)
+                closeIsland()
+                splicedThrough = next
+            }
+            tail.removeAll(keepingCapacity: true)
+            tailKnown = false
+            runEnd = end
+            try copyCompletedBlocks()
+        }
+        bytesWritten += count
+    }
+
     public func finish() throws(OutputError) {
         if state.isFinished { return }
         try state.requireOpen(path: name, offset: bytesWritten)
@@ -157,13 +197,14 @@ public final class SplicingDeflateSink: ByteSink {
             closeIsland()
             splicedThrough = next
             tail.removeAll(keepingCapacity: true)
+            tailKnown = true
             tail.append(contentsOf: bytes[before...])
-        } else {
+        } else if tailKnown {
             tail.append(contentsOf: bytes)
         }
         runEnd = end
         try copyCompletedBlocks()
-        if tail.count > maximumTail { try endCopying() }
+        if tailKnown, tail.count > maximumTail { try endCopying() }
     }
 
     /// Copies the compressed bits of every block the run now covers to its end.
@@ -177,18 +218,64 @@ public final class SplicingDeflateSink: ByteSink {
         let length = stop.output - start.output
         checksum = combine(checksum, segmentCheck(whole: stop.check, prefix: start.check, length: length), length)
         bytesSpliced += length
-        remember(tail, count: Int(length))
-        tail.removeFirst(Int(length))
+        if tailKnown {
+            remember(tail, count: Int(length))
+            tail.removeFirst(Int(length))
+        }
         splicedThrough = through
     }
 
     /// The run broke (or the tail grew too long): what was held back since the last copied
     /// block start is deflated after all.
     private func endCopying() throws(OutputError) {
+        guard let spliced = splicedThrough else { return }
         splicedThrough = nil
-        let held = tail
-        tail.removeAll(keepingCapacity: true)
-        try withBytes(held) { bytes throws(OutputError) in try deflateIsland(bytes) }
+        if tailKnown {
+            let held = tail
+            tail.removeAll(keepingCapacity: true)
+            try withBytes(held) { bytes throws(OutputError) in try deflateIsland(bytes) }
+            return
+        }
+        // Copied by reference: the island's dictionary and its bytes come from the input.
+        tailKnown = true
+        let tailStart = blocks[spliced].output
+        window.removeAll(keepingCapacity: true)
+        try fetch((tailStart - Self.reach)..<tailStart) { bytes throws(OutputError) in remember(bytes) }
+        try fetch(tailStart..<runEnd) { bytes throws(OutputError) in try deflateIsland(bytes) }
+    }
+
+    /// Hands the input's decompressed bytes `range` to `body`, a chunk at a time.
+    private func fetch(_ range: Range<UInt64>, _ body: (UnsafeRawBufferPointer) throws(OutputError) -> Void) throws(OutputError) {
+        guard !range.isEmpty else { return }
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { chunk.deallocate() }
+        let source = try positionedFetcher(at: range.lowerBound)
+        var remaining = range.count
+        while remaining > 0 {
+            let wanted = UnsafeMutableRawBufferPointer(rebasing: chunk[..<Int(min(UInt64(chunk.count), UInt64(remaining)))])
+            let got: Int
+            do { got = try source.readFully(into: wanted) } catch { throw failure("re-reading the input: \(error)") }
+            guard got > 0 else { throw failure("the input ended before byte \(range.upperBound) it had when read") }
+            try body(UnsafeRawBufferPointer(rebasing: chunk[..<got]))
+            remaining -= got
+        }
+    }
+
+    /// The fetcher, at `offset` of the decompressed input (a new one to go backwards).
+    private func positionedFetcher(at offset: UInt64) throws(OutputError) -> ZlibSource {
+        do {
+            if fetcher.map({ $0.position > offset }) ?? true {
+                fetcher = try ZlibSource(upstream: try FileSource(path: inputPath), container: container, index: index)
+            }
+            let source = fetcher!
+            let gap = offset - source.position
+            guard try source.skip(gap) == gap else { throw failure("the input ended before byte \(offset) it had when read") }
+            return source
+        } catch let error as OutputError {
+            throw error
+        } catch {
+            throw failure("re-reading the input: \(error)")
+        }
     }
 
     private func firstBlock(atOrAfter output: UInt64) -> Int? {
