@@ -7,13 +7,19 @@ import BrineIO
 /// takes over at the same byte.
 extension SymbolicMachine {
     /// The container the fast path may fill now: a summarised set, list or dict right
-    /// below the innermost MARK, with nothing pushed above the MARK yet.
+    /// below the innermost MARK, with nothing pushed above the MARK yet, or (a set or a
+    /// dict, whose items carry no position) only whole items. A FRAME in mid-item sends
+    /// that item through the general machine; without the second case the rest of the
+    /// batch (up to 1,000 items) would follow it there.
     var fastPathTarget: Int? {
-        guard let mark = marks.last, mark.stackIndex == stack.count, mark.stackIndex > 0 else { return nil }
+        guard let mark = marks.last, mark.stackIndex > 0, mark.stackIndex <= stack.count else { return nil }
         let below = stack[mark.stackIndex - 1]
         guard below.isNode, !below.isReference, graph.nodes[below.node].isLarge else { return nil }
+        let pushed = stack.count - mark.stackIndex
         switch graph.nodes[below.node].kind {
-        case .set, .list, .dict: return below.node
+        case .list: return pushed == 0 ? below.node : nil
+        case .set: return below.node
+        case .dict: return pushed % 2 == 0 ? below.node : nil
         default: return nil
         }
     }
