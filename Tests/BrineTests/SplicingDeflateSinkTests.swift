@@ -6,8 +6,13 @@ import Testing
     typealias Container = ZlibSource.Container
 
     /// A compressed file on disk with its complete index (block starts recorded).
-    static func recordedFile(_ plain: [UInt8], container: Container) throws -> (path: String, index: InflateIndex, compressed: Int) {
-        let file = try InflateIndexTests.compressed(plain, container: container)
+    static func recordedFile(_ plain: [UInt8], container: Container, level: Int32 = 3) throws
+        -> (path: String, index: InflateIndex, compressed: Int) {
+        let memory = MemorySink()
+        let compressor = try ZlibSink(downstream: memory, container: container, level: level)
+        try plain.withUnsafeBytes { try compressor.write($0) }
+        try compressor.finish()
+        let file = memory.bytes
         let path = try temporaryFile(file, name: container == .gzip ? "input.gz" : "input.z")
         let index = InflateIndex(sourceName: path)
         let source = try ZlibSource(upstream: try FileSource(path: path), container: container, index: index)
@@ -38,9 +43,9 @@ import Testing
 
     /// Writes `steps` through a splicing sink (copies in chunks of `chunk`), returns what it
     /// wrote, what it should decompress to, and how much it reused.
-    static func splice(_ plain: [UInt8], _ steps: [Step], container: Container, chunk: Int = 50_000)
+    static func splice(_ plain: [UInt8], _ steps: [Step], container: Container, chunk: Int = 50_000, level: Int32 = 3)
         throws -> (output: [UInt8], expected: [UInt8], spliced: UInt64) {
-        let (path, index, _) = try recordedFile(plain, container: container)
+        let (path, index, _) = try recordedFile(plain, container: container, level: level)
         let memory = MemorySink()
         let sink = try #require(try SplicingDeflateSink(downstream: memory, inputPath: path, index: index, level: 3))
         var expected: [UInt8] = []
@@ -105,6 +110,16 @@ import Testing
         let result = try Self.splice(plain, steps, container: container)
         #expect(try Self.inflate(result.output, container: container) == result.expected)
         #expect(result.spliced > 4_000_000, "spliced \(result.spliced) of \(result.expected.count)")
+    }
+
+    /// Stored blocks (level 0), the fast and the slow strategies: blocks of every kind.
+    @Test(arguments: [Int32(0), 1, 6, 9])
+    func blocksOfEveryLevelSplice(level: Int32) throws {
+        let plain = InflateIndexTests.sample(count: 3_000_000)
+        let steps: [Step] = [.reference(0..<1_000_000), .new([7]), .copy(1_200_000..<2_000_000), .reference(2_000_000..<3_000_000)]
+        let result = try Self.splice(plain, steps, container: .zlib, level: level)
+        #expect(try Self.inflate(result.output, container: .zlib) == result.expected)
+        #expect(result.spliced > 2_000_000, "level \(level): spliced \(result.spliced)")
     }
 
     @Test func onlyNewBytesMakeAnOrdinaryStream() throws {

@@ -84,6 +84,38 @@ import Testing
         }
     }
 
+    /// Plain frames are copied on the strength of the facts the inspection recorded: each
+    /// frame's memo count must be the stores a full decode meets before it, and a frame
+    /// called plain must hold no instruction that writes a memo index.
+    @Test(arguments: vectorizers.filter { !$0.hasSuffix("_p2.pkl") && !$0.hasSuffix("_p3.pkl") })
+    func frameFactsMatchAFullDecode(relative: String) throws {
+        let input = Repository.path(relative)
+        let inspection = try Inspector.inspect(path: input)
+        #expect(!inspection.frames.isEmpty, "\(relative) has no frames")
+        let stream = try ArtifactStream.open(path: input)
+        let reader = PickleReader(source: stream.source)
+        let raw = Dictionary(inspection.rawSpans.map { ($0.span.offset, $0.span.count) }, uniquingKeysWith: max)
+        var stores = 0
+        var frame = -1
+        while true {
+            if let count = raw[reader.offset] { try reader.skipRaw(count, expected: "joblib data") }
+            guard let instruction = try reader.readInstruction() else { break }
+            if instruction.opcode == .frame {
+                frame += 1
+                let fact = inspection.frames[frame]
+                #expect(fact.offset == instruction.offset && fact.memoStart == stores, "\(relative) frame \(frame)")
+                continue
+            }
+            if instruction.opcode.isMemoPut { stores += 1 }
+            let writesIndex = [.get, .binget, .longBinget, .put, .binput, .longBinput, .stop, .proto].contains(instruction.opcode)
+            if writesIndex, frame >= 0, instruction.offset < inspection.frames[frame].end {
+                #expect(!inspection.frames[frame].plain, "\(relative): \(instruction.opcode) in plain frame \(frame)")
+            }
+            if instruction.opcode == .stop { stores = 0 }
+        }
+        #expect(frame + 1 == inspection.frames.count)
+    }
+
     @Test func setNoneKeepsTheKey() throws {
         let output = try scratch("none.pkl")
         var options = StripOptions(selectors: [.classAttribute(className: "TfidfVectorizer", attribute: "stop_words_")])

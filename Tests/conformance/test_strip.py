@@ -739,13 +739,27 @@ def test_usage_error(brine, tmp_path, args):
     assert sha256(src) == before, "input file modified"
 
 
-def _large_tfidf(path, compress):
+_LARGE = []
+
+
+def _large_tfidf(path, compress=None):
     """A vectorizer of a few MB fitted here, whose held-out documents share its
     vocabulary: the compressed joblib then spans hundreds of deflate blocks, and
-    a strip can reuse most of them."""
+    a strip can reuse most of them. compress=None writes a protocol-4 pickle."""
+    import pickle
+    import joblib
+    if not _LARGE:
+        _LARGE.append(_fit_large_tfidf())
+    if compress is None:
+        with open(path, "wb") as f:
+            pickle.dump(_LARGE[0], f, protocol=4)
+    else:
+        joblib.dump(_LARGE[0], path, compress=compress)
+
+
+def _fit_large_tfidf():
     import re
     import numpy as np
-    import joblib
     from sklearn.feature_extraction.text import TfidfVectorizer
     heldout = json.loads(HELDOUT.read_text())["documents"]
     known = sorted({w for d in heldout for w in re.findall(r"(?u)\b\w\w+\b", d.lower())})
@@ -755,7 +769,7 @@ def _large_tfidf(path, compress):
     docs = [" ".join(pool[i] for i in row) for row in picks]
     vec = TfidfVectorizer(min_df=2).fit(docs)   # tokens seen once go to stop_words_
     assert len(vec.stop_words_) > 10_000
-    joblib.dump(vec, path, compress=compress)
+    return vec
 
 
 @pytest.mark.parametrize("codec,suffix", [("zlib", "zlib"), ("gzip", "gz")])
@@ -770,4 +784,27 @@ def test_large_compressed_strip_reuses_blocks_and_loads(brine, tmp_path, codec, 
     # Most of the kept stream went out as the input's own compressed blocks.
     kept = rep["outputStreamBytes"]
     assert rep.get("reusedStreamBytes", 0) > 0.8 * kept, rep
+    check_stripped(src, out, ["stop_words_"])
+
+
+def test_frames_after_the_cut_come_out_byte_for_byte(brine, tmp_path):
+    """Frames end where the input's do: past the frame the cut ends in, the
+    stripped pickle is the input byte for byte (CPython's own 64 KiB frames)."""
+    import pickletools
+    src = tmp_path / "tfidf_large.pkl"
+    _large_tfidf(src)
+    data = src.read_bytes()
+    frames = [pos for op, arg, pos in pickletools.genops(data) if op.name == "FRAME"]
+    key = data.index(b"\x8c\x0bstop_words_")
+    vocab = data.index(b"\x8c\x0bvocabulary_")
+    after = [pos for pos in frames if pos > vocab]
+    assert len(frames) > 20 and len(after) > 5, (len(frames), len(after))
+    out = tmp_path / "stripped-tfidf_large.pkl"
+    assert_exit(strip(brine, "--preset", "deploy", src, "-o", out), 0)
+    tail = data[after[0]:]
+    got = out.read_bytes()
+    assert got.endswith(tail), "the output differs from the input after the cut"
+    # Before the cut only the length of the frame holding it changes.
+    f0 = max(pos for pos in frames if pos < key)
+    assert got[:f0 + 1] == data[:f0 + 1] and got[f0 + 9:key] == data[f0 + 9:key]
     check_stripped(src, out, ["stop_words_"])
