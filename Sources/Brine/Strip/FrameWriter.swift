@@ -159,11 +159,3 @@ final class FrameWriter {
         frameSources.removeAll(keepingCapacity: true)
     }
 }
-
-/// `Array.withUnsafeBytes` for a body with a typed error (the standard one rethrows untyped).
-func withBytes<E: Error>(_ bytes: [UInt8], _ body: (UnsafeRawBufferPointer) throws(E) -> Void) throws(E) {
-    let result: Result<Void, E> = bytes.withUnsafeBytes { raw in
-        Result { () throws(E) in try body(raw) }
-    }
-    try result.get()
-}

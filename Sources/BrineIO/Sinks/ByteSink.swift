@@ -36,12 +36,7 @@ extension ByteSink {
     }
 
     public func write(_ bytes: [UInt8]) throws(OutputError) {
-        // Array.withUnsafeBytes only rethrows untyped errors, so the error is carried out.
-        var failure: OutputError?
-        bytes.withUnsafeBytes { buffer in
-            do throws(OutputError) { try write(buffer) } catch { failure = error }
-        }
-        if let failure { throw failure }
+        try withBytes(bytes) { buffer throws(OutputError) in try write(buffer) }
     }
 }
 
@@ -78,4 +73,12 @@ enum SinkState {
         if case .finished = self { return true }
         return false
     }
+}
+
+/// `Array.withUnsafeBytes` for a body with a typed error (the standard one rethrows untyped).
+public func withBytes<E: Error>(_ bytes: [UInt8], _ body: (UnsafeRawBufferPointer) throws(E) -> Void) throws(E) {
+    let result: Result<Void, E> = bytes.withUnsafeBytes { raw in
+        Result { () throws(E) in try body(raw) }
+    }
+    try result.get()
 }

@@ -36,12 +36,7 @@ public final class SplicingDeflateSink: InputReusingSink {
     private var state = SinkState.open
     private var checksum: UInt
 
-    /// Whole bytes of compressed output waiting to go downstream, and the 0...7 bits after
-    /// them (deflate packs bits from the least significant end).
-    private var output: UnsafeMutableRawBufferPointer
-    private var outputCount = 0
-    private var bitBuffer: UInt64 = 0
-    private var bitCount = 0
+    private let bits: DeflateBitWriter
 
     /// The current run of bytes copied from the input: `[runStart, runEnd)` there, and the
     /// output's most recent bytes.
@@ -87,19 +82,18 @@ public final class SplicingDeflateSink: InputReusingSink {
         blocks = index.blocks
         name = downstream.name
         checksum = container == .gzip ? crc32(0, nil, 0) : adler32(0, nil, 0)
-        output = .allocate(byteCount: 1 << 20, alignment: 16)
+        bits = DeflateBitWriter(downstream: downstream)
         // The input's own header: same container, same level hint, same gzip fields.
         let header = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(first.bit / 8), alignment: 1)
         defer { header.deallocate() }
         guard (try? input.read(at: 0, into: header)) == header.count,
               container == .gzip || header[1] & 0x20 == 0  // a zlib preset dictionary: not ours to copy
         else { return nil }
-        append(UnsafeRawBufferPointer(header))
+        bits.append(UnsafeRawBufferPointer(header))
     }
 
     deinit {
         if let island { deflateEnd(island); island.deallocate() }
-        output.deallocate()
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws(OutputError) {
@@ -166,12 +160,12 @@ public final class SplicingDeflateSink: InputReusingSink {
             let check = UInt32(truncatingIfNeeded: checksum)
             if container == .gzip {
                 let size = UInt32(truncatingIfNeeded: bytesWritten)
-                for shift in stride(from: 0, to: 32, by: 8) { appendByte(UInt8(truncatingIfNeeded: check >> UInt32(shift))) }
-                for shift in stride(from: 0, to: 32, by: 8) { appendByte(UInt8(truncatingIfNeeded: size >> UInt32(shift))) }
+                for shift in stride(from: 0, to: 32, by: 8) { bits.appendByte(UInt8(truncatingIfNeeded: check >> UInt32(shift))) }
+                for shift in stride(from: 0, to: 32, by: 8) { bits.appendByte(UInt8(truncatingIfNeeded: size >> UInt32(shift))) }
             } else {
-                for shift in stride(from: 24, through: 0, by: -8) { appendByte(UInt8(truncatingIfNeeded: check >> UInt32(shift))) }
+                for shift in stride(from: 24, through: 0, by: -8) { bits.appendByte(UInt8(truncatingIfNeeded: check >> UInt32(shift))) }
             }
-            try flushOutput()
+            try bits.flush()
             try downstream.finish()
         }
         state = .finished
@@ -313,10 +307,8 @@ public final class SplicingDeflateSink: InputReusingSink {
             _ = window.withUnsafeBufferPointer { deflateSetDictionary(stream, $0.baseAddress, uInt($0.count)) }
         }
         // The bits after the last whole byte go first into the island's stream.
-        if bitCount > 0 {
-            guard deflatePrime(stream, Int32(bitCount), Int32(bitBuffer)) == Z_OK else { throw failure("deflatePrime failed") }
-            bitBuffer = 0
-            bitCount = 0
+        if let pending = bits.takePendingBits() {
+            guard deflatePrime(stream, pending.count, pending.value) == Z_OK else { throw failure("deflatePrime failed") }
         }
     }
 
@@ -324,12 +316,13 @@ public final class SplicingDeflateSink: InputReusingSink {
     private func drive(_ flush: Int32) throws(OutputError) {
         guard let island else { return }
         while true {
-            if outputCount == output.count { try flushOutput() }
-            island.pointee.next_out = (output.baseAddress! + outputCount).assumingMemoryBound(to: Bytef.self)
-            let room = output.count - outputCount
-            island.pointee.avail_out = uInt(room)
-            let status = CZlib.deflate(island, flush)
-            outputCount += room - Int(island.pointee.avail_out)
+            var status = Z_OK
+            try bits.fillWhole { space in
+                island.pointee.next_out = space.baseAddress?.assumingMemoryBound(to: Bytef.self)
+                island.pointee.avail_out = uInt(space.count)
+                status = CZlib.deflate(island, flush)
+                return space.count - Int(island.pointee.avail_out)
+            }
             if status == Z_STREAM_END { return }
             guard status == Z_OK || status == Z_BUF_ERROR else { throw failure("deflate failed (\(status))") }
             // Done once zlib took all input and, for a flush, had room to spare.
@@ -375,85 +368,10 @@ public final class SplicingDeflateSink: InputReusingSink {
                 throw failure("reading the input's compressed blocks: \(error)")
             }
             guard got == wanted else { throw failure("the input ended inside a compressed block it had when read") }
-            let bits = min(UInt64(got) * 8 - (bit % 8), end - bit)
-            appendBits(UnsafeRawBufferPointer(rebasing: chunk[..<got]), skipping: Int(bit % 8), count: Int(bits))
-            bit += bits
+            let count = min(UInt64(got) * 8 - (bit % 8), end - bit)
+            self.bits.append(UnsafeRawBufferPointer(rebasing: chunk[..<got]), skipping: Int(bit % 8), count: Int(count))
+            bit += count
         }
-    }
-
-    /// `count` bits of `bytes` after the first `skip`, appended after the pending bits.
-    private func appendBits(_ bytes: UnsafeRawBufferPointer, skipping skip: Int, count: Int) {
-        var index = 0
-        var remaining = count
-        if skip > 0 {
-            let take = min(8 - skip, remaining)
-            push(UInt64(bytes[0] >> UInt8(skip)) & ((1 << UInt64(take)) - 1), bits: take)
-            remaining -= take
-            index = 1
-        }
-        // Whole bytes: each lands across the pending bits, one output byte per input byte.
-        let whole = remaining / 8
-        if whole > 0 {
-            var done = 0
-            while done < whole {
-                if outputCount == output.count { try? flushOutputUnchecked() }
-                let room = min(whole - done, output.count - outputCount)
-                let target = output.baseAddress!.assumingMemoryBound(to: UInt8.self) + outputCount
-                let source = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self) + index + done
-                let shift = UInt64(bitCount)
-                var carry = bitBuffer
-                for i in 0..<room {
-                    let value = carry | UInt64(source[i]) << shift
-                    target[i] = UInt8(truncatingIfNeeded: value)
-                    carry = value >> 8
-                }
-                bitBuffer = carry
-                outputCount += room
-                done += room
-            }
-            index += whole
-            remaining -= whole * 8
-        }
-        if remaining > 0 { push(UInt64(bytes[index]) & ((1 << UInt64(remaining)) - 1), bits: remaining) }
-    }
-
-    private func push(_ value: UInt64, bits: Int) {
-        bitBuffer |= value << UInt64(bitCount)
-        bitCount += bits
-        while bitCount >= 8 {
-            appendByte(UInt8(truncatingIfNeeded: bitBuffer))
-            bitBuffer >>= 8
-            bitCount -= 8
-        }
-    }
-
-    private func appendByte(_ byte: UInt8) {
-        if outputCount == output.count { try? flushOutputUnchecked() }
-        output[outputCount] = byte
-        outputCount += 1
-    }
-
-    private func append(_ bytes: UnsafeRawBufferPointer) {
-        for byte in bytes { appendByte(byte) }
-    }
-
-    private var deferredError: OutputError?
-
-    private func flushOutput() throws(OutputError) {
-        if let deferredError { throw deferredError }
-        try flushOutputUnchecked()
-    }
-
-    /// Writes the whole bytes out; an error inside the bit loops is kept for the next check.
-    private func flushOutputUnchecked() throws(OutputError) {
-        guard outputCount > 0 else { return }
-        do {
-            try downstream.write(UnsafeRawBufferPointer(rebasing: output[..<outputCount]))
-        } catch {
-            deferredError = deferredError ?? error
-            throw error
-        }
-        outputCount = 0
     }
 
     // MARK: - Checksums
@@ -492,18 +410,10 @@ public final class SplicingDeflateSink: InputReusingSink {
     private func fail(_ step: () throws(OutputError) -> Void) throws(OutputError) {
         do throws(OutputError) {
             try step()
-            if let deferredError { throw deferredError }
+            try bits.check()
         } catch {
             state = .failed(error)
             throw error
         }
     }
-}
-
-/// `Array.withUnsafeBytes` for a body with a typed error (the standard one rethrows untyped).
-private func withBytes<E: Error>(_ bytes: [UInt8], _ body: (UnsafeRawBufferPointer) throws(E) -> Void) throws(E) {
-    let result: Result<Void, E> = bytes.withUnsafeBytes { raw in
-        Result { () throws(E) in try body(raw) }
-    }
-    try result.get()
 }
