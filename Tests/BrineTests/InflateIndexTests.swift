@@ -11,9 +11,9 @@ import Testing
         }
     }
 
-    static func compressed(_ bytes: [UInt8], container: ZlibSink.Container) throws -> [UInt8] {
+    static func compressed(_ bytes: [UInt8], container: ZlibSink.Container, level: Int32 = 3) throws -> [UInt8] {
         let memory = MemorySink()
-        let sink = try ZlibSink(downstream: memory, container: container, level: 3)
+        let sink = try ZlibSink(downstream: memory, container: container, level: level)
         try bytes.withUnsafeBytes { try sink.write($0) }
         try sink.finish()
         return memory.bytes

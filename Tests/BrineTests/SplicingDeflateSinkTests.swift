@@ -8,11 +8,7 @@ import Testing
     /// A compressed file on disk with its complete index (block starts recorded).
     static func recordedFile(_ plain: [UInt8], container: Container, level: Int32 = 3) throws
         -> (path: String, index: InflateIndex, compressed: Int) {
-        let memory = MemorySink()
-        let compressor = try ZlibSink(downstream: memory, container: container, level: level)
-        try plain.withUnsafeBytes { try compressor.write($0) }
-        try compressor.finish()
-        let file = memory.bytes
+        let file = try InflateIndexTests.compressed(plain, container: container, level: level)
         let path = try temporaryFile(file, name: container == .gzip ? "input.gz" : "input.z")
         let index = InflateIndex(sourceName: path)
         let source = try ZlibSource(upstream: try FileSource(path: path), container: container, index: index)
@@ -22,16 +18,7 @@ import Testing
     }
 
     static func inflate(_ bytes: [UInt8], container: Container) throws -> [UInt8] {
-        let source = try ZlibSource(upstream: MemorySource(bytes, name: "output"), container: container)
-        var result: [UInt8] = []
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 1)
-        defer { buffer.deallocate() }
-        while true {
-            let got = try source.readFully(into: buffer)
-            if got == 0 { break }
-            result.append(contentsOf: buffer[..<got])
-        }
-        return result
+        try ParallelDeflateSinkTests.inflate(bytes, container: container)
     }
 
     enum Step {

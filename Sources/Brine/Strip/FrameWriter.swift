@@ -26,12 +26,14 @@ final class FrameWriter {
         didSet { followsInputFrames = false }
     }
 
-    /// The sink takes input bytes by reference (`reuseInput`), so they need not be read.
-    let reusesInput: Bool
+    /// The sink, when it takes input bytes by reference (`reuseInput`).
+    private let reusingSink: InputReusingSink?
+    /// Input bytes need not be read to be copied.
+    var reusesInput: Bool { reusingSink != nil }
 
     init(sink: ByteSink) {
         self.sink = sink
-        reusesInput = (sink as? InputReusingSink)?.reusesInput ?? false
+        reusingSink = (sink as? InputReusingSink).flatMap { $0.reusesInput ? $0 : nil }
         frame.reserveCapacity(Self.frameTarget * 2)
     }
 
@@ -60,9 +62,10 @@ final class FrameWriter {
     /// Input bytes `[source, source + count)` going out unchanged, whole frames or array
     /// data, by reference; only when `reusesInput`.
     func reuseInput(from source: UInt64, count: UInt64) throws(OutputError) {
+        guard let reusingSink else { preconditionFailure("reuseInput on a sink that reads every byte") }
         try commitFrame()
         position &+= count
-        try (sink as! InputReusingSink).copy(from: source, count: count)
+        try reusingSink.copy(from: source, count: count)
     }
 
     /// Whole input frames were copied: what follows keeps following the input's frames.

@@ -33,7 +33,7 @@ public final class InflateIndex: @unchecked Sendable {
     public private(set) var blocks: [BlockStart] = []
     private var blocksOverflowed = false
     let maximumBlocks: Int
-    /// Whether `ZlibSource` stops at block ends to record them (zlib and gzip containers).
+    /// Whether block starts are still wanted (false once there were too many).
     var recordsBlocks: Bool { !blocksOverflowed }
     /// The container the stream was read as.
     public internal(set) var container: ZlibSource.Container?

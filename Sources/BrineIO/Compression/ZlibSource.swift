@@ -25,8 +25,9 @@ public final class ZlibSource: ByteSource {
     private let index: InflateIndex?
     /// True when this source fills `index` (it was given an empty one); it never jumps then.
     private let recording: Bool
-    /// Recording block starts too: inflate then returns at every block end (`Z_BLOCK`).
-    private let recordsBlocks: Bool
+    /// Recording block starts too: inflate then returns at every block end (`Z_BLOCK`),
+    /// until the index gives up on them.
+    private var recordsBlocks: Bool
 
     /// `index`: an empty one is filled while this source reads the whole stream; a complete
     /// one (from an earlier pass over the same file) lets `skip` jump instead of inflating.
@@ -76,7 +77,10 @@ public final class ZlibSource: ByteSource {
             }
             let before = stream.pointee.avail_out
             let status = inflate(stream, recordsBlocks ? Z_BLOCK : Z_NO_FLUSH)
-            if recordsBlocks, status == Z_OK, let index { noteBlockStart(index, produced: buffer.count - Int(stream.pointee.avail_out)) }
+            if recordsBlocks, status == Z_OK, let index {
+                noteBlockStart(index, produced: buffer.count - Int(stream.pointee.avail_out))
+                recordsBlocks = index.recordsBlocks
+            }
             if status == Z_STREAM_END {
                 finished = true
                 if recording, let index { index.isComplete = true }

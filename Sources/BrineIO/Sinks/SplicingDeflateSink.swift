@@ -37,6 +37,8 @@ public final class SplicingDeflateSink: InputReusingSink {
     private var checksum: UInt
 
     private let bits: DeflateBitWriter
+    /// Compressed bits read from the input, or decompressed bytes fetched from it.
+    private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
 
     /// The current run of bytes copied from the input: `[runStart, runEnd)` there, and the
     /// output's most recent bytes.
@@ -94,6 +96,7 @@ public final class SplicingDeflateSink: InputReusingSink {
 
     deinit {
         if let island { deflateEnd(island); island.deallocate() }
+        scratch.deallocate()
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws(OutputError) {
@@ -241,8 +244,7 @@ public final class SplicingDeflateSink: InputReusingSink {
     /// Hands the input's decompressed bytes `range` to `body`, a chunk at a time.
     private func fetch(_ range: Range<UInt64>, _ body: (UnsafeRawBufferPointer) throws(OutputError) -> Void) throws(OutputError) {
         guard !range.isEmpty else { return }
-        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
-        defer { chunk.deallocate() }
+        let chunk = scratch
         let source = try positionedFetcher(at: range.lowerBound)
         var remaining = range.count
         while remaining > 0 {
@@ -357,8 +359,7 @@ public final class SplicingDeflateSink: InputReusingSink {
 
     /// Appends the input's compressed bits `[start, end)`, shifted to the output's bit offset.
     private func copyBits(from start: UInt64, to end: UInt64) throws(OutputError) {
-        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
-        defer { chunk.deallocate() }
+        let chunk = scratch
         var bit = start
         while bit < end {
             let byte = bit / 8
