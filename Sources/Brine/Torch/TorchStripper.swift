@@ -94,12 +94,13 @@ public enum TorchStripper {
         return result
     }
 
-    /// A bare state_dict: every entry of the top-level object is a tensor.
+    /// A bare state_dict: every entry of the top-level object is a tensor (besides the
+    /// `_metadata` attribute `Module.state_dict()` attaches: module versions, no weights).
     static func holdsOnlyTensors(_ inspection: TorchInspection) -> Bool {
         let pickle = inspection.pickle
         guard let root = pickle.roots.last else { return false }
-        let edges = pickle.graph[root].edges
-        return !edges.isEmpty && edges.allSatisfy { edge in edge.child.map { pickle.torchTensors[$0] != nil } ?? false }
+        let entries = pickle.graph[root].edges.filter { $0.label != .attribute("_metadata") }
+        return !entries.isEmpty && entries.allSatisfy { edge in edge.child.map { pickle.torchTensors[$0] != nil } ?? false }
     }
 
     /// Storage bytes charged to tensors under `path` (what removing it frees besides the pickle bytes).
