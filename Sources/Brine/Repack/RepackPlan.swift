@@ -58,6 +58,8 @@ public struct RepackPlan: Codable, Sendable, Equatable {
     /// Without --allow-lossy, when the lossless steps do not fit: the steps the flag would
     /// add, measured by running them into scratch files (the figures a real run gives).
     public var lossySteps: [Step]? = nil
+    /// The codecs tried after that downcast when it alone does not fit.
+    public var lossyCandidates: [Candidate]? = nil
 }
 
 public enum RepackError: Error, CustomStringConvertible {

@@ -120,8 +120,12 @@ public enum Repacker {
         }
         guard options.allowLossy else {
             plan.lossySteps = outcome.steps
+            plan.lossyCandidates = outcome.candidates.isEmpty ? nil : outcome.candidates
             let after = outcome.steps.last?.bytesAfter ?? size
-            let figures = outcome.steps.map { "\($0.action.hasPrefix("downcast") ? "downcast" : $0.action) \(ByteFormat.human($0.bytesBefore)) -> \(ByteFormat.human($0.bytesAfter))" }
+            var figures = outcome.steps.map { "\($0.action.hasPrefix("downcast") ? "downcast" : $0.action) \(ByteFormat.human($0.bytesBefore)) -> \(ByteFormat.human($0.bytesAfter))" }
+            if after > options.limitBytes, let smallest = outcome.candidates.min(by: { $0.bytes < $1.bytes }) {
+                figures.append("at best \(smallest.codec) \(ByteFormat.human(smallest.bytes))")
+            }
             plan.notes.append("--allow-lossy would store \(lossy.arrayNodes.count) float64 array(s) as float32: "
                               + figures.joined(separator: ", then ")
                               + " (\(after <= options.limitBytes ? "fits" : "still over the limit"))")
@@ -389,13 +393,17 @@ final class Scratch: @unchecked Sendable {
     private var made: [String] = []
     private var cleanups: [InterruptCleanup.Token?] = []
 
+    /// Two repacks in one process (in-process callers, tests run in parallel) writing beside
+    /// the same file must not share names: each Scratch has its own tag.
+    private let tag = UInt32.random(in: 0...UInt32.max)
+
     init(besides path: String) {
         let slash = path.lastIndex(of: "/")
         directory = slash.map { String(path[...$0]) } ?? ""
     }
 
     func make() -> String {
-        let path = directory + ".brine-repack-\(getpid())-\(made.count)"
+        let path = directory + ".brine-repack-\(getpid())-\(String(tag, radix: 16))-\(made.count)"
         made.append(path)
         cleanups.append(InterruptCleanup.register(path))
         return path
