@@ -111,6 +111,12 @@ extension SymbolicMachine {
             let short = text.unicodeScalars.count > 60 ? String(String.UnicodeScalarView(text.unicodeScalars.prefix(57))) + "..." : text
             return PythonRepr.reprStr(short.unicodeScalars.map(\.value))
         case .global: return globalName(value)
+        case .bytes where value.isEncodedText && value.payload <= 60 && !value.isReference:
+            let spelling = value.spelling
+            return try? reader.withArgumentBytes(value.span) { text -> String? in
+                guard let points = spelling.codePoints(text), points.allSatisfy({ $0 < 0x100 }) else { return nil }
+                return points.map(UInt8.init).withUnsafeBytes { PythonRepr.reprBytes($0) }
+            } ?? nil
         case .bytes where value.span.count <= 60 && !value.isReference:
             return try? reader.withArgumentBytes(value.span) { PythonRepr.reprBytes($0) }
         case .emptyTuple: return "()"
