@@ -11,6 +11,8 @@ extension SymbolicMachine {
             // Protocols < 4 pickle a set as set([...]): show it as the set it is.
             if let list = firstArgumentNode(arguments), graph.nodes[list].kind == .list {
                 graph.nodes[list].kind = name!.hasSuffix("frozenset") ? .frozenset : .set
+                // Elements, as EMPTY_SET/ADDITEMS name them at protocol 4+, not list positions.
+                for index in graph.nodes[list].edges.indices { graph.nodes[list].edges[index].label = .element }
                 graph.nodes[list].ownBytes &+= ownBytes &+ (graph.nodes[arguments.node].ownBytes)
                 graph.nodes[arguments.node].isAbsorbed = true
                 try push(.node(list, kind: graph.nodes[list].kind), instruction, from: callable.origin)
