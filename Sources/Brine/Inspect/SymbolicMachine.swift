@@ -122,6 +122,11 @@ final class SymbolicMachine {
         case .float, .binfloat:
             var value = StackValue.scalar(.float, bytes: length, memory: MemoryModel.float)
             if case .float(let number) = instruction.argument { value.payload = Int64(bitPattern: number.bitPattern) }
+            // FLOAT (protocol 0) spells it as text: read it, or 0.0 would be shown for every one.
+            if case .line(let span) = instruction.argument,
+               let number = try? reader.withArgumentBytes(span, { bytes in try? PythonRepr.pythonFloatFromText(bytes) }) ?? nil {
+                value.payload = Int64(bitPattern: number.bitPattern)
+            }
             try push(value, instruction)
         case .string, .binstring, .shortBinstring, .unicode, .shortBinunicode, .binunicode, .binunicode8:
             let value = try stringValue(instruction)
