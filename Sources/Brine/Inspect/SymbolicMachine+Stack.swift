@@ -251,14 +251,24 @@ extension SymbolicMachine {
         guard value.kind == .str else { return nil }
         if value.memoIndex >= 0, let cached = memo.text(at: value.memoIndex) { return cached }
         guard value.span.count > 0 || value.span.offset > 0 else { return value.isReference ? nil : "" }
-        // Escapes and quotes must be decoded whole: a cut one would read differently.
-        let cut = value.spelling == .utf8 ? min(value.span.count, UInt64(limit)) : value.span.count
-        guard cut <= UInt64(max(limit, 4096)) else { return nil }
-        let span = ByteSpan(offset: value.span.offset, count: cut)
+        // An escape (at most 10 bytes, `\UXXXXXXXX`) spells one character: a prefix long
+        // enough for `limit` characters, cut back to where it decodes. A quoted literal
+        // decodes whole only.
+        let wide = value.spelling == .utf8 || value.spelling == .latin1 ? 1 : 10
+        let wanted = UInt64(limit) &* UInt64(wide)
+        let isPrefix = value.spelling != .quotedLiteral && value.span.count > wanted
+        guard isPrefix || value.spelling == .utf8 || value.span.count <= UInt64(max(limit, 4096)) else { return nil }
+        let span = ByteSpan(offset: value.span.offset, count: isPrefix ? wanted : value.span.count)
         let spelling = value.spelling
         guard let text = try? reader.withArgumentBytes(span, { bytes -> String? in
             guard spelling != .utf8 else { return String(decoding: bytes, as: UTF8.self) }
-            guard let points = spelling.codePoints(bytes) else { return nil }
+            var end = bytes.count
+            var points = spelling.codePoints(bytes)
+            while points == nil, isPrefix, end > max(0, bytes.count - 10) {
+                end -= 1
+                points = spelling.codePoints(UnsafeRawBufferPointer(rebasing: bytes[..<end]))
+            }
+            guard let points else { return nil }
             return String(String.UnicodeScalarView(points.prefix(limit).map { Unicode.Scalar($0) ?? "\u{FFFD}" }))
         }) ?? nil else { return nil }
         if value.memoIndex >= 0, value.span.count <= UInt64(limit) { memo.setText(text, at: value.memoIndex) }
