@@ -62,6 +62,12 @@ enum MemoryModel {
 
 /// Width facts about UTF-8 text, for the str memory estimate, read 8 bytes at a time.
 enum TextWidth {
+    /// The same measure of decoded code points.
+    static func measure(codePoints: [UInt32]) -> (count: UInt64, width: Int, ascii: Bool) {
+        let widest = codePoints.max() ?? 0
+        return (UInt64(codePoints.count), widest < 0x100 ? 1 : widest < 0x10000 ? 2 : 4, widest < 0x80)
+    }
+
     /// (code points, widest code point's storage width, all ASCII).
     @inline(__always)
     static func measure(_ bytes: UnsafeRawBufferPointer) -> (count: UInt64, width: Int, ascii: Bool) {

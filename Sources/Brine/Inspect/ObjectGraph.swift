@@ -108,6 +108,9 @@ public struct Edge: Sendable {
     /// and where the value starts — what a rewriter drops or replaces.
     public var entryRange: Range<UInt64>? = nil
     public var valueStart: UInt64? = nil
+    /// Where the value's instructions end when an instruction of the entry follows them
+    /// (protocol 0-1 SETITEM, one per entry); nil when that is the range's end.
+    public var valueEnd: UInt64? = nil
     /// The memo indices those instructions define, and the first the value defines, when
     /// the memo grew strictly in sequence there: a rewriter may then drop them unread.
     public var entryMemo: Range<Int64>? = nil

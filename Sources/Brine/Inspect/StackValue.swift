@@ -11,7 +11,13 @@ struct StackValue {
     var memory: UInt64
     /// For str/bytes: where the data sits in the stream.
     var span = ByteSpan(offset: 0, count: 0)
-    /// Small int value, float bits, global id or extension code, by kind.
+    /// How the span spells the characters of a str (or of an encoded bytes value).
+    var spelling = TextSpelling.utf8
+    /// A bytes value written as `_codecs.encode(text, 'latin1')` (protocols 0-2): `span`
+    /// is that text, one character per byte, and `payload` the byte count.
+    var isEncodedText = false
+    /// Small int value, float bits, global id or extension code, by kind; for bytes built
+    /// by a call (protocols 0-4), the byte count.
     var payload: Int64 = 0
     /// Whether `payload` holds the exact int (false for ints too wide for Int64).
     var hasExactInteger = false
@@ -35,6 +41,18 @@ struct StackValue {
     static func node(_ id: Int, kind: ValueKind) -> StackValue {
         StackValue(kind: kind, node: id, bytes: 0, memory: 0)
     }
+}
+
+/// How a str's bytes in the stream spell its characters.
+enum TextSpelling: UInt8 {
+    /// BINUNICODE and its kin.
+    case utf8
+    /// UNICODE (protocols 0-1): raw-unicode-escape, a line.
+    case rawUnicodeEscape
+    /// STRING (Python 2's protocol 0 str): a quoted literal with backslash escapes.
+    case quotedLiteral
+    /// BINSTRING, SHORT_BINSTRING (Python 2's str): bytes, read as Latin-1.
+    case latin1
 }
 
 /// An open MARK: where the slice above it starts, and its own byte.

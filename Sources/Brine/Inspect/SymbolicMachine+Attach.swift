@@ -2,7 +2,8 @@
 extension SymbolicMachine {
     /// Adds `value` as a part of `parent`: kept as an edge while the parent is small,
     /// counted in its summary once it is large (only the biggest child objects stay).
-    func attach(_ value: StackValue, as label: EdgeLabel, to parent: Int, range: Range<UInt64>? = nil, memo: Range<Int64>? = nil) {
+    func attach(_ value: StackValue, as label: EdgeLabel, to parent: Int, range: Range<UInt64>? = nil, valueEnd: UInt64? = nil,
+                memo: Range<Int64>? = nil) {
         graph.nodes[parent].itemCount &+= 1
         if recorder != nil { noteAttach(value, to: parent, as: label) }
         if value.isNode && !value.isReference {
@@ -17,7 +18,7 @@ extension SymbolicMachine {
             graph.nodes[parent].edges.append(Edge(
                 label: label, child: NodeID(index: value.node), kind: child.kind,
                 bytes: child.totalBytes, memory: child.totalMemory, preview: nil, integer: nil, isReference: false,
-                entryRange: range, valueStart: range == nil ? nil : value.start,
+                entryRange: range, valueStart: range == nil ? nil : value.start, valueEnd: range == nil ? nil : valueEnd,
                 entryMemo: memo, valueMemoStart: memo == nil ? nil : value.memoStart))
             if graph.nodes[parent].edges.count > 2 * options.keptEdgesPerNode { prune(parent) }
             return
@@ -27,7 +28,7 @@ extension SymbolicMachine {
                 label: label, child: value.isNode ? NodeID(index: value.node) : nil, kind: value.kind,
                 bytes: value.bytes, memory: value.memory, preview: preview(of: value),
                 integer: value.hasExactInteger ? value.payload : nil, isReference: value.isReference,
-                entryRange: range, valueStart: range == nil ? nil : value.start,
+                entryRange: range, valueStart: range == nil ? nil : value.start, valueEnd: range == nil ? nil : valueEnd,
                 entryMemo: memo, valueMemoStart: memo == nil ? nil : value.memoStart))
             return
         }
@@ -55,7 +56,9 @@ extension SymbolicMachine {
                 // An int key prints as Python does, `[0]`, not as the string `['0']`.
                 let name: EdgeLabel = key.kind == .int && key.hasExactInteger && key.payload >= Int64(Int.min) && key.payload <= Int64(Int.max)
                     ? .index(Int(key.payload)) : .key(label(of: key))
-                attach(value, as: name, to: parent, range: range, memo: sequential ? key.memoStart..<memoEnd : nil)
+                // SETITEM follows its pair's value: `--set-none` keeps it.
+                let valueEnd = index + 2 >= stack.count && instruction.opcode == .setitem ? instruction.offset : nil
+                attach(value, as: name, to: parent, range: range, valueEnd: valueEnd, memo: sequential ? key.memoStart..<memoEnd : nil)
             } else {
                 becomeLarge(parent)
                 graph.nodes[parent].itemCount &+= 1
@@ -111,6 +114,12 @@ extension SymbolicMachine {
             let short = text.unicodeScalars.count > 60 ? String(String.UnicodeScalarView(text.unicodeScalars.prefix(57))) + "..." : text
             return PythonRepr.reprStr(short.unicodeScalars.map(\.value))
         case .global: return globalName(value)
+        case .bytes where value.isEncodedText && value.payload <= 60 && !value.isReference:
+            let spelling = value.spelling
+            return try? reader.withArgumentBytes(value.span) { text -> String? in
+                guard let points = spelling.codePoints(text), points.allSatisfy({ $0 < 0x100 }) else { return nil }
+                return points.map(UInt8.init).withUnsafeBytes { PythonRepr.reprBytes($0) }
+            } ?? nil
         case .bytes where value.span.count <= 60 && !value.isReference:
             return try? reader.withArgumentBytes(value.span) { PythonRepr.reprBytes($0) }
         case .emptyTuple: return "()"

@@ -11,18 +11,33 @@ extension SymbolicMachine {
             // Protocols < 4 pickle a set as set([...]): show it as the set it is.
             if let list = firstArgumentNode(arguments), graph.nodes[list].kind == .list {
                 graph.nodes[list].kind = name!.hasSuffix("frozenset") ? .frozenset : .set
+                // Elements, as EMPTY_SET/ADDITEMS name them at protocol 4+, not list positions.
+                for index in graph.nodes[list].edges.indices { graph.nodes[list].edges[index].label = .element }
                 graph.nodes[list].ownBytes &+= ownBytes &+ (graph.nodes[arguments.node].ownBytes)
                 graph.nodes[arguments.node].isAbsorbed = true
                 try push(.node(list, kind: graph.nodes[list].kind), instruction, from: callable.origin)
                 return
             }
         case "_codecs.encode", "builtins.bytearray", "__builtin__.bytearray":
-            // Protocol 2's bytes: _codecs.encode(str, 'latin1'); bytearray(...) likewise.
+            // Protocol 0-2 bytes, protocol 0-4 bytearray: folded when their tuple was built.
+            if try reduceFolded(name, arguments: arguments, ownBytes: ownBytes, instruction, from: callable.origin) { return }
             if !arguments.isNode || arguments.isReference || firstArgumentNode(arguments) == nil {
                 let total = ownBytes &+ arguments.bytes &+ (arguments.isNode && !arguments.isReference ? nodeBytes(arguments.node) : 0)
                 let kind: ValueKind = name == "_codecs.encode" ? .bytes : .bytearray
                 if arguments.isNode && !arguments.isReference { graph.nodes[arguments.node].isAbsorbed = true }
                 try push(.scalar(kind, bytes: total, memory: MemoryModel.bytes(count: total)), instruction, from: callable.origin)
+                return
+            }
+        case "builtins.bytes", "__builtin__.bytes":
+            // Protocols 0-2 write b'' as bytes().
+            if arguments.kind == .emptyTuple || (arguments.isNode && !arguments.isReference && arguments.kind == .tuple
+                                                 && graph.nodes[arguments.node].itemCount == 0) {
+                var total = ownBytes &+ arguments.bytes
+                if arguments.isNode {
+                    total &+= nodeBytes(arguments.node)
+                    graph.nodes[arguments.node].isAbsorbed = true
+                }
+                try push(.scalar(.bytes, bytes: total, memory: MemoryModel.bytes(count: 0)), instruction, from: callable.origin)
                 return
             }
         default:

@@ -67,8 +67,18 @@ extension SymbolicMachine {
     /// A string pushed by the general machine: padded ones are noted with their container.
     func noteString(_ value: StackValue) {
         guard let recorder, value.span.count > 0, value.span.count <= 1 << 16, let container = openContainer else { return }
+        let spelling = value.spelling
         _ = try? reader.withArgumentBytes(value.span) { bytes in
-            if Padding.isPadded(bytes) { recorder.paddedString(Self.repr(bytes), in: container) }
+            guard spelling != .utf8 else {
+                if Padding.isPadded(bytes) { recorder.paddedString(Self.repr(bytes), in: container) }
+                return
+            }
+            // UNICODE (protocols 0-1) escapes newlines and NULs: test the decoded text.
+            guard let points = spelling.codePoints(bytes) else { return }
+            let utf8 = Array(String(String.UnicodeScalarView(points.map { Unicode.Scalar($0) ?? "\u{FFFD}" })).utf8)
+            utf8.withUnsafeBytes { text in
+                if Padding.isPadded(text) { recorder.paddedString(Self.repr(text), in: container) }
+            }
         }
     }
 

@@ -221,11 +221,20 @@ extension SymbolicMachine {
 
     func stringValue(_ instruction: PickleInstruction) throws(PickleError) -> StackValue {
         var value = StackValue.scalar(.str, bytes: instruction.length, memory: 0)
+        switch instruction.opcode {
+        case .unicode: value.spelling = .rawUnicodeEscape
+        case .string: value.spelling = .quotedLiteral
+        case .binstring, .shortBinstring: value.spelling = .latin1
+        default: break
+        }
         switch instruction.argument {
         case .data(let span), .line(let span):
             value.span = span
             if span.count <= UInt64(reader.window.maximumCapacity) {
-                let measured = try reader.withArgumentBytes(span) { TextWidth.measure($0) }
+                let spelling = value.spelling
+                let measured = try reader.withArgumentBytes(span) { bytes in
+                    spelling == .utf8 ? TextWidth.measure(bytes) : TextWidth.measure(codePoints: spelling.codePoints(bytes) ?? [])
+                }
                 value.memory = MemoryModel.str(count: measured.count, width: measured.width, ascii: measured.ascii)
             } else {
                 value.memory = MemoryModel.str(count: span.count, width: 1, ascii: true)
@@ -242,8 +251,26 @@ extension SymbolicMachine {
         guard value.kind == .str else { return nil }
         if value.memoIndex >= 0, let cached = memo.text(at: value.memoIndex) { return cached }
         guard value.span.count > 0 || value.span.offset > 0 else { return value.isReference ? nil : "" }
-        let span = ByteSpan(offset: value.span.offset, count: min(value.span.count, UInt64(limit)))
-        guard let text = try? reader.withArgumentBytes(span, { String(decoding: $0, as: UTF8.self) }) else { return nil }
+        // An escape (at most 10 bytes, `\UXXXXXXXX`) spells one character: a prefix long
+        // enough for `limit` characters, cut back to where it decodes. A quoted literal
+        // decodes whole only.
+        let wide = value.spelling == .utf8 || value.spelling == .latin1 ? 1 : 10
+        let wanted = UInt64(limit) &* UInt64(wide)
+        let isPrefix = value.spelling != .quotedLiteral && value.span.count > wanted
+        guard isPrefix || value.spelling == .utf8 || value.span.count <= UInt64(max(limit, 4096)) else { return nil }
+        let span = ByteSpan(offset: value.span.offset, count: isPrefix ? wanted : value.span.count)
+        let spelling = value.spelling
+        guard let text = try? reader.withArgumentBytes(span, { bytes -> String? in
+            guard spelling != .utf8 else { return String(decoding: bytes, as: UTF8.self) }
+            var end = bytes.count
+            var points = spelling.codePoints(bytes)
+            while points == nil, isPrefix, end > max(0, bytes.count - 10) {
+                end -= 1
+                points = spelling.codePoints(UnsafeRawBufferPointer(rebasing: bytes[..<end]))
+            }
+            guard let points else { return nil }
+            return String(String.UnicodeScalarView(points.prefix(limit).map { Unicode.Scalar($0) ?? "\u{FFFD}" }))
+        }) ?? nil else { return nil }
         if value.memoIndex >= 0, value.span.count <= UInt64(limit) { memo.setText(text, at: value.memoIndex) }
         return text
     }

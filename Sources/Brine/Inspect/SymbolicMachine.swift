@@ -122,10 +122,15 @@ final class SymbolicMachine {
         case .float, .binfloat:
             var value = StackValue.scalar(.float, bytes: length, memory: MemoryModel.float)
             if case .float(let number) = instruction.argument { value.payload = Int64(bitPattern: number.bitPattern) }
+            // FLOAT (protocol 0) spells it as text: read it, or 0.0 would be shown for every one.
+            if case .line(let span) = instruction.argument,
+               let number = try? reader.withArgumentBytes(span, { bytes in try? PythonRepr.pythonFloatFromText(bytes) }) ?? nil {
+                value.payload = Int64(bitPattern: number.bitPattern)
+            }
             try push(value, instruction)
         case .string, .binstring, .shortBinstring, .unicode, .shortBinunicode, .binunicode, .binunicode8:
             let value = try stringValue(instruction)
-            if recorder != nil, instruction.opcode != .string, instruction.opcode != .binstring { noteString(value) }
+            if recorder != nil, instruction.opcode != .string, instruction.opcode != .binstring, !isPushingEncodedText { noteString(value) }
             try push(value, instruction)
         case .binbytes, .shortBinbytes, .binbytes8, .bytearray8:
             let span = instruction.argument.dataSpan
@@ -160,6 +165,12 @@ final class SymbolicMachine {
             stack.removeSubrange(mark.stackIndex...)
         case .list, .tuple, .frozenset:
             let mark = try popMark(instruction)
+            if instruction.opcode == .tuple, var folded = foldedCallArguments(from: mark.stackIndex) {
+                stack.removeSubrange(mark.stackIndex...)
+                folded.bytes &+= length &+ mark.bytes
+                try push(folded, instruction, from: mark.origin)
+                break
+            }
             let kind: ValueKind = instruction.opcode == .list ? .list : instruction.opcode == .tuple ? .tuple : .frozenset
             let node = newNode(kind, at: mark.offset, ownBytes: length &+ mark.bytes).index
             if options.recognizesTorch, kind == .tuple { noteTorchStorageID(node, from: mark.stackIndex) }
@@ -171,8 +182,15 @@ final class SymbolicMachine {
         case .tuple1, .tuple2, .tuple3:
             let count = instruction.opcode == .tuple1 ? 1 : instruction.opcode == .tuple2 ? 2 : 3
             guard stackAboveMark >= count else { throw underflow(instruction, needs: count) }
-            let node = newNode(.tuple, at: instruction.offset, ownBytes: length).index
             let start = stack.count - count
+            if var folded = foldedCallArguments(from: start) {
+                let origin = stack[start].origin
+                stack.removeSubrange(start...)
+                folded.bytes &+= length
+                try push(folded, instruction, from: origin)
+                break
+            }
+            let node = newNode(.tuple, at: instruction.offset, ownBytes: length).index
             let firstStart = stack[start].origin
             for index in start..<stack.count { attach(stack[index], as: .index(index - start), to: node) }
             stack.removeSubrange(start...)

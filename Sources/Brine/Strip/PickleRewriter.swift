@@ -7,12 +7,17 @@ public struct StripCut: Sendable, Equatable {
     public var range: Range<UInt64>
     /// Where the value's instructions start (for `--set-none`, which keeps the key).
     public var valueStart: UInt64
+    /// Where the value's instructions end, when not at the range's end (SETITEM follows).
+    public var valueEnd: UInt64? = nil
     /// What the removed value was, for messages: `set of 41,872,113 str`.
     public var what: String
     /// The memo indices the range (and the value alone) define, when the inspection saw them
     /// defined in sequence: the rewriter then skips the range without reading it.
     public var memo: Range<Int64>? = nil
     public var valueMemoStart: Int64? = nil
+
+    /// The end of what is dropped: the whole entry, or with `--set-none` its value.
+    func dropEnd(setNone: Bool) -> UInt64 { setNone ? valueEnd ?? range.upperBound : range.upperBound }
 }
 
 /// Copies a pickle stream instruction by instruction, leaving out the cut ranges (or
@@ -75,7 +80,7 @@ final class PickleRewriter {
                 while cutIndex < cuts.count, cuts[cutIndex].range.upperBound <= offset { cutIndex += 1 }
                 let cut = cutIndex < cuts.count ? cuts[cutIndex] : nil
                 let dropFrom = cut.map { setNone ? $0.valueStart : $0.range.lowerBound }
-                let inCut = cut.map { offset >= dropFrom! && offset < $0.range.upperBound } ?? false
+                let inCut = cut.map { offset >= dropFrom! && offset < $0.dropEnd(setNone: setNone) } ?? false
 
                 if let downcast, patchIndex < downcast.dtypePatches.count, downcast.dtypePatches[patchIndex] == offset, !inCut {
                     try patchDType(downcast)
@@ -95,6 +100,7 @@ final class PickleRewriter {
                 // Up to the next boundary (a cut's edge or a raw span), the fast path may run.
                 var boundary = UInt64.max
                 if let cut { boundary = offset < dropFrom! ? dropFrom! : cut.range.upperBound }
+                if let cut, offset >= dropFrom!, offset < cut.dropEnd(setNone: setNone) { boundary = cut.dropEnd(setNone: setNone) }
                 if rawIndex < rawSpans.count { boundary = min(boundary, rawSpans[rawIndex].span.offset) }
                 if let downcast, patchIndex < downcast.dtypePatches.count { boundary = min(boundary, downcast.dtypePatches[patchIndex]) }
                 if !inCut, needed.isEmpty, try copyPlainFrames(at: offset, boundary: boundary) {
@@ -142,15 +148,16 @@ final class PickleRewriter {
             cutIndices.append((cut.path, first, memo.upperBound - 1))
             inputMemoCount += memo.upperBound - first
         }
-        try reader.skipRaw(cut.range.upperBound - offset, expected: "the rest of \(cut.path)")
-        while rawIndex < rawSpans.count, rawSpans[rawIndex].span.offset < cut.range.upperBound { rawIndex += 1 }
+        let end = cut.dropEnd(setNone: setNone)
+        try reader.skipRaw(end - offset, expected: "the rest of \(cut.path)")
+        while rawIndex < rawSpans.count, rawSpans[rawIndex].span.offset < end { rawIndex += 1 }
         lastScalar = nil
         return true
     }
 
     /// With `--set-none`, a None takes the value's place once its instructions are passed.
     private func finishCutIfDone(_ cut: StripCut?) throws {
-        guard setNone, let cut, reader.offset == cut.range.upperBound else { return }
+        guard setNone, let cut, reader.offset == cut.dropEnd(setNone: true) else { return }
         try writer?.instruction([PickleOpcode.pushNone.rawValue])
     }
 

@@ -14,8 +14,8 @@ enum StripPlanner {
                 let childPath = path.isEmpty && step.hasPrefix(".") ? String(step.dropFirst()) : path + step
                 if let range = edge.entryRange, let valueStart = edge.valueStart,
                    selectors.contains(where: { $0.matches(path: childPath, parentType: node.typeName, label: edge.label) }) {
-                    cuts.append(StripCut(path: childPath, range: range, valueStart: valueStart, what: describe(edge, graph),
-                                         memo: edge.entryMemo, valueMemoStart: edge.valueMemoStart))
+                    cuts.append(StripCut(path: childPath, range: range, valueStart: valueStart, valueEnd: edge.valueEnd,
+                                         what: describe(edge, graph), memo: edge.entryMemo, valueMemoStart: edge.valueMemoStart))
                     continue  // what is inside goes with it
                 }
                 if let child = edge.child, !edge.isReference { pending.append((child, childPath)) }

@@ -77,12 +77,14 @@ public enum Stripper {
         var needed: Set<Int64> = []
 
         if options.dryRun {
-            for attempt in 0..<2 {
-                let counter = CountingSink()
-                guard try rewrite(input, inspection, cuts, options, into: counter, needed: &needed) || attempt == 1 else { continue }
-                result.outputStreamBytes = counter.bytesWritten
-                break
-            }
+            // The real run's rewrite and read-back, into a temporary file that is never moved
+            // into place: a dry run refuses exactly what a real run refuses. Uncompressed, as
+            // the check is of the pickle stream.
+            var trial = options
+            trial.compression = .some(nil)
+            let written = try writeVerified(input, inspection, cuts, trial, to: output ?? scratchPath(for: input), needed: &needed,
+                                            commits: false)
+            result.outputStreamBytes = written.streamBytes
             return result
         }
         guard let output else { throw .unsupported("an output path (-o) is needed unless --dry-run is given") }
@@ -99,7 +101,7 @@ public enum Stripper {
     /// minus the cuts, with `downcast`'s arrays as float32).
     static func writeVerified(
         _ input: String, _ inspection: Inspection, _ cuts: [StripCut], _ options: StripOptions, to output: String,
-        needed: inout Set<Int64>, downcast: DowncastPlan? = nil, expected: Inspection? = nil
+        needed: inout Set<Int64>, downcast: DowncastPlan? = nil, expected: Inspection? = nil, commits: Bool = true
     ) throws(StripError) -> Written {
         let codec: CompressionFormat? = options.compression ?? inspection.compression
         do {
@@ -122,7 +124,7 @@ public enum Stripper {
                 }
                 try counter.finish()
                 try StripVerifier.verify(original: expected ?? inspection, cuts: cuts, setNone: options.setNone, rewritten: verifier.join())
-                try file.commit()
+                if commits { try file.commit() }
                 let reused = (compressor as? SplicingDeflateSink)?.bytesSpliced
                 return Written(streamBytes: counter.bytesWritten, reusedStreamBytes: reused.flatMap { $0 > 0 ? $0 : nil })
             }
@@ -185,6 +187,13 @@ public enum Stripper {
         let reader = PickleReader(source: stream.source, maximumWindow: options.maximumWindow)
         return PickleRewriter(reader: reader, cuts: cuts, rawSpans: inspection.rawSpans, frames: inspection.frames,
                               setNone: options.setNone, sink: sink, needed: needed, downcast: downcast)
+    }
+
+    /// Where a dry run without `-o` writes its trial output (deleted after the check).
+    private static func scratchPath(for input: String) -> String {
+        let directory = getenv("TMPDIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        let base = input.split(separator: "/").last.map(String.init) ?? "brine"
+        return (directory.hasSuffix("/") ? directory : directory + "/") + base
     }
 
     private static func fileSize(_ path: String) -> UInt64? {

@@ -38,6 +38,7 @@ public enum TorchStripper {
                 var cut = cut
                 cut.range = (cut.range.lowerBound - base)..<(cut.range.upperBound - base)
                 cut.valueStart -= base
+                cut.valueEnd = cut.valueEnd.map { $0 - base }
                 return cut
             }
             cuts += legacyViewMetadataCuts(inspection, base: base, outside: cuts)

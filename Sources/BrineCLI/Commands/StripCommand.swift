@@ -36,7 +36,7 @@ struct StripCommand: BrineSubcommand {
     @Flag(help: "Set the selected attributes to None instead of removing them.")
     var setNone = false
 
-    @Flag(help: "Show what would go and the saving; write nothing.")
+    @Flag(help: "Show what would go and the saving; write nothing. The output is still made and read back (in a temporary file, deleted), so a dry run fails where a real run would.")
     var dryRun = false
 
     @Flag(name: .customLong("to-zip"), help: "Accept writing a legacy-format PyTorch file (torch.save before 1.6) in PyTorch's zip format, the only one Brine writes.")
