@@ -27,6 +27,7 @@ enum ArtifactReaders {
             let report = TorchReportBuilder.build(inspection)
             member.bytes = report.streamBytes
             member.attributes = AttributeSizes.flatten(report, maximumDepth: options.attributeDepth)
+            if options.keepsReports { member.report = report }
             member.trainingOnly = report.trainingOnly.isEmpty ? nil : report.trainingOnly
             member.note = "PyTorch \(format.rawValue)"
             visitor?(.torch(path: path, inspection: inspection))
