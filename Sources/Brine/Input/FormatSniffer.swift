@@ -39,7 +39,7 @@ public enum FormatSniffer {
             head.count >= offset + magic.count && Array(head[offset..<(offset + magic.count)]) == magic
         }
         guard !head.isEmpty else { return nil }
-        if head.count >= 2, head[0] == 0x80, head[1] <= 5 { return nil }
+        if head[0] == 0x80, head.count < 2 || head[1] <= 5 { return nil }
         if head.withUnsafeBytes({ CompressionFormat.detect($0) }) != nil { return nil }
         if ArchiveKind.detect(head) != nil { return nil }
         if starts([0x93] + Array("NUMPY".utf8)) {
@@ -132,8 +132,9 @@ public enum FormatSniffer {
     /// UTF-8 with no control characters but tab, newline, carriage return and form feed.
     static func isText(_ head: [UInt8]) -> Bool {
         guard head.allSatisfy({ $0 >= 0x20 && $0 != 0x7F || [0x09, 0x0A, 0x0C, 0x0D].contains($0) }) else { return false }
-        // A multi-byte character cut by the end of the head is still text.
-        for cut in 0...min(3, head.count) where String(validating: head.dropLast(cut), as: UTF8.self) != nil { return true }
+        // A multi-byte character cut by the end of the head is still text; a whole file is not cut.
+        let cuts = head.count >= headLength ? 3 : 0
+        for cut in 0...cuts where head.count > cut && String(validating: head.dropLast(cut), as: UTF8.self) != nil { return true }
         return false
     }
 }
