@@ -13,6 +13,9 @@ public struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
         case limitExceeded(limit: String, value: UInt64, option: String)
         /// The file shrank while it was being read (another process truncated or rewrote it).
         case changedWhileReading
+        /// A file of a format Brine recognises but does not read (safetensors, npy, GGUF…):
+        /// `what` names it and says what Brine reads instead.
+        case unsupportedFormat(what: String)
     }
 
     public var path: String
@@ -44,6 +47,8 @@ public struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(path): offset \(offset): \(limit) exceeded (\(value)); raise it with \(option)"
         case .changedWhileReading:
             return "\(path): offset \(offset): the file shrank while it was being read; read it again once nothing writes to it"
+        case .unsupportedFormat(let what):
+            return "\(path): \(what)"
         }
     }
 }

@@ -30,10 +30,16 @@ import Testing
         #expect(result.errors == "brine: /nonexistent/model.pkl: cannot open: No such file or directory\n")
     }
 
-    @Test func directoryIsRefused() {
-        let result = runBrine(["dis", "/tmp"])
-        #expect(result.status == 2)
-        #expect(result.errors == "brine: /tmp: not a regular file\n")
+    @Test func directoryIsABundle() throws {
+        // Before bundles, `dis DIR` said "not a regular file": now every artifact in it is
+        // disassembled after a header, and other files are skipped.
+        let pickle = try temporaryFile([0x80, 0x04, 0x4B, 0x07, 0x2E], name: "model.pkl")
+        let directory = (pickle as NSString).deletingLastPathComponent
+        try Data("print(1)\n".utf8).write(to: URL(fileURLWithPath: directory + "/app.py"))
+        let result = runBrine(["dis", directory])
+        #expect(result.status == 0)
+        #expect(result.output == "==> \(pickle) <==\n    0: \\x80 PROTO      4\n    2: K    BININT1    7\n    4: .    STOP\nhighest protocol among opcodes = 2\n")
+        #expect(result.errors == "")
     }
 
     @Test func truncatedPickleNamesFileOffsetAndExpectation() throws {
@@ -47,7 +53,7 @@ import Testing
         let path = try temporaryFile(Array("{\"model\": 1}\n".utf8), name: "notes.json")
         let result = runBrine(["dis", path])
         #expect(result.status == 2)
-        #expect(result.errors == "brine: \(path): offset 0: not a pickle opcode: byte 0x7b\n")
+        #expect(result.errors == "brine: \(path): a JSON or text file, not a pickle; Brine reads pickle, joblib and PyTorch files\n")
     }
 
     @Test func emptyFileIsTruncation() throws {

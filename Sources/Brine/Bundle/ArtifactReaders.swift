@@ -24,9 +24,12 @@ enum ArtifactReaders {
             let inspection = try TorchInspector.inspect(
                 path: diskPath, options: options.inspect, zipLimits: ZipLimits(maximumEntries: options.maximumMembers),
                 decompression: options.decompression, maximumWindow: options.maximumWindow)
-            let report = TorchReportBuilder.build(inspection)
+            var report = TorchReportBuilder.build(inspection)
+            // Named after the member, not the scratch copy it was read from.
+            report.file = path
             member.bytes = report.streamBytes
             member.attributes = AttributeSizes.flatten(report, maximumDepth: options.attributeDepth)
+            if options.keepsReports { member.report = report }
             member.trainingOnly = report.trainingOnly.isEmpty ? nil : report.trainingOnly
             member.note = "PyTorch \(format.rawValue)"
             visitor?(.torch(path: path, inspection: inspection))

@@ -34,6 +34,19 @@ public struct BundleMember: Codable, Sendable, Equatable {
     public var unsafePath: Bool?
     /// Why it was not looked into further.
     public var note: String?
+    /// For files of a format Brine recognises but does not read: its name (`safetensors`,
+    /// `npy`, `gguf`, `hdf5`, `onnx`, `text`, …; see `FormatSniffer`).
+    public var format: String?
+    /// For tar and zip archives: bytes of the archive stream (decompressed, for a `.tar.gz`).
+    public var archiveBytes: UInt64?
+    /// For tar archives: `archiveBytes` minus the stored bytes of its members, i.e. tar
+    /// headers (pax and GNU long-name records included), padding to 512-byte blocks and the
+    /// end-of-archive blocks and record padding. Not given for zip archives: a streaming zip
+    /// read does not learn members' compressed sizes.
+    public var overheadBytes: UInt64?
+    /// For artifacts, when the walker keeps them (`BundleOptions.keepsReports`, `brine
+    /// inspect`): the artifact's full inspect report.
+    public var report: InspectReport?
     /// For artifacts: the attribute tree, flattened (see `AttributeSize`).
     public var attributes: [AttributeSize]?
     /// Attributes prediction never reads, as `brine inspect` marks them.

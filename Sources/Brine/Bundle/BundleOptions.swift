@@ -13,6 +13,9 @@ public struct BundleOptions: Sendable {
     public var attributeDepth: Int
     public var inspect: InspectOptions
     public var maximumWindow: Int
+    /// Keeps each artifact's whole inspect report on its member (`brine inspect` of a bundle)
+    /// instead of the flattened attributes alone.
+    public var keepsReports = false
 
     public init(maximumMembers: Int = 100_000, maximumNesting: Int = 8, decompression: DecompressionLimits = .default,
                 attributeDepth: Int = 4, inspect: InspectOptions = InspectOptions(), maximumWindow: Int = 64 << 20) {

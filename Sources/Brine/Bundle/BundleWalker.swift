@@ -12,6 +12,15 @@ public final class BundleWalker {
     /// Called for every artifact read (and every artifact that could not be read), in walk
     /// order; `brine check` runs its rules here. Without it a damaged artifact is only noted.
     public var visitor: ((ArtifactVisit) -> Void)?
+    /// `brine dis`: artifacts are handed over as files instead of inspected (the file itself
+    /// when it is on disk, else a scratch copy of its decompressed stream, removed after the
+    /// call); archives are still walked into and everything else is only sized.
+    public var handOver: ((_ path: String, _ diskPath: String) -> Void)?
+    /// With `handOver`: only the member at this path (`model.tar.gz!word_dict.pkl`) is handed
+    /// over, whatever its content (a PyTorch file as a whole); nil hands over every artifact.
+    public var handOverPath: String?
+    /// Whether a member was handed over.
+    public private(set) var handedOver = 0
     private var members = 0
 
     public init(options: BundleOptions = BundleOptions()) {
@@ -92,8 +101,25 @@ public final class BundleWalker {
 
     /// Decides what a stream is from its first bytes and reads it accordingly.
     func classify(_ source: PeekableSource, path: String, storedBytes: UInt64, depth: Int, diskPath: String? = nil) throws(InputError) -> BundleMember {
+        if let handOver, let wanted = handOverPath, Self.samePath(wanted, path) {
+            try hand(source, path: path, diskPath: diskPath, to: handOver)
+            return BundleMember(path: path, kind: .file, storedBytes: storedBytes, bytes: storedBytes)
+        }
         let magic = try source.peek(CompressionFormat.magicLength)
-        if ArtifactReaders.mayBeTorch(magic) {
+        if ArtifactReaders.mayBeTorch(magic), let handOver {
+            // The whole PyTorch file goes to the disassembler, which opens its zip.
+            let spool = diskPath == nil ? try ArtifactReaders.spool(source, name: path) : nil
+            defer { spool?.remove() }
+            let file = diskPath ?? spool!.path
+            if (try? TorchInspector.detect(path: file)) ?? nil != nil {
+                // `model.tar.gz!model.pth!archive/data.pkl`: the record is the disassembler's to find.
+                if handOverPath.map({ $0.hasPrefix(path + "!") }) ?? true { handed(path, file, handOver) }
+                return BundleMember(path: path, kind: .torch, storedBytes: storedBytes, bytes: storedBytes)
+            }
+            if let spool {
+                return try classify(PeekableSource(try FileSource(path: spool.path)), path: path, storedBytes: storedBytes, depth: depth, diskPath: spool.path)
+            }
+        } else if ArtifactReaders.mayBeTorch(magic) {
             // PyTorch readers need random access: a member inside an archive is spooled to a
             // scratch file first (its bytes count towards the decompression limits as read).
             if let diskPath {
@@ -117,9 +143,15 @@ public final class BundleWalker {
         if let archive = ArchiveKind.detect(head) {
             member = try walkArchive(stream, kind: archive, path: path, storedBytes: storedBytes, depth: depth + 1)
         } else if (head.count >= 2 && head[0] == 0x80 && (2...5).contains(head[1])) || Self.looksLikeProtocol0Pickle(head) {
-            member = try inspectArtifact(stream, path: path, storedBytes: storedBytes, compression: codec)
+            if let handOver {
+                if handOverPath == nil { try hand(stream, path: path, diskPath: diskPath, to: handOver) }
+                member = BundleMember(path: path, kind: codec == nil ? .pickle : .joblib, storedBytes: storedBytes, bytes: storedBytes)
+            } else {
+                member = try inspectArtifact(stream, path: path, storedBytes: storedBytes, compression: codec)
+            }
         } else {
             member = BundleMember(path: path, kind: codec == nil ? .file : .compressed, storedBytes: storedBytes, bytes: 0)
+            member.format = FormatSniffer.foreign(head: head, size: codec == nil ? storedBytes : nil)?.name
             member.bytes = codec == nil ? storedBytes : try drain(stream)
         }
         member.compression = codec?.rawValue
@@ -152,6 +184,14 @@ public final class BundleWalker {
             member.bytes &+= child.kind == .directory ? 0 : child.bytes
             member.children.append(child)
         }
+        // libarchive stops at the end-of-archive blocks; the record padding after them is
+        // still part of the stream.
+        let archiveBytes = source.position &+ (try drain(source))
+        member.archiveBytes = archiveBytes
+        if kind == .tar {
+            let stored = member.children.reduce(UInt64(0)) { $0 &+ $1.storedBytes }
+            member.overheadBytes = archiveBytes >= stored ? archiveBytes - stored : 0
+        }
         return member
     }
 
@@ -165,6 +205,7 @@ public final class BundleWalker {
             member.kind = inspection.format == "joblib" || compression != nil ? .joblib : .pickle
             member.bytes = inspection.streamBytes
             member.attributes = AttributeSizes.flatten(report, maximumDepth: options.attributeDepth)
+            if options.keepsReports { member.report = report }
             member.trainingOnly = report.trainingOnly.isEmpty ? nil : report.trainingOnly
             visitor?(.pickle(path: path, inspection: inspection))
         } catch {
@@ -177,6 +218,33 @@ public final class BundleWalker {
         // Anything after the pickles still counts.
         member.bytes = max(member.bytes, stream.position) &+ (try drain(stream))
         return member
+    }
+
+    /// Hands `source` over as a file: `diskPath` itself, or a scratch copy.
+    private func hand(_ source: PeekableSource, path: String, diskPath: String?, to handOver: (String, String) -> Void) throws(InputError) {
+        if let diskPath { return handed(path, diskPath, handOver) }
+        let spool = try ArtifactReaders.spool(source, name: path)
+        defer { spool.remove() }
+        handed(path, spool.path, handOver)
+    }
+
+    private func handed(_ path: String, _ file: String, _ handOver: (String, String) -> Void) {
+        handedOver += 1
+        handOver(path, file)
+    }
+
+    /// Member paths compared as a tar stores them or as typed: `model.tar.gz!./a.pkl` is
+    /// `model.tar.gz!a.pkl`.
+    static func samePath(_ a: String, _ b: String) -> Bool {
+        func normal(_ text: String) -> String {
+            var text = text
+            while text.hasPrefix("./") { text.removeFirst(2) }
+            for separator in ["!", "/"] {
+                while text.contains(separator + "./") { text = text.replacing(separator + "./", with: separator) }
+            }
+            return text
+        }
+        return a == b || normal(a) == normal(b)
     }
 
     /// Protocol 0 and 1 pickles have no PROTO header: a GLOBAL (`cos\nsystem\n`) or a MARK,

@@ -21,6 +21,7 @@ public enum BundleChecker {
     /// Throws when the walk itself stops: the path cannot be opened, a limit is reached
     /// (decompression bomb, member count, nesting) or an archive is damaged.
     public static func check(path: String, context: CheckContext, options: BundleOptions = BundleOptions()) throws(InputError) -> Result {
+        try FormatSniffer.refuseForeign(path: path)
         if try !isBundle(path: path, options: options) {
             return checkArtifact(path: path, context: context, options: options)
         }
@@ -82,7 +83,7 @@ public enum BundleChecker {
 
     /// A directory, or a file whose content (decompressed) is a tar or a zip that is no
     /// PyTorch file.
-    static func isBundle(path: String, options: BundleOptions) throws(InputError) -> Bool {
+    public static func isBundle(path: String, options: BundleOptions) throws(InputError) -> Bool {
         var info = stat()
         guard stat(path, &info) == 0 else { throw InputError(path: path, offset: 0, reason: .cannotOpen(errno: errno)) }
         if info.st_mode & S_IFMT == S_IFDIR { return true }

@@ -36,6 +36,7 @@ public struct ArtifactStream {
     /// Opens `path`, detecting compression by magic bytes (never by file name). `index`, for
     /// zlib and gzip files, is filled by this pass or lets it skip (see `InflateIndex`).
     public static func open(path: String, limits: DecompressionLimits = .default, index: InflateIndex? = nil) throws(InputError) -> ArtifactStream {
+        try FormatSniffer.refuseForeign(path: path)
         let file = try FileSource(path: path)
         let fileSize = file.knownLength ?? 0
         let stream = try open(file: file, fileSize: fileSize, limits: limits, index: index)

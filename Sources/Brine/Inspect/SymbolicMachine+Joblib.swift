@@ -9,6 +9,27 @@ public struct RawSpan: Sendable, Equatable {
     public var alignment: Int?
 }
 
+/// Where one joblib array's bytes sit in the stream and what they hold: `brine dis` prints
+/// a line for them instead of disassembling them as opcodes.
+public struct JoblibArrayLayout: Sendable, Equatable {
+    /// Where the raw span starts: the padding-length byte (joblib ≥ 1.2), the data, or the
+    /// nested pickle of an object array.
+    public var offset: UInt64
+    /// Bytes of the whole span (padding byte, padding, data; or the nested pickle).
+    public var spanBytes: UInt64
+    /// Data bytes (0 for object arrays, whose elements are the nested pickle).
+    public var dataBytes: UInt64
+    /// The padding-length byte and the padding before the data; nil before joblib 1.2.
+    public var paddingBytes: UInt64?
+    /// numpy's `dtype.str`: `<f8`, `|O`, `<U10`.
+    public var dtype: String
+    public var shape: [Int64]
+    /// `C` or `F`.
+    public var order: String
+    /// An object array: the span is a nested pickle.
+    public var isObjectArray: Bool
+}
+
 /// One joblib array as a float downcast sees it.
 public struct JoblibArrayFacts: Sendable, Equatable {
     /// The wrapper's node (the array in the report).
@@ -32,6 +53,7 @@ extension SymbolicMachine {
         let shape = NumpyModel.integers(of: shapeEdge, graph: graph)
         let dtype = dtypeEdge.child.flatMap { dtypes[$0.index] }
         let subclass = attribute("subclass")?.preview ?? "numpy.ndarray"
+        let order = NumpyModel.unquote(attribute("order")?.preview) ?? "C"
         recomputeTotals(from: node.asNodeID)
         let metadataBytes = graph.nodes[node].totalBytes
         graph.nodes[node].edges = []
@@ -50,7 +72,12 @@ extension SymbolicMachine {
             let nestedStart = reader.offset
             let inner = try runPickle()
             nesting -= 1
-            if nesting == 0 { rawSpans.append(RawSpan(span: ByteSpan(offset: nestedStart, count: reader.offset - nestedStart), alignment: nil)) }
+            if nesting == 0 {
+                rawSpans.append(RawSpan(span: ByteSpan(offset: nestedStart, count: reader.offset - nestedStart), alignment: nil))
+                arrayLayouts.append(JoblibArrayLayout(
+                    offset: nestedStart, spanBytes: reader.offset - nestedStart, dataBytes: 0, paddingBytes: nil,
+                    dtype: dtype?.descr ?? "|O", shape: shape, order: order, isObjectArray: true))
+            }
             graph.nodes[node].edges.append(Edge(
                 label: .state, child: inner, kind: graph[inner].kind, bytes: graph[inner].totalBytes,
                 memory: graph[inner].totalMemory, preview: nil, integer: nil, isReference: false))
@@ -79,6 +106,10 @@ extension SymbolicMachine {
         graph.nodes[node].ownBytes &+= rawBytes &+ dataBytes
         if nesting == 0 {
             rawSpans.append(RawSpan(span: ByteSpan(offset: rawStart, count: reader.offset - rawStart), alignment: alignment))
+            arrayLayouts.append(JoblibArrayLayout(
+                offset: rawStart, spanBytes: reader.offset - rawStart, dataBytes: dataBytes,
+                paddingBytes: alignment == nil ? nil : rawBytes, dtype: dtype?.descr ?? "?", shape: shape, order: order,
+                isObjectArray: false))
             joblibArrays.append(JoblibArrayFacts(node: node.asNodeID, dtypeNode: dtypeEdge.child.flatMap { dtypes[$0.index] != nil ? $0 : nil },
                                                  descr: dtype?.descr ?? "?", rawOffset: rawStart, dataBytes: dataBytes))
         }

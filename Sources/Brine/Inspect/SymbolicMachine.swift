@@ -24,6 +24,8 @@ final class SymbolicMachine {
     var dtypeMemoUses: [Int: Int] = [:]
     /// joblib arrays in stream order, with the dtype node each one names.
     var joblibArrays: [JoblibArrayFacts] = []
+    /// Every top-level joblib array's raw span as `brine dis` prints it, object arrays included.
+    var arrayLayouts: [JoblibArrayLayout] = []
     var nesting = 0
     /// Set by `attach` when an object ends up nested deeper than `maximumObjectDepth`;
     /// checked after each instruction so the error names it.

@@ -29,7 +29,10 @@ public enum Repacker {
     public static func repack(input: String, output: String?, options: RepackOptions) throws(RepackError) -> RepackPlan {
         let walker = BundleWalker(options: options.bundle)
         let member: BundleMember
-        do { member = try walker.walk(path: input) } catch { throw .input(InputErrorBox(description: error.description)) }
+        do {
+            try FormatSniffer.refuseForeign(path: input)
+            member = try walker.walk(path: input)
+        } catch { throw .input(InputErrorBox(description: error.description)) }
         let inputBytes = member.storedBytes
         var plan = RepackPlan(
             input: input, output: options.dryRun ? nil : output, kind: member.kind, limitBytes: options.limitBytes,

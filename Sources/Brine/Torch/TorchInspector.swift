@@ -29,11 +29,16 @@ public enum TorchInspector {
     /// `<prefix>/data.pkl` at the top folder (PyTorch names the folder after the file, but
     /// any name is valid); the shortest such name wins.
     static func mainPickle(in entries: [ZipEntry]) -> ZipEntry? {
-        entries.filter { entry in
-            guard entry.name.hasSuffix("data.pkl") else { return false }
-            let folder = entry.name.dropLast("data.pkl".count)
+        guard let name = mainPickle(in: entries.map(\.name)) else { return nil }
+        return entries.first { $0.name == name }
+    }
+
+    static func mainPickle(in names: [String]) -> String? {
+        names.filter { name in
+            guard name.hasSuffix("data.pkl") else { return false }
+            let folder = name.dropLast("data.pkl".count)
             return folder.isEmpty || (folder.hasSuffix("/") && !folder.dropLast().contains("/"))
-        }.min { $0.name.count < $1.name.count }
+        }.min { $0.count < $1.count }
     }
 
     public static func inspect(

@@ -1,22 +1,37 @@
 import ArgumentParser
 import Brine
 import BrineIO
+import Foundation
 
-/// `brine dis FILE`: the disassembly `python -m pickletools FILE` prints, byte for byte.
+/// `brine dis FILE`: the disassembly `python -m pickletools FILE` prints, byte for byte,
+/// and every other pickle Brine opens: joblib streams past their arrays, PyTorch zips' records,
+/// bundle members.
 struct DisCommand: BrineSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "dis",
-        abstract: "Disassemble a pickle exactly as `python -m pickletools` does.",
+        abstract: "Disassemble a pickle exactly as `python -m pickletools` does, and the pickles of joblib, PyTorch and bundle files.",
         discussion: """
             The output is byte-identical to CPython 3.11's `python -m pickletools FILE`. \
             Where pickletools stops after the first pickle, brine goes on through every \
             pickle in the file. A compressed file (joblib's zlib, gzip, bz2, xz, lzma, lz4) \
-            is disassembled from its decompressed stream, with offsets into that stream.
+            is disassembled from its decompressed stream, with offsets into that stream; \
+            joblib's raw array data gets one line per array (dtype, shape, order, bytes) \
+            and the disassembly goes on after it; object arrays' nested pickles are \
+            disassembled between labels.
+
+            PyTorch zips: `data.pkl` (TorchScript: and `constants.pkl`), each after a \
+            `==> FILE!MEMBER <==` header; legacy torch files: their five pickles, then a \
+            line per storage. Bundles (a directory, tar or zip): every artifact in it, \
+            each after its header. --member picks one member of a bundle or record of a \
+            PyTorch zip; naming none it holds is a usage error (exit 64) listing them.
             """
     )
 
-    @Argument(help: "The pickle file.")
+    @Argument(help: "The pickle, joblib or PyTorch file, or a bundle (directory, tar, zip).")
     var file: String
+
+    @Option(help: ArgumentHelp("One member of a bundle (word_dict.pkl, code/model.tar.gz!m.pkl) or record of a PyTorch zip (archive/data.pkl).", valueName: "name"))
+    var member: String?
 
     @Flag(name: .shortAndLong, help: "Annotate each line with a short opcode description.")
     var annotate = false
@@ -24,25 +39,68 @@ struct DisCommand: BrineSubcommand {
     @Option(name: [.short, .customLong("indentlevel")], help: "Blanks by which to indent a new MARK level.")
     var indentLevel = 4
 
-    @OptionGroup var limits: LimitOptions
+    @OptionGroup var bundleLimits: BundleLimitOptions
 
     func execute(io: CommandIO) -> ExitStatus {
+        let limits = bundleLimits.limits
         let options = DisassemblyOptions(
             indentLevel: indentLevel, annotate: annotate ? 30 : 0,
             maximumMarkDepth: limits.maximumDepth, maximumMemoEntries: limits.maximumMemo)
+        let disassembler = ArtifactDisassembler(
+            options: options, inspect: limits.inspect, decompression: limits.decompression, zip: limits.zip,
+            maximumWindow: limits.maximumWindow)
+        var output = io.output
         do {
-            let stream = try ArtifactStream.open(path: file, limits: limits.decompression)
-            let reader = PickleReader(source: stream.source, maximumWindow: limits.maximumWindow)
-            var output = io.output
-            try Disassembler(options: options).disassembleAll(reader, to: &output)
+            try FormatSniffer.refuseForeign(path: file)
+            if try BundleChecker.isBundle(path: file, options: bundleLimits.options) {
+                return disassembleBundle(disassembler, io: io)
+            }
+            try disassembler.disassemble(path: file, name: file, member: member, to: &output)
             return .success
-        } catch let error as InputError {
+        } catch let error as DisassemblyError {
             io.report(error.description)
-        } catch let error as PickleError {
-            io.report("\(file): \(error)")
+            if case .unknownMember = error { return .usage }
         } catch {
-            io.report("\(file): \(error)")
+            io.report("\(error)")
         }
         return .unreadableInput
+    }
+
+    /// Every artifact of the bundle (or the one --member names), each after a header line;
+    /// one that cannot be disassembled is reported and the next one follows.
+    private func disassembleBundle(_ disassembler: ArtifactDisassembler, io: CommandIO) -> ExitStatus {
+        var output = io.output
+        var failed = false
+        let walker = BundleWalker(options: bundleLimits.options)
+        var isDirectory: ObjCBool = false
+        _ = FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory)
+        if let member {
+            walker.handOverPath = file + (file.hasSuffix("/") ? "" : (isDirectory.boolValue ? "/" : "!")) + member
+        }
+        let wanted = walker.handOverPath
+        walker.handOver = { path, diskPath in
+            if member == nil { output.write("==> \(path) <==\n") }
+            // A record of a PyTorch zip inside the bundle: the rest of the name after the zip's.
+            let record = wanted.flatMap { $0.hasPrefix(path + "!") ? String($0.dropFirst(path.count + 1)) : nil }
+            do throws(DisassemblyError) {
+                try disassembler.disassemble(path: diskPath, name: path, member: record, to: &output)
+            } catch {
+                failed = true
+                io.report(error.description)
+            }
+        }
+        let root: BundleMember
+        do {
+            root = try walker.walk(path: file, followsLink: true)
+        } catch {
+            io.report(error.description)
+            return .unreadableInput
+        }
+        if let member, walker.handedOver == 0 {
+            let names = root.flattened().dropFirst().filter { $0.kind != .directory }.map { $0.name(relativeTo: file) }
+            io.report("\(file): no member \(member); it holds \(names.joined(separator: ", "))")
+            return .usage
+        }
+        return failed ? .unreadableInput : .success
     }
 }

@@ -21,7 +21,7 @@ struct InspectCommand: BrineSubcommand {
             """
     )
 
-    @Argument(help: "The pickle, joblib or PyTorch file (compression and format are detected by content).")
+    @Argument(help: "The pickle, joblib or PyTorch file, or a bundle of them: a directory, tar (any codec) or zip (compression and format are detected by content).")
     var file: String
 
     @Option(help: "Output format: text or json.")
@@ -36,7 +36,9 @@ struct InspectCommand: BrineSubcommand {
     @Flag(help: "PyTorch files: list every tensor (path, dtype, shape, storage, location, bytes) instead of the tree.")
     var tensors = false
 
-    @OptionGroup var limits: LimitOptions
+    @OptionGroup var bundleLimits: BundleLimitOptions
+
+    var limits: LimitOptions { bundleLimits.limits }
 
     func validate() throws {
         guard depth >= 0, top >= 1 else { throw ValidationError("--depth must be ≥ 0 and --top ≥ 1") }
@@ -46,6 +48,10 @@ struct InspectCommand: BrineSubcommand {
         let options = limits.inspect
         let progress = ProgressReporter(enabled: io.errors.isStandardError && isTerminal(2), errors: io.errors)
         do {
+            try FormatSniffer.refuseForeign(path: file)
+            if !tensors, try BundleChecker.isBundle(path: file, options: bundleLimits.options) {
+                return try inspectBundle(io: io)
+            }
             if (try? TorchInspector.detect(path: file)) != nil || tensors {
                 return try inspectTorch(options: options, io: io)
             }
@@ -55,11 +61,28 @@ struct InspectCommand: BrineSubcommand {
             progress.finish()
             write(ReportBuilder.build(inspection), io: io)
             return .success
+        } catch let error as InputError {
+            progress.finish()
+            io.report(error.description)
+            return .unreadableInput
         } catch {
             progress.finish()
             io.report("\(file): \(error)")
             return .unreadableInput
         }
+    }
+
+    /// A directory, tar or zip: the member tree, then each artifact's report.
+    private func inspectBundle(io: CommandIO) throws(InputError) -> ExitStatus {
+        let report = try BundleReport.inspect(path: file, options: bundleLimits.options)
+        switch format {
+        case .json:
+            io.output.write(encodeJSON(report))
+        case .text:
+            let colour = io.output.isStandardOutput && isTerminal(1)
+            io.output.write(BundleTextRenderer(artifact: TextRenderer(maximumDepth: depth, topChildren: top, colour: colour)).render(report))
+        }
+        return .success
     }
 
     private func inspectTorch(options: InspectOptions, io: CommandIO) throws -> ExitStatus {

@@ -11,12 +11,16 @@ public struct Disassembler {
         self.options = options
     }
 
-    /// Disassembles every pickle in the input; returns how many there were.
+    /// Disassembles every pickle in the input; returns how many there were. `arrays` are
+    /// joblib's raw array spans in stream order (see `JoblibArrayLayout`): each gets one line
+    /// where it starts, and an object array's nested pickle is disassembled between labels.
     @discardableResult
-    public func disassembleAll(_ reader: PickleReader, to output: inout some TextOutputStream) throws(PickleError) -> Int {
+    public func disassembleAll(_ reader: PickleReader, arrays: [JoblibArrayLayout] = [],
+                               to output: inout some TextOutputStream) throws(PickleError) -> Int {
         var count = 0
+        var next = 0
         repeat {
-            try disassembleOne(reader, to: &output)
+            try disassembleOne(reader, arrays: arrays, next: &next, to: &output)
             count += 1
         } while try !reader.isAtEnd()
         return count
@@ -24,6 +28,12 @@ public struct Disassembler {
 
     /// Disassembles one pickle, through its STOP opcode.
     public func disassembleOne(_ reader: PickleReader, to output: inout some TextOutputStream) throws(PickleError) {
+        var next = 0
+        try disassembleOne(reader, arrays: [], next: &next, to: &output)
+    }
+
+    func disassembleOne(_ reader: PickleReader, arrays: [JoblibArrayLayout], next: inout Int,
+                        to output: inout some TextOutputStream) throws(PickleError) {
         var stack = StackModel()
         var memo = MemoKeySet()
         var highestProtocol = -1
@@ -106,11 +116,41 @@ public struct Disassembler {
             }
             stack.push(effect.pushes)
             if opcode == .stop { break }
+            while next < arrays.count, arrays[next].offset == reader.offset {
+                let array = arrays[next]
+                next += 1
+                try skipArray(array, reader: reader, to: &output)
+            }
         }
         output.write("highest protocol among opcodes = \(highestProtocol)\n")
         if stack.depth != 0 {
             throw PickleError(offset: reader.offset, opcode: .stop, reason: .malformed("stack not empty after STOP"))
         }
+    }
+
+    /// One line for an array's raw bytes, which are not opcodes; an object array's nested
+    /// pickle is disassembled (offsets stay those of the stream) between two labels.
+    private func skipArray(_ array: JoblibArrayLayout, reader: PickleReader, to output: inout some TextOutputStream) throws(PickleError) {
+        let what = "dtype \(array.dtype), shape \(Self.shapeText(array.shape)), order \(array.order)"
+        if array.isObjectArray {
+            output.write(Self.offsetColumn(array.offset) + "<object array: \(what), elements pickled in the next \(array.spanBytes) bytes>\n")
+            try Disassembler(options: options).disassembleOne(reader, to: &output)
+            output.write(Self.offsetColumn(reader.offset) + "<end of object array>\n")
+            return
+        }
+        var line = "<array data: \(what), \(array.dataBytes) bytes"
+        if let padding = array.paddingBytes {
+            line += ", after \(padding) bytes of alignment padding"
+            let count = try reader.readRawByte(expected: "joblib padding length byte")
+            try reader.skipRaw(UInt64(count), expected: "\(count) bytes of joblib array padding")
+        }
+        output.write(Self.offsetColumn(array.offset) + line + ">\n")
+        try reader.skipRaw(array.dataBytes, expected: "\(array.dataBytes) bytes of array data")
+    }
+
+    /// A shape as Python prints the tuple: `(3,)`, `(100, 20)`, `()`.
+    static func shapeText(_ shape: [Int64]) -> String {
+        shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
     }
 
     /// `"%5d:" % pos` followed by a blank.

@@ -1,0 +1,140 @@
+import BrineIO
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A format Brine recognises by content but does not read.
+public struct ForeignFormat: Sendable, Equatable {
+    /// Short name, as bundle listings show it: `safetensors`, `npy`, `gguf`, `text`.
+    public var name: String
+    /// What the file is, for the one-line refusal: "a safetensors file".
+    public var description: String
+    /// Where support is tracked, when it is.
+    public var support: String?
+
+    /// `a safetensors file; Brine reads pickle, joblib and PyTorch files (safetensors support: issue 16)`.
+    public var refusal: String {
+        "\(description); Brine reads pickle, joblib and PyTorch files" + (support.map { " (\($0))" } ?? "")
+    }
+}
+
+/// The one place that tells a file Brine does not read from one it does, by magic bytes
+/// (never by name), so every command refuses a safetensors or npy file in one plain line
+/// instead of "not a pickle opcode", and bundle listings name such members.
+///
+/// Nothing here may claim a pickle: every signature is one no pickle can start with
+/// (pickles start with 0x80 or a protocol 0/1 opcode), and text is only text when it is not
+/// a protocol 0 pickle.
+public enum FormatSniffer {
+    /// Bytes of a file's start the detector looks at.
+    public static let headLength = 512
+
+    /// The format of a stream of `size` bytes starting with `head`, when it is one Brine
+    /// recognises and does not read; nil for pickles, compressed streams, archives and
+    /// anything unknown (whose reader then reports where it stops). `lastByte`, when known,
+    /// tells a protocol 0 pickle (which ends in STOP, `.`) from text.
+    public static func foreign(head: [UInt8], size: UInt64?, lastByte: UInt8? = nil) -> ForeignFormat? {
+        func starts(_ magic: [UInt8], at offset: Int = 0) -> Bool {
+            head.count >= offset + magic.count && Array(head[offset..<(offset + magic.count)]) == magic
+        }
+        guard !head.isEmpty else { return nil }
+        if head[0] == 0x80, head.count < 2 || head[1] <= 5 { return nil }
+        if head.withUnsafeBytes({ CompressionFormat.detect($0) }) != nil { return nil }
+        if ArchiveKind.detect(head) != nil { return nil }
+        if starts([0x93] + Array("NUMPY".utf8)) {
+            return ForeignFormat(name: "npy", description: "a NumPy .npy array file")
+        }
+        if starts(Array("GGUF".utf8)) {
+            return ForeignFormat(name: "gguf", description: "a GGUF model file (llama.cpp)")
+        }
+        if starts([0x89] + Array("HDF\r\n".utf8) + [0x1A, 0x0A]) {
+            return ForeignFormat(name: "hdf5", description: "an HDF5 file (Keras .h5 weights, pandas HDFStore)")
+        }
+        if starts(Array("TFL3".utf8), at: 4) {
+            return ForeignFormat(name: "tflite", description: "a TensorFlow Lite model (flatbuffer)")
+        }
+        if starts(Array("PAR1".utf8)) {
+            return ForeignFormat(name: "parquet", description: "a Parquet file")
+        }
+        if isSafetensors(head, size: size) {
+            return ForeignFormat(name: "safetensors", description: "a safetensors file", support: "safetensors support: issue 16")
+        }
+        if isONNX(head) {
+            return ForeignFormat(name: "onnx", description: "an ONNX model (protobuf)")
+        }
+        if isText(head), !BundleWalker.looksLikeProtocol0Pickle(head), lastByte != UInt8(ascii: ".") {
+            let first = head.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
+            if first == UInt8(ascii: "{") || first == UInt8(ascii: "[") {
+                return ForeignFormat(name: "json", description: "a JSON or text file, not a pickle")
+            }
+            return ForeignFormat(name: "text", description: "a text file, not a pickle")
+        }
+        return nil
+    }
+
+    /// A zip holding only `.npy` members is an npz; `config.json` with `metadata.json` is
+    /// Keras 3's `.keras`. nil for PyTorch zips and every other zip (a bundle).
+    public static func foreign(zipMembers names: [String]) -> ForeignFormat? {
+        if TorchInspector.mainPickle(in: names) != nil { return nil }
+        if !names.isEmpty, names.allSatisfy({ $0.hasSuffix(".npy") }) {
+            return ForeignFormat(name: "npz", description: "a NumPy .npz archive of arrays")
+        }
+        if names.contains("config.json"), names.contains("metadata.json") {
+            return ForeignFormat(name: "keras", description: "a Keras 3 .keras model (zip with config.json and weights)")
+        }
+        return nil
+    }
+
+    /// The file at `path`, named on the command line, if it is of a format Brine does not
+    /// read; throws `unsupportedFormat` then. Directories and anything unopenable pass: the
+    /// command's own open reports those.
+    public static func refuseForeign(path: String) throws(InputError) {
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return }
+        guard let file = try? FileSource(path: path) else { return }
+        let size = file.knownLength ?? 0
+        let head = read(file, at: 0, count: headLength)
+        let last = size > 0 ? read(file, at: size - 1, count: 1).first : nil
+        var format = foreign(head: head, size: size, lastByte: last)
+        if format == nil, head.withUnsafeBytes({ ZipArchive.looksLikeZip($0) }),
+           let archive = try? ZipArchive(source: file) {
+            format = foreign(zipMembers: archive.entries.map(\.name))
+        }
+        if let format { throw InputError(path: path, offset: 0, reason: .unsupportedFormat(what: format.refusal)) }
+    }
+
+    private static func read(_ file: FileSource, at offset: UInt64, count: Int) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        let got = bytes.withUnsafeMutableBytes { buffer in (try? file.read(at: offset, into: buffer)) ?? 0 }
+        return Array(bytes[..<got])
+    }
+
+    /// An 8-byte little-endian header length that fits the file, then a JSON object.
+    /// A text pickle's first 8 bytes read as a length far beyond any file.
+    static func isSafetensors(_ head: [UInt8], size: UInt64?) -> Bool {
+        guard head.count >= 10, head[8] == UInt8(ascii: "{") else { return false }
+        var length: UInt64 = 0
+        for index in (0..<8).reversed() { length = length << 8 | UInt64(head[index]) }
+        guard length >= 2 else { return false }
+        if let size { return size >= 8 && length <= size - 8 }
+        return length < 100 << 20
+    }
+
+    /// ModelProto starts with `ir_version` (field 1, varint: 0x08, small) followed by
+    /// another of its fields (producer_name, producer_version, domain, …, graph, opset_import).
+    /// 0x08 is no pickle opcode.
+    static func isONNX(_ head: [UInt8]) -> Bool {
+        guard head.count >= 3, head[0] == 0x08, (1...20).contains(head[1]) else { return false }
+        return [0x12, 0x1A, 0x22, 0x28, 0x32, 0x3A, 0x42, 0x52, 0x5A, 0x62, 0x72].contains(head[2])
+    }
+
+    /// UTF-8 with no control characters but tab, newline, carriage return and form feed.
+    static func isText(_ head: [UInt8]) -> Bool {
+        guard head.allSatisfy({ $0 >= 0x20 && $0 != 0x7F || [0x09, 0x0A, 0x0C, 0x0D].contains($0) }) else { return false }
+        // A multi-byte character cut by the end of the head is still text; a whole file is not cut.
+        let cuts = head.count >= headLength ? 3 : 0
+        for cut in 0...cuts where head.count > cut && String(validating: head.dropLast(cut), as: UTF8.self) != nil { return true }
+        return false
+    }
+}
