@@ -15,33 +15,38 @@ struct DisCommand: BrineSubcommand {
             """
     )
 
-    @Argument(help: "The pickle file.")
+    @Argument(help: "The pickle file (- reads standard input).")
     var file: String
 
     @Flag(name: .shortAndLong, help: "Annotate each line with a short opcode description.")
     var annotate = false
 
-    @Option(name: [.short, .customLong("indentlevel")], help: "Blanks by which to indent a new MARK level.")
+    /// `-l`/`--indentlevel`, as pickletools spells it.
+    @Option(name: [.customShort("l"), .customLong("indentlevel")], help: "Blanks by which to indent a new MARK level.")
     var indentLevel = 4
+
+    /// `-i`, what brine accepted before it matched pickletools; kept so scripts keep working.
+    @Option(name: .customShort("i"), help: .hidden)
+    var legacyIndentLevel: Int?
 
     @OptionGroup var limits: LimitOptions
 
     func execute(io: CommandIO) -> ExitStatus {
         let options = DisassemblyOptions(
-            indentLevel: indentLevel, annotate: annotate ? 30 : 0,
+            indentLevel: legacyIndentLevel ?? indentLevel, annotate: annotate ? 30 : 0,
             maximumMarkDepth: limits.maximumDepth, maximumMemoEntries: limits.maximumMemo)
+        let input: CommandInput
+        do { input = try io.open(file, accepts: .artifact, limit: limits.maximumDecompressed) } catch { return error }
         do {
-            let stream = try ArtifactStream.open(path: file, limits: limits.decompression)
+            let stream = try ArtifactStream.open(path: input.path, limits: limits.decompression)
             let reader = PickleReader(source: stream.source, maximumWindow: limits.maximumWindow)
             var output = io.output
             try Disassembler(options: options).disassembleAll(reader, to: &output)
             return .success
         } catch let error as InputError {
-            io.report(error.description)
-        } catch let error as PickleError {
-            io.report("\(file): \(error)")
+            io.report(input.naming(error.description))
         } catch {
-            io.report("\(file): \(error)")
+            io.report("\(input.name): \(input.naming("\(error)"))")
         }
         return .unreadableInput
     }

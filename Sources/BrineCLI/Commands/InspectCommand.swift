@@ -21,7 +21,7 @@ struct InspectCommand: BrineSubcommand {
             """
     )
 
-    @Argument(help: "The pickle, joblib or PyTorch file (compression and format are detected by content).")
+    @Argument(help: "The pickle, joblib or PyTorch file (compression and format are detected by content; - reads standard input).")
     var file: String
 
     @Option(help: "Output format: text or json.")
@@ -44,35 +44,41 @@ struct InspectCommand: BrineSubcommand {
 
     func execute(io: CommandIO) -> ExitStatus {
         let options = limits.inspect
+        let input: CommandInput
+        do { input = try io.open(file, accepts: .artifact, limit: limits.maximumDecompressed) } catch { return error }
         let progress = ProgressReporter(enabled: io.errors.isStandardError && isTerminal(2), errors: io.errors)
         do {
-            if (try? TorchInspector.detect(path: file)) != nil || tensors {
-                return try inspectTorch(options: options, io: io)
+            if (try? TorchInspector.detect(path: input.path)) != nil || tensors {
+                return try inspectTorch(input, options: options, io: io)
             }
             let inspection = try Inspector.inspect(
-                path: file, options: options, decompression: limits.decompression, maximumWindow: limits.maximumWindow,
+                path: input.path, options: options, decompression: limits.decompression, maximumWindow: limits.maximumWindow,
                 progress: progress.update)
             progress.finish()
-            write(ReportBuilder.build(inspection), io: io)
+            var report = ReportBuilder.build(inspection)
+            report.file = input.name
+            write(report, io: io)
             return .success
         } catch {
             progress.finish()
-            io.report("\(file): \(error)")
+            io.report("\(input.name): \(input.naming("\(error)"))")
             return .unreadableInput
         }
     }
 
-    private func inspectTorch(options: InspectOptions, io: CommandIO) throws -> ExitStatus {
+    private func inspectTorch(_ input: CommandInput, options: InspectOptions, io: CommandIO) throws -> ExitStatus {
         let inspection = try TorchInspector.inspect(
-            path: file, options: options, zipLimits: limits.zip, decompression: limits.decompression, maximumWindow: limits.maximumWindow)
+            path: input.path, options: options, zipLimits: limits.zip, decompression: limits.decompression, maximumWindow: limits.maximumWindow)
         if tensors {
             switch format {
-            case .json: io.output.write(encodeJSON(TensorListing(file: file, format: inspection.format.rawValue, tensors: inspection.tensors)))
-            case .text: io.output.write(TensorTable.render(inspection))
+            case .json: io.output.write(encodeJSON(TensorListing(file: input.name, format: inspection.format.rawValue, tensors: inspection.tensors)))
+            case .text: io.output.write(input.naming(TensorTable.render(inspection)))
             }
             return .success
         }
-        write(TorchReportBuilder.build(inspection), io: io)
+        var report = TorchReportBuilder.build(inspection)
+        report.file = input.name
+        write(report, io: io)
         return .success
     }
 

@@ -45,8 +45,15 @@ struct SecurityRule: CheckRule {
             explanation: called
                 ? "Unpickling calls `\(reference.qualifiedName)` with arguments stored in the file, before your code sees the object. A model file has no reason to do this; this is how malicious pickles run commands. Brine found it without executing anything."
                 : "The artifact names `\(reference.qualifiedName)`, which \(reason). Unpickling can hand it to another call (functools.partial, a getattr chain, a __setstate__), so its presence alone lets the file run code on load.",
-            fix: "Do not load this file with pickle, joblib or torch.load. Rebuild the model from a trusted source; if you made it, find which object pickles `\(reference.qualifiedName)` (at the path shown) and remove it.",
+            fix: "Do not load this file with pickle, joblib or torch.load. Rebuild the model from a trusted source; if you made it, find which object pickles `\(reference.qualifiedName)` (\(Self.place(reference))) and remove it.",
             location: FindingLocation(file: facts.file, treePath: reference.path, offset: reference.reference.offset))
+    }
+
+    /// Where the reference sits, spelled out in the fix: the attribute path when it has one,
+    /// else the stream offset (the object the file itself unpickles to).
+    static func place(_ reference: PlacedReference) -> String {
+        if let path = reference.path, !path.isEmpty { return "at `\(path)`" }
+        return "the file's top-level object, its opcode at offset \(reference.reference.offset) of the pickle stream (`brine dis` shows it)"
     }
 
     /// `getattr(SomeClass, '__new__')`: how CPython itself pickles `__getnewargs_ex__` objects
