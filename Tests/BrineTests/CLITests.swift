@@ -50,11 +50,11 @@ import Testing
         #expect(result.errors == "brine: \(path): offset 0: not a pickle opcode: byte 0x7b\n")
     }
 
-    @Test func emptyFileIsTruncation() throws {
+    @Test func emptyFileSaysEmpty() throws {
         let path = try temporaryFile([])
         let result = runBrine(["dis", path])
         #expect(result.status == 2)
-        #expect(result.errors.hasPrefix("brine: \(path): offset 0: truncated pickle"))
+        #expect(result.errors == "brine: \(path): offset 0: empty file, expected a pickle, joblib or PyTorch file\n")
     }
 
     @Test func usageErrorsExitSixtyFour() {

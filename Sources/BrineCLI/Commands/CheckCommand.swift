@@ -32,7 +32,7 @@ struct CheckCommand: BrineSubcommand {
             """
     )
 
-    @Argument(help: "Pickle, joblib or PyTorch files, directories, tar or zip bundles (formats are detected by content).")
+    @Argument(help: "Pickle, joblib or PyTorch files, directories, tar or zip bundles (formats are detected by content; - reads standard input).")
     var paths: [String] = []
 
     @Option(name: .customLong("app-dir"), help: ArgumentHelp(
