@@ -29,7 +29,7 @@ struct SecurityRule: CheckRule {
             let called = uses.contains { $0.reference.use == .called }
             out.append(Finding(
                 rule: CheckRules.unknownGlobal, severity: .warning,
-                message: "\(first.arrow): `\(first.module)` is not a library Brine knows (\(called ? "called" : "referenced"), \(uses.count) use\(uses.count == 1 ? "" : "s"))",
+                message: "\(first.arrow): `\(first.module)` is not a library Brine knows (\(called ? "called" : "referenced"), \(ByteFormat.counted(uses.count, "use")))",
                 explanation: "Loading imports `\(first.module)` and \(called ? "calls" : "reads") `\(first.name)`. It is not one of the ML libraries Brine recognises, so Brine cannot vouch for what importing or calling it does. If it is your own code, pass --app-dir so Brine can see it.",
                 fix: "Check that `\(first.qualifiedName)` is code you trust; pass --app-dir DIR when it is part of your application.",
                 location: FindingLocation(file: facts.file, treePath: first.path, offset: first.reference.offset)))
