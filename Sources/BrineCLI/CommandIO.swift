@@ -2,10 +2,13 @@
 public struct CommandIO {
     public var output: OutputSink
     public var errors: OutputSink
+    /// The descriptor `-` reads: standard input, or what a test hands in.
+    public var input: Int32
 
-    public init(output: OutputSink, errors: OutputSink) {
+    public init(output: OutputSink, errors: OutputSink, input: Int32 = 0) {
         self.output = output
         self.errors = errors
+        self.input = input
     }
 
     /// The process's stdout and stderr.
@@ -14,8 +17,8 @@ public struct CommandIO {
     }
 
     /// Memory sinks for in-process tests.
-    public static func capturing() -> CommandIO {
-        CommandIO(output: OutputSink(), errors: OutputSink())
+    public static func capturing(input: Int32 = 0) -> CommandIO {
+        CommandIO(output: OutputSink(), errors: OutputSink(), input: input)
     }
 
     /// Reports a failure as the one line users and CI logs see: `brine: FILE: offset N: …`.
@@ -26,8 +29,9 @@ public struct CommandIO {
     }
 }
 
-/// Exit statuses, documented in README.md ("Exit codes").
-public enum ExitStatus: Int32, Sendable {
+/// Exit statuses, documented in README.md ("Exit codes"). An `Error` so a shared step
+/// (opening the inputs) can end a command with its status.
+public enum ExitStatus: Int32, Sendable, Error {
     /// Success, nothing to report.
     case success = 0
     /// The command ran and found what it gates on (findings, over budget).

@@ -12,6 +12,8 @@ public final class OutputSink: TextOutputStream {
     private var pending: [UInt8] = []
     /// Everything written, when the sink captures instead of writing to a descriptor.
     public private(set) var captured = ""
+    /// Bytes written with `write(bytes:)` (a pickle sent to `-o -`), when capturing.
+    public private(set) var capturedBytes: [UInt8] = []
 
     /// A sink that keeps what is written in `captured`.
     public init() {
@@ -38,6 +40,16 @@ public final class OutputSink: TextOutputStream {
             return
         }
         pending.append(contentsOf: string.utf8)
+        if pending.count >= 1 << 16 { flush() }
+    }
+
+    /// Writes bytes as they are: binary output (`strip … -o -`) goes through the same buffer.
+    public func write(bytes: UnsafeRawBufferPointer) {
+        guard descriptor != nil else {
+            capturedBytes.append(contentsOf: bytes)
+            return
+        }
+        pending.append(contentsOf: bytes)
         if pending.count >= 1 << 16 { flush() }
     }
 

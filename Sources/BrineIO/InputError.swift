@@ -6,6 +6,8 @@ public struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Reason: Sendable, Equatable {
         case cannotOpen(errno: Int32)
         case notARegularFile
+        /// The file has no bytes at all; `expected` says what should have been there.
+        case emptyFile(expected: String)
         case readFailed(errno: Int32)
         /// The compressed stream is damaged: a bad checksum, bad header or cut short.
         case corruptStream(codec: String, detail: String)
@@ -37,6 +39,8 @@ public struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(path): cannot open: \(systemMessage(code))"
         case .notARegularFile:
             return "\(path): not a regular file"
+        case .emptyFile(let expected):
+            return "\(path): offset 0: empty file, expected \(expected)"
         case .readFailed(let code):
             return "\(path): offset \(offset): read failed: \(systemMessage(code))"
         case .corruptStream(let codec, let detail):

@@ -150,8 +150,11 @@ def test_repository_gate_fails_then_passes_after_repack(brine, tmp_path):
     assert junit.returncode == 1
     import xml.etree.ElementTree as ET
     assert ET.fromstring(junit.stdout).get("failures") == "1"
-    repack = run(brine, "repack", "models/vectorizer.joblib", "-o", "models/vectorizer.joblib",
-                 "--limit", str(limit), cwd=repo)
+    # The input itself as -o is refused: the input is never changed without --in-place.
+    refused = run(brine, "repack", "models/vectorizer.joblib", "-o", "./models/vectorizer.joblib",
+                  "--limit", str(limit), cwd=repo)
+    assert refused.returncode == 64, refused.stderr
+    repack = run(brine, "repack", "models/vectorizer.joblib", "--in-place", "--limit", str(limit), cwd=repo)
     assert repack.returncode == 0, repack.stderr
     second = run(brine, "budget", cwd=repo)
     assert second.returncode == 0, second.stdout + second.stderr

@@ -16,6 +16,8 @@ public enum BundleChecker {
         public var artifacts: [String] = []
         /// One line per artifact that could not be read (member and offset): exit 2.
         public var unreadable: [String] = []
+        /// The artifacts (of `artifacts`) behind those lines: not checked, so not counted as checked.
+        public var unreadableArtifacts: [String] = []
     }
 
     /// Throws when the walk itself stops: the path cannot be opened, a limit is reached
@@ -41,6 +43,7 @@ public enum BundleChecker {
             case .unreadable(let member, let message):
                 collected.result.artifacts.append(member)
                 collected.result.unreadable.append(message)
+                collected.result.unreadableArtifacts.append(member)
             }
         }
         let root: BundleMember
@@ -58,6 +61,7 @@ public enum BundleChecker {
             result.findings.append(unsafePathFinding(member))
         }
         if result.artifacts.isEmpty, result.unreadable.isEmpty, !root.isBundle, root.kind != .directory {
+            result.unreadableArtifacts.append(path)
             result.unreadable.append("\(path): offset 0: not a pickle, joblib or PyTorch file, nor a directory, tar or zip bundle")
         }
         result.findings.sort(by: Finding.reportOrder)
@@ -76,6 +80,7 @@ public enum BundleChecker {
         } catch {
             if case .unreadable(_, let message) = ArtifactVisit.unreadable(path: path, diskPath: nil, error: error) {
                 result.unreadable = [message]
+                result.unreadableArtifacts = [path]
             }
         }
         return result

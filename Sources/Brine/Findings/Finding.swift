@@ -90,12 +90,16 @@ public struct FindingReport: Codable, Sendable {
     public var findings: [Finding]
     /// The threshold that makes the run fail; formats mark findings at or above it.
     public var failOn: Severity
+    /// Inputs and members that could not be read (each reported on its own line): not
+    /// counted in `inputs`, so no summary claims they were checked.
+    public var unreadable: [String]
 
-    public init(command: String, inputs: [String], findings: [Finding], failOn: Severity = .error) {
+    public init(command: String, inputs: [String], findings: [Finding], failOn: Severity = .error, unreadable: [String] = []) {
         self.command = command
         self.inputs = inputs
         self.findings = findings.sorted(by: Finding.reportOrder)
         self.failOn = failOn
+        self.unreadable = unreadable
     }
 
     public func count(_ severity: Severity) -> Int { findings.count { $0.severity == severity } }
@@ -112,7 +116,11 @@ public struct FindingReport: Codable, Sendable {
 
     /// `2 errors, 1 warning, 0 notes`.
     public var summaryLine: String {
-        func plural(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
-        return "\(plural(count(.error), "error")), \(plural(count(.warning), "warning")), \(plural(count(.info), "note"))"
+        "\(ByteFormat.counted(count(.error), "error")), \(ByteFormat.counted(count(.warning), "warning")), \(ByteFormat.counted(count(.info), "note"))"
+    }
+
+    /// `3 files checked` or `2 files checked, 1 unreadable`.
+    public var checkedLine: String {
+        ByteFormat.counted(inputs.count, "file") + " checked" + (unreadable.isEmpty ? "" : ", \(unreadable.count) unreadable")
     }
 }

@@ -12,6 +12,8 @@ struct JSONFindingRenderer {
         var failOn: Severity
         var fails: Bool
         var inputs: [String]
+        /// Present only when something could not be read.
+        var unreadable: [String]?
         var counts: [String: Int]
         var findings: [Entry]
     }
@@ -33,6 +35,7 @@ struct JSONFindingRenderer {
         let document = Document(
             schemaVersion: Self.schemaVersion, tool: "brine", version: toolVersion, command: report.command,
             failOn: report.failOn, fails: report.fails, inputs: report.inputs,
+            unreadable: report.unreadable.isEmpty ? nil : report.unreadable,
             counts: Dictionary(uniqueKeysWithValues: Severity.allCases.map { ($0.rawValue, report.count($0)) }),
             findings: report.findings.map {
                 Entry(code: $0.code, rule: $0.rule.name, severity: $0.severity, message: $0.message, explanation: $0.explanation,

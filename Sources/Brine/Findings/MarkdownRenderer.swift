@@ -4,8 +4,7 @@ struct MarkdownRenderer {
     func render(_ report: FindingReport) -> String {
         let icon = report.count(.error) > 0 ? "❌" : report.count(.warning) > 0 ? "⚠️" : "✅"
         var out = "### \(icon) brine \(report.command): \(report.summaryLine)\n\n"
-        let files = report.inputs.count
-        out += "\(files) file\(files == 1 ? "" : "s") checked"
+        out += report.checkedLine
         out += report.fails ? "; findings at or above `\(report.failOn.rawValue)` fail the run.\n" : ".\n"
         guard !report.findings.isEmpty else { return out }
         out += "\n| Severity | Code | File | Where | Finding |\n|---|---|---|---|---|\n"

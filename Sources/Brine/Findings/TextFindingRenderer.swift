@@ -21,8 +21,7 @@ struct TextFindingRenderer {
             }
         }
         if !report.findings.isEmpty { out += "\n" }
-        let files = report.inputs.count
-        out += "\(files) file\(files == 1 ? "" : "s") checked: \(report.summaryLine)\n"
+        out += "\(report.checkedLine): \(report.summaryLine)\n"
         return out
     }
 }

@@ -68,6 +68,16 @@ public enum RepackError: Error, CustomStringConvertible {
     case output(String)
     case unsupported(String)
 
+    /// The same error with its text rewritten (scratch names replaced by the user's path).
+    func mapped(_ transform: (String) -> String) -> RepackError {
+        switch self {
+        case .input(let box): .input(InputErrorBox(description: transform(box.description)))
+        case .strip(let text): .strip(transform(text))
+        case .output(let text): .output(transform(text))
+        case .unsupported(let text): .unsupported(transform(text))
+        }
+    }
+
     public var description: String {
         switch self {
         case .input(let box): box.description

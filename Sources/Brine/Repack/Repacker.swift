@@ -27,19 +27,34 @@ public enum Repacker {
     static let tarCodecs: [(CompressionFormat, Int32)] = [(.gzip, 6), (.gzip, 9), (.xz, 6), (.xz, 9)]
 
     public static func repack(input: String, output: String?, options: RepackOptions) throws(RepackError) -> RepackPlan {
+        let scratch = Scratch(besides: output ?? input)
+        defer { scratch.removeAll() }
+        do {
+            return try repack(input: input, output: output, options: options, scratch: scratch)
+        } catch {
+            // Scratch files are Brine's business: a message names the file the user asked for.
+            throw error.mapped { scratch.naming($0, as: output ?? input) }
+        }
+    }
+
+    private static func repack(input: String, output: String?, options: RepackOptions, scratch: Scratch) throws(RepackError) -> RepackPlan {
         let walker = BundleWalker(options: options.bundle)
+        // An artifact that cannot be read is unreadable input, not something to copy as is.
+        var damaged: String?
+        walker.visitor = { visit in
+            if case .unreadable(_, let message) = visit, damaged == nil { damaged = message }
+        }
         let member: BundleMember
         do {
             try FormatSniffer.refuseForeign(path: input)
-            member = try walker.walk(path: input)
+            member = try walker.walk(path: input, followsLink: true)
         } catch { throw .input(InputErrorBox(description: error.description)) }
+        if let damaged { throw .input(InputErrorBox(description: damaged)) }
         let inputBytes = member.storedBytes
         var plan = RepackPlan(
             input: input, output: options.dryRun ? nil : output, kind: member.kind, limitBytes: options.limitBytes,
             inputBytes: inputBytes, outputBytes: inputBytes, fits: inputBytes <= options.limitBytes, steps: [],
             candidates: [], dominant: [], notes: [])
-        let scratch = Scratch(besides: output ?? input)
-        defer { scratch.removeAll() }
 
         let result: String
         // The smallest content reached, when it is not `result` (a tarball that no codec fit).
@@ -61,6 +76,8 @@ public enum Repacker {
             plan.dominant = try largestParts(of: reached ?? result, shownAs: input, original: member, options: options)
         }
         guard !options.dryRun, plan.fits, let output else { return plan }
+        // In place and nothing changed: the input already is the output.
+        if result == input, sameFile(input, output) { return plan }
         if result == input {
             try copy(input, to: output)
         } else if rename(result, output) != 0 {
@@ -270,6 +287,7 @@ public enum Repacker {
         } catch {
             switch error {
             case .nothingMatched, .nothingToStrip: return nil
+            case .output(let failure): throw .output(failure.description)
             default: break
             }
             throw .strip("\(path): \(error)")
@@ -372,6 +390,12 @@ public enum Repacker {
         }
     }
 
+    static func sameFile(_ first: String, _ second: String) -> Bool {
+        var a = stat(), b = stat()
+        guard stat(first, &a) == 0, stat(second, &b) == 0 else { return false }
+        return a.st_dev == b.st_dev && a.st_ino == b.st_ino
+    }
+
     static func fileSize(_ path: String) -> UInt64? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
@@ -414,6 +438,11 @@ final class Scratch: @unchecked Sendable {
 
     func remove(_ path: String) {
         unlink(path)
+    }
+
+    /// `text` with every scratch file's name replaced by `target`.
+    func naming(_ text: String, as target: String) -> String {
+        made.reversed().reduce(text) { $0.replacing($1, with: target) }
     }
 
     func removeAll() {

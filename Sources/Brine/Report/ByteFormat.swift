@@ -22,6 +22,15 @@ public enum ByteFormat {
         return result
     }
 
+    /// `1 file`, `2 files`, `1,234 files`: the one place a count meets its noun.
+    public static func counted(_ number: Int, _ singular: String, plural: String? = nil) -> String {
+        counted(UInt64(max(0, number)), singular, plural: plural)
+    }
+
+    public static func counted(_ number: UInt64, _ singular: String, plural: String? = nil) -> String {
+        "\(grouped(number)) \(number == 1 ? singular : plural ?? singular + "s")"
+    }
+
     /// Percentage of `part` in `whole` with one decimal.
     public static func percent(_ part: UInt64, of whole: UInt64) -> String {
         guard whole > 0 else { return "0.0%" }

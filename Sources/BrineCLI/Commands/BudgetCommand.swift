@@ -68,6 +68,20 @@ struct BudgetCommand: BrineSubcommand {
     }
 
     func execute(io: CommandIO) -> ExitStatus {
+        // Paths named here go through the shared checks (missing, empty, not a file or
+        // directory: exit 2); standard input has no size on disk to measure.
+        if paths.contains(CommandInput.standardInputArgument) {
+            io.report("budget measures files on disk: give a path, not - (standard input)")
+            return .usage
+        }
+        let named: [CommandInput]
+        do { named = try io.open(paths, accepts: .artifactOrBundle, limit: .max) } catch { return error }
+        for target in [output, writeBaseline].compactMap({ $0 }) {
+            if let input = named.first(where: { $0.isSameFile(as: target) }) {
+                io.report("\(target): is the input \(input.name) itself; inputs are never overwritten, give the report a file of its own")
+                return .usage
+            }
+        }
         var request = BudgetRequest(paths: paths, limit: nil)
         var configuration = BrineConfig()
         let configPath = config ?? (paths.isEmpty ? "brine.toml" : nil)
@@ -143,7 +157,9 @@ enum BudgetText {
         var out = ""
         let measure = result.limit?.measure ?? .uncompressed
         out += "measured: \(ByteFormat.human(result.measuredBytes)) \(measure.phrase)"
-        out += " — \(ByteFormat.grouped(UInt64(result.files))) files, \(ByteFormat.human(result.uncompressedBytes)) uncompressed"
+        out += " — \(ByteFormat.counted(result.files, "file"))"
+        // Measured uncompressed, the total is the figure just given.
+        if measure != .uncompressed { out += ", \(ByteFormat.human(result.uncompressedBytes)) uncompressed" }
         if result.ignored > 0 { out += ", \(result.ignored) ignored by .slugignore" }
         out += "\n"
         if let limit = result.limit, limit.bytes != .max {

@@ -32,7 +32,7 @@ struct CheckCommand: BrineSubcommand {
             """
     )
 
-    @Argument(help: "Pickle, joblib or PyTorch files, directories, tar or zip bundles (formats are detected by content).")
+    @Argument(help: "Pickle, joblib or PyTorch files, directories, tar or zip bundles (formats are detected by content; - reads standard input).")
     var paths: [String] = []
 
     @Option(name: .customLong("app-dir"), help: ArgumentHelp(
@@ -112,38 +112,80 @@ struct CheckCommand: BrineSubcommand {
                 pythonVersion = version
             }
         }
+        if inputs.count(where: { $0 == CommandInput.standardInputArgument }) > 1 {
+            io.report("standard input (-) can be named once")
+            return .usage
+        }
+        // The report must never be written over an input it checks.
+        if let target = output.output, let input = inputs.first(where: { CommandInput.sameFile($0, target) }) {
+            io.report("\(target): -o is the input \(input) itself; inputs are never overwritten, give the report a file of its own")
+            return .usage
+        }
+        for file in requirements {
+            do throws(InputError) { try CommandInput.validateReadableFile(file) } catch {
+                io.report(error.description)
+                return .unreadableInput
+            }
+        }
         let context: CheckContext
         do {
             context = try CheckContext.make(appDirectory: appDirectory, requirementFiles: requirements, pythonVersion: pythonVersion)
         } catch {
-            io.report("cannot read requirements: \(error.localizedDescription)")
+            io.report("\(requirements.joined(separator: ", ")): cannot read requirements: \(error)")
             return .unreadableInput
         }
         var findings: [Finding] = []
         var checked: [String] = []
-        var unreadable = false
+        var unreadable: [String] = []
         for path in inputs {
+            // An input that cannot be opened is reported, counted as unreadable and not as
+            // checked; the other inputs are still checked.
+            let input: CommandInput
+            do { input = try CommandInput.open(path, accepts: .artifactOrBundle, io: io, limit: bundleLimits.limits.maximumDecompressed) } catch {
+                io.report(error.description)
+                unreadable.append(path)
+                continue
+            }
             do {
-                let result = try BundleChecker.check(path: path, context: context, options: bundleLimits.options)
+                var result = try BundleChecker.check(path: input.path, context: context, options: bundleLimits.options)
+                if input.isStandardInput { result = Self.renamed(result, input) }
                 findings += result.findings
+                let readable = result.artifacts.filter { artifact in !result.unreadableArtifacts.contains(artifact) }
                 // A single artifact is listed under its own name; a bundle under its members.
-                checked += result.artifacts.isEmpty || result.artifacts == [path] ? [path] : result.artifacts
+                if result.artifacts == [input.name] || result.artifacts.isEmpty && result.unreadable.isEmpty {
+                    if result.unreadable.isEmpty { checked.append(input.name) }
+                } else {
+                    checked += readable
+                }
                 // One bad member fails the run: the user asked for all of it to be checked.
                 for line in result.unreadable { io.report(line) }
-                if !result.unreadable.isEmpty { unreadable = true }
+                unreadable += result.unreadableArtifacts.isEmpty && !result.unreadable.isEmpty ? [input.name] : result.unreadableArtifacts
             } catch {
-                io.report("\(error)")
-                checked.append(path)
-                unreadable = true
+                io.report(input.naming("\(error)"))
+                unreadable.append(input.name)
             }
         }
-        let report = FindingReport(command: "check", inputs: checked, findings: findings, failOn: output.failOn)
+        let report = FindingReport(command: "check", inputs: checked, findings: findings, failOn: output.failOn, unreadable: unreadable)
         guard output.write(report, io: io) else { return .unreadableInput }
-        if unreadable { return .unreadableInput }
+        if !unreadable.isEmpty { return .unreadableInput }
         if let allowed {
             return allowed.contains { severity, most in report.count(severity) > most } ? .findings : .success
         }
         return report.fails ? .findings : .success
+    }
+
+    /// Standard input's findings and lines under `<stdin>`, not the spool file's name.
+    private static func renamed(_ result: BundleChecker.Result, _ input: CommandInput) -> BundleChecker.Result {
+        var out = result
+        out.artifacts = result.artifacts.map(input.naming)
+        out.unreadable = result.unreadable.map(input.naming)
+        out.unreadableArtifacts = result.unreadableArtifacts.map(input.naming)
+        out.findings = result.findings.map { finding in
+            var finding = finding
+            finding.location.file = input.naming(finding.location.file)
+            return finding
+        }
+        return out
     }
 }
 

@@ -16,10 +16,10 @@ struct DiffCommand: BrineSubcommand {
             """
     )
 
-    @Argument(help: "The old version.")
+    @Argument(help: "The old version (- reads standard input).")
     var old: String
 
-    @Argument(help: "The new version.")
+    @Argument(help: "The new version (- reads standard input).")
     var new: String
 
     @Option(help: "Levels of attributes compared.")
@@ -49,22 +49,40 @@ struct DiffCommand: BrineSubcommand {
     func execute(io: CommandIO) -> ExitStatus {
         var options = bundleLimits.options
         options.attributeDepth = depth
+        let inputs: [CommandInput]
+        do { inputs = try io.open([old, new], accepts: .artifactOrBundle, limit: bundleLimits.limits.maximumDecompressed) } catch { return error }
         do {
-            try FormatSniffer.refuseForeign(path: old)
-            try FormatSniffer.refuseForeign(path: new)
-            let before = try BundleWalker(options: options).walk(path: old)
-            let after = try BundleWalker(options: options).walk(path: new)
+            for input in inputs { try FormatSniffer.refuseForeign(path: input.path) }
+            guard let before = try walk(inputs[0], options: options, io: io),
+                  let after = try walk(inputs[1], options: options, io: io) else { return .unreadableInput }
             let changes = SizeDiff.compare(SizeSnapshot.of(before), SizeSnapshot.of(after))
-            let report = Report(old: old, new: new, oldBytes: before.bytes, newBytes: after.bytes, changes: changes)
+            let report = Report(old: inputs[0].name, new: inputs[1].name, oldBytes: before.bytes, newBytes: after.bytes, changes: changes)
             if format == .json {
                 io.output.write(encodeJSON(report))
             } else {
-                io.output.write("\(old) -> \(new) (sizes uncompressed)\n" + SizeDiff.text(changes, before: before.bytes, after: after.bytes, limit: top))
+                io.output.write("\(report.old) -> \(report.new) (sizes uncompressed)\n" + SizeDiff.text(changes, before: before.bytes, after: after.bytes, limit: top))
             }
             return .success
         } catch {
-            io.report("\(error)")
+            io.report(inputs.reduce(error.description) { $1.naming($0) })
             return .unreadableInput
         }
+    }
+
+    /// One side walked; nil (each damaged artifact reported) when an artifact in it could
+    /// not be read: a diff against a half-read artifact would show its parts as gone.
+    private func walk(_ input: CommandInput, options: BundleOptions, io: CommandIO) throws(InputError) -> BundleMember? {
+        let walker = BundleWalker(options: options)
+        var damaged: [String] = []
+        walker.visitor = { visit in
+            if case .unreadable(_, let message) = visit { damaged.append(message) }
+        }
+        let member = try walker.walk(path: input.path, followsLink: true)
+        for line in damaged { io.report(input.naming(line)) }
+        if member.kind == .file, member.children.isEmpty, damaged.isEmpty {
+            io.report("\(input.name): offset 0: not a pickle, joblib or PyTorch file, nor a directory, tar or zip bundle")
+            return nil
+        }
+        return damaged.isEmpty ? member : nil
     }
 }

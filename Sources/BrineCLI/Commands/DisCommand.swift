@@ -27,7 +27,7 @@ struct DisCommand: BrineSubcommand {
             """
     )
 
-    @Argument(help: "The pickle, joblib or PyTorch file, or a bundle (directory, tar, zip).")
+    @Argument(help: "The pickle, joblib or PyTorch file, or a bundle (directory, tar, zip); - reads standard input.")
     var file: String
 
     @Option(help: ArgumentHelp("One member of a bundle (word_dict.pkl, code/model.tar.gz!m.pkl) or record of a PyTorch zip (archive/data.pkl).", valueName: "name"))
@@ -36,39 +36,49 @@ struct DisCommand: BrineSubcommand {
     @Flag(name: .shortAndLong, help: "Annotate each line with a short opcode description.")
     var annotate = false
 
-    @Option(name: [.short, .customLong("indentlevel")], help: "Blanks by which to indent a new MARK level.")
+    /// `-l`/`--indentlevel`, as pickletools spells it.
+    @Option(name: [.customShort("l"), .customLong("indentlevel")], help: "Blanks by which to indent a new MARK level.")
     var indentLevel = 4
 
     @OptionGroup var bundleLimits: BundleLimitOptions
 
+    /// `-i`, what brine accepted before it matched pickletools; kept so scripts keep working.
+    @Option(name: .customShort("i"), help: .hidden)
+    var legacyIndentLevel: Int?
+
     func execute(io: CommandIO) -> ExitStatus {
         let limits = bundleLimits.limits
         let options = DisassemblyOptions(
-            indentLevel: indentLevel, annotate: annotate ? 30 : 0,
+            indentLevel: legacyIndentLevel ?? indentLevel, annotate: annotate ? 30 : 0,
             maximumMarkDepth: limits.maximumDepth, maximumMemoEntries: limits.maximumMemo)
         let disassembler = ArtifactDisassembler(
             options: options, inspect: limits.inspect, decompression: limits.decompression, zip: limits.zip,
             maximumWindow: limits.maximumWindow)
+        let input: CommandInput
+        do { input = try io.open(file, accepts: .artifactOrBundle, limit: limits.maximumDecompressed) } catch { return error }
         var output = io.output
         do {
-            try FormatSniffer.refuseForeign(path: file)
-            if try BundleChecker.isBundle(path: file, options: bundleLimits.options) {
-                return disassembleBundle(disassembler, io: io)
+            try FormatSniffer.refuseForeign(path: input.path)
+            if try BundleChecker.isBundle(path: input.path, options: bundleLimits.options) {
+                return disassembleBundle(disassembler, input: input, io: io)
             }
-            try disassembler.disassemble(path: file, name: file, member: member, to: &output)
+            try disassembler.disassemble(path: input.path, name: input.name, member: member, to: &output)
             return .success
         } catch let error as DisassemblyError {
-            io.report(error.description)
+            io.report(input.naming(error.description))
             if case .unknownMember = error { return .usage }
+        } catch let error as InputError {
+            io.report(input.naming(error.description))
         } catch {
-            io.report("\(error)")
+            io.report("\(input.name): \(input.naming("\(error)"))")
         }
         return .unreadableInput
     }
 
     /// Every artifact of the bundle (or the one --member names), each after a header line;
     /// one that cannot be disassembled is reported and the next one follows.
-    private func disassembleBundle(_ disassembler: ArtifactDisassembler, io: CommandIO) -> ExitStatus {
+    private func disassembleBundle(_ disassembler: ArtifactDisassembler, input: CommandInput, io: CommandIO) -> ExitStatus {
+        let file = input.path
         var output = io.output
         var failed = false
         let walker = BundleWalker(options: bundleLimits.options)
@@ -98,7 +108,7 @@ struct DisCommand: BrineSubcommand {
         }
         if let member, walker.handedOver == 0 {
             let names = root.flattened().dropFirst().filter { $0.kind != .directory }.map { $0.name(relativeTo: file) }
-            io.report("\(file): no member \(member); it holds \(names.joined(separator: ", "))")
+            io.report("\(input.name): no member \(member); it holds \(names.joined(separator: ", "))")
             return .usage
         }
         return failed ? .unreadableInput : .success

@@ -30,7 +30,8 @@ struct FindingOutputOptions: ParsableArguments {
             try writeAtomically(Array(text.utf8), to: output)
             return true
         } catch {
-            io.report("\(output): \(error)")
+            // The output layer's error names the file already.
+            io.report(error.description)
             return false
         }
     }

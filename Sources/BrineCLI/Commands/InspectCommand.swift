@@ -21,7 +21,7 @@ struct InspectCommand: BrineSubcommand {
             """
     )
 
-    @Argument(help: "The pickle, joblib or PyTorch file, or a bundle of them: a directory, tar (any codec) or zip (compression and format are detected by content).")
+    @Argument(help: "The pickle, joblib or PyTorch file, or a bundle of them: a directory, tar (any codec) or zip (compression and format are detected by content; - reads standard input).")
     var file: String
 
     @Option(help: "Output format: text or json.")
@@ -46,20 +46,24 @@ struct InspectCommand: BrineSubcommand {
 
     func execute(io: CommandIO) -> ExitStatus {
         let options = limits.inspect
+        let input: CommandInput
+        do { input = try io.open(file, accepts: .artifact, limit: limits.maximumDecompressed) } catch { return error }
         let progress = ProgressReporter(enabled: io.errors.isStandardError && isTerminal(2), errors: io.errors)
         do {
-            try FormatSniffer.refuseForeign(path: file)
-            if !tensors, try BundleChecker.isBundle(path: file, options: bundleLimits.options) {
-                return try inspectBundle(io: io)
+            try FormatSniffer.refuseForeign(path: input.path)
+            if !tensors, try BundleChecker.isBundle(path: input.path, options: bundleLimits.options) {
+                return try inspectBundle(input, io: io)
             }
-            if (try? TorchInspector.detect(path: file)) != nil || tensors {
-                return try inspectTorch(options: options, io: io)
+            if (try? TorchInspector.detect(path: input.path)) != nil || tensors {
+                return try inspectTorch(input, options: options, io: io)
             }
             let inspection = try Inspector.inspect(
-                path: file, options: options, decompression: limits.decompression, maximumWindow: limits.maximumWindow,
+                path: input.path, options: options, decompression: limits.decompression, maximumWindow: limits.maximumWindow,
                 progress: progress.update)
             progress.finish()
-            write(ReportBuilder.build(inspection), io: io)
+            var report = ReportBuilder.build(inspection)
+            report.file = input.name
+            write(report, io: io)
             return .success
         } catch let error as InputError {
             progress.finish()
@@ -67,14 +71,14 @@ struct InspectCommand: BrineSubcommand {
             return .unreadableInput
         } catch {
             progress.finish()
-            io.report("\(file): \(error)")
+            io.report("\(input.name): \(input.naming("\(error)"))")
             return .unreadableInput
         }
     }
 
     /// A directory, tar or zip: the member tree, then each artifact's report.
-    private func inspectBundle(io: CommandIO) throws(InputError) -> ExitStatus {
-        let report = try BundleReport.inspect(path: file, options: bundleLimits.options)
+    private func inspectBundle(_ input: CommandInput, io: CommandIO) throws(InputError) -> ExitStatus {
+        let report = try BundleReport.inspect(path: input.path, options: bundleLimits.options)
         switch format {
         case .json:
             io.output.write(encodeJSON(report))
@@ -85,17 +89,19 @@ struct InspectCommand: BrineSubcommand {
         return .success
     }
 
-    private func inspectTorch(options: InspectOptions, io: CommandIO) throws -> ExitStatus {
+    private func inspectTorch(_ input: CommandInput, options: InspectOptions, io: CommandIO) throws -> ExitStatus {
         let inspection = try TorchInspector.inspect(
-            path: file, options: options, zipLimits: limits.zip, decompression: limits.decompression, maximumWindow: limits.maximumWindow)
+            path: input.path, options: options, zipLimits: limits.zip, decompression: limits.decompression, maximumWindow: limits.maximumWindow)
         if tensors {
             switch format {
-            case .json: io.output.write(encodeJSON(TensorListing(file: file, format: inspection.format.rawValue, tensors: inspection.tensors)))
-            case .text: io.output.write(TensorTable.render(inspection))
+            case .json: io.output.write(encodeJSON(TensorListing(file: input.name, format: inspection.format.rawValue, tensors: inspection.tensors)))
+            case .text: io.output.write(input.naming(TensorTable.render(inspection)))
             }
             return .success
         }
-        write(TorchReportBuilder.build(inspection), io: io)
+        var report = TorchReportBuilder.build(inspection)
+        report.file = input.name
+        write(report, io: io)
         return .success
     }
 

@@ -24,11 +24,14 @@ struct RepackCommand: BrineSubcommand {
             """
     )
 
-    @Argument(help: "The artifact (pickle, joblib, PyTorch) or tarball (model.tar.gz).")
+    @Argument(help: "The artifact (pickle, joblib, PyTorch) or tarball (model.tar.gz); - reads standard input.")
     var input: String
 
     @Option(name: .shortAndLong, help: "Where to write the result.")
     var output: String?
+
+    @Flag(help: "Replace the input file (atomically).")
+    var inPlace = false
 
     @Option(help: "Size limit for the file on disk: 300MB, 1.5GiB or a preset.")
     var limit: String
@@ -46,7 +49,11 @@ struct RepackCommand: BrineSubcommand {
 
     func validate() throws {
         guard SizeLimit.parse(limit) != nil else { throw ValidationError("cannot read --limit \(limit): a size such as 300MB or a preset") }
-        guard dryRun || output != nil else { throw ValidationError("give -o OUT or --dry-run") }
+        guard dryRun || output != nil || inPlace else { throw ValidationError("give -o OUT, --in-place or --dry-run") }
+        guard !(inPlace && output != nil) else { throw ValidationError("--in-place and -o exclude each other") }
+        guard output != CommandInput.standardInputArgument else {
+            throw ValidationError("-o - is not supported: repack writes a file it can measure; give -o FILE")
+        }
     }
 
     func execute(io: CommandIO) -> ExitStatus {
@@ -54,13 +61,21 @@ struct RepackCommand: BrineSubcommand {
         options.dryRun = dryRun
         options.allowLossy = allowLossy
         options.bundle = bundleLimits.options
+        let source: CommandInput
+        do { source = try io.open(input, accepts: .artifact, limit: bundleLimits.limits.maximumDecompressed) } catch { return error }
+        if inPlace, source.isStandardInput {
+            io.report("--in-place needs a file: standard input cannot be replaced")
+            return .usage
+        }
+        if io.refusesOverwriting(source, with: output) { return .usage }
         do {
-            let plan = try Repacker.repack(input: input, output: output, options: options)
+            var plan = try Repacker.repack(input: source.path, output: inPlace ? source.path : output, options: options)
+            plan.input = source.name
             io.output.write(format == .json ? encodeJSON(plan) : Self.text(plan))
             return plan.fits ? .success : .findings
         } catch {
-            io.report("\(error)")
-            if case .unsupported = error { return .findings }
+            // A file that is no artifact or tarball is unreadable input, like everywhere else.
+            io.report(source.naming("\(error)"))
             return .unreadableInput
         }
     }

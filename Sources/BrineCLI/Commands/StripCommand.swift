@@ -1,6 +1,7 @@
 import ArgumentParser
 import Brine
 import BrineIO
+import Foundation
 
 /// `brine strip FILE -o OUT`: remove training-only attributes from the bytes, without Python.
 struct StripCommand: BrineSubcommand {
@@ -19,10 +20,10 @@ struct StripCommand: BrineSubcommand {
             """
     )
 
-    @Argument(help: "The pickle, joblib or PyTorch file (PyTorch's legacy format is written out in its zip format).")
+    @Argument(help: "The pickle, joblib or PyTorch file (PyTorch's legacy format is written out in its zip format; - reads standard input).")
     var file: String
 
-    @Option(name: .shortAndLong, help: "Where to write the result.")
+    @Option(name: .shortAndLong, help: "Where to write the result (- writes it to standard output, the summary to standard error).")
     var output: String?
 
     @Option(help: "Built-in rule set: deploy (training-only attributes of scikit-learn objects) or torch-inference (optimizer, scheduler and scaler state of PyTorch checkpoints); see docs/strip-rules.md.")
@@ -94,33 +95,82 @@ struct StripCommand: BrineSubcommand {
             options.compression = .some(codec)
             options.compressionLevel = level
         }
+        let input: CommandInput
+        do { input = try io.open(file, accepts: .artifact, limit: limits.maximumDecompressed) } catch { return error }
+        if inPlace, input.isStandardInput {
+            io.report("--in-place needs a file: standard input cannot be replaced")
+            return .usage
+        }
+        if io.refusesOverwriting(input, with: output) { return .usage }
+        let toStandardOutput = output == CommandInput.standardInputArgument
+        if toStandardOutput, io.output.isStandardOutput, isTerminal(1) {
+            io.report("-o -: refusing to write a pickle to a terminal; redirect standard output (> out.pkl) or give -o FILE")
+            return .usage
+        }
+        // A result bound for standard output is written and verified in a scratch file first.
+        let scratch: TemporaryFile?
+        if toStandardOutput, !dryRun {
+            do { scratch = try TemporaryFile(prefix: "brine-stdout") } catch {
+                io.report("-o -: cannot create a scratch file: \(String(cString: strerror(error.value)))")
+                return .unreadableInput
+            }
+        } else {
+            scratch = nil
+        }
+        let target = inPlace ? input.path : (scratch?.path ?? output)
         do {
-            let torchFormat = try? TorchInspector.detect(path: file)
+            let torchFormat = try? TorchInspector.detect(path: input.path)
             let isTorch = torchFormat != nil
             if torchFormat == .legacy, !toZip, !dryRun {
                 // Whether there is anything to strip first (a dry run: nothing is written), so
                 // that a file with nothing to remove is not asked for a flag it does not need.
                 var probe = options
                 probe.dryRun = true
-                _ = try TorchStripper.strip(input: file, output: nil, options: probe)
-                io.report("\(file): a legacy-format PyTorch file (torch.save before 1.6) can only be written in PyTorch's zip format, which torch.load reads too; pass --to-zip to accept (nothing was written)")
+                _ = try TorchStripper.strip(input: input.path, output: nil, options: probe)
+                io.report("\(input.name): a legacy-format PyTorch file (torch.save before 1.6) can only be written in PyTorch's zip format, which torch.load reads too; pass --to-zip to accept (nothing was written)")
                 return .usage
             }
             if isTorch, compress != nil {
-                io.report("\(file): --compress does not apply to PyTorch files (torch writes stored zip members)")
+                io.report("\(input.name): --compress does not apply to PyTorch files (torch writes stored zip members)")
                 return .usage
             }
-            let result = isTorch
-                ? try TorchStripper.strip(input: file, output: inPlace ? file : output, options: options)
-                : try Stripper.strip(input: file, output: inPlace ? file : output, options: options)
-            io.output.write(format == .json ? encodeJSON(result) : Self.text(result))
+            var result = isTorch
+                ? try TorchStripper.strip(input: input.path, output: target, options: options)
+                : try Stripper.strip(input: input.path, output: target, options: options)
+            result.input = input.name
+            if let scratch, result.output != nil {
+                result.output = "<stdout>"
+                guard copy(scratch.path, to: io.output) else {
+                    io.report("-o -: cannot read back \(scratch.path)")
+                    return .unreadableInput
+                }
+            }
+            let summary = toStandardOutput ? io.errors : io.output
+            summary.write(format == .json ? encodeJSON(result) : Self.text(result))
             return .success
         } catch {
-            io.report("\(file): \(error)")
+            // An output error names the output; anything else is about the input.
+            if case .output(let failure) = error {
+                io.report(failure.description)
+            } else {
+                io.report("\(input.name): \(input.naming(error.description))")
+            }
             switch error {
             case .nothingMatched, .nothingToStrip, .refused: return .findings
             default: return .unreadableInput
             }
+        }
+    }
+
+    /// Streams a finished file to `sink` (binary output to standard output).
+    private func copy(_ path: String, to sink: OutputSink) -> Bool {
+        guard let source = try? FileSource(path: path) else { return false }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            guard let got = try? source.read(into: buffer) else { return false }
+            if got == 0 { return true }
+            sink.write(bytes: UnsafeRawBufferPointer(rebasing: buffer[..<got]))
         }
     }
 

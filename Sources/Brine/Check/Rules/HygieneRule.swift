@@ -16,7 +16,7 @@ struct HygieneRule: CheckRule {
             let shown = strings.examples.joined(separator: ", ") + (strings.count > UInt64(strings.examples.count) ? ", …" : "")
             return Finding(
                 rule: CheckRules.paddedCategory, severity: .warning,
-                message: "\(strings.count) value\(strings.count == 1 ? "" : "s") in `\(Self.display(path))` \(strings.count == 1 ? "starts or ends" : "start or end") with whitespace: \(shown)",
+                message: "\(ByteFormat.counted(strings.count, "value")) in `\(Self.display(path))` \(strings.count == 1 ? "starts or ends" : "start or end") with whitespace: \(shown)",
                 explanation: "The model learned these strings with the whitespace in them. Input cleaned the usual way (`' red'.strip()`) never matches them: an encoder then raises on unknown categories or, with handle_unknown='ignore', silently encodes all zeros.",
                 fix: "Strip the column before fitting (`df[col] = df[col].str.strip()`, or `skipinitialspace=True` in `pd.read_csv`) and retrain.",
                 location: FindingLocation(file: facts.file, treePath: Self.display(path)))

@@ -32,7 +32,7 @@ struct PlatformRule: CheckRule {
             let storages = byLocation[location]!
             return Finding(
                 rule: CheckRules.deviceStorage, severity: .warning,
-                message: "\(storages.count) tensor storage\(storages.count == 1 ? "" : "s") saved on `\(location)`",
+                message: "\(ByteFormat.counted(storages.count, "tensor storage")) saved on `\(location)`",
                 explanation: "torch.save records the device of every storage and torch.load restores it there. On a server without that device loading fails with RuntimeError: Attempting to deserialize object on a CUDA device but torch.cuda.is_available() is False.",
                 fix: "Load with `torch.load(f, map_location='cpu')`, or move the model to CPU (`model.to('cpu')`) before saving.",
                 location: FindingLocation(file: facts.file, treePath: storages.first?.treePath))

@@ -29,7 +29,7 @@ struct SecurityRule: CheckRule {
             let called = uses.contains { $0.reference.use == .called }
             out.append(Finding(
                 rule: CheckRules.unknownGlobal, severity: .warning,
-                message: "\(first.arrow): `\(first.module)` is not a library Brine knows (\(called ? "called" : "referenced"), \(uses.count) use\(uses.count == 1 ? "" : "s"))",
+                message: "\(first.arrow): `\(first.module)` is not a library Brine knows (\(called ? "called" : "referenced"), \(ByteFormat.counted(uses.count, "use")))",
                 explanation: "Loading imports `\(first.module)` and \(called ? "calls" : "reads") `\(first.name)`. It is not one of the ML libraries Brine recognises, so Brine cannot vouch for what importing or calling it does. If it is your own code, pass --app-dir so Brine can see it.",
                 fix: "Check that `\(first.qualifiedName)` is code you trust; pass --app-dir DIR when it is part of your application.",
                 location: FindingLocation(file: facts.file, treePath: first.path, offset: first.reference.offset)))
@@ -45,8 +45,15 @@ struct SecurityRule: CheckRule {
             explanation: called
                 ? "Unpickling calls `\(reference.qualifiedName)` with arguments stored in the file, before your code sees the object. A model file has no reason to do this; this is how malicious pickles run commands. Brine found it without executing anything."
                 : "The artifact names `\(reference.qualifiedName)`, which \(reason). Unpickling can hand it to another call (functools.partial, a getattr chain, a __setstate__), so its presence alone lets the file run code on load.",
-            fix: "Do not load this file with pickle, joblib or torch.load. Rebuild the model from a trusted source; if you made it, find which object pickles `\(reference.qualifiedName)` (at the path shown) and remove it.",
+            fix: "Do not load this file with pickle, joblib or torch.load. Rebuild the model from a trusted source; if you made it, find which object pickles `\(reference.qualifiedName)` (\(Self.place(reference))) and remove it.",
             location: FindingLocation(file: facts.file, treePath: reference.path, offset: reference.reference.offset))
+    }
+
+    /// Where the reference sits, spelled out in the fix: the attribute path when it has one,
+    /// else the stream offset (the object the file itself unpickles to).
+    static func place(_ reference: PlacedReference) -> String {
+        if let path = reference.path, !path.isEmpty { return "at `\(path)`" }
+        return "the file's top-level object, its opcode at offset \(reference.reference.offset) of the pickle stream (`brine dis` shows it)"
     }
 
     /// `getattr(SomeClass, '__new__')`: how CPython itself pickles `__getnewargs_ex__` objects

@@ -65,7 +65,7 @@ struct VersionSkewRule: CheckRule {
             + (beyondStubs == nil
                 ? "numpy 1.26.1 and later carry stubs for this module; older numpy fails with ModuleNotFoundError: No module named 'numpy._core'."
                 : "No numpy 1.x has `\(reference.module)` (1.26's `numpy._core` stubs cover only multiarray and umath), so loading fails with ModuleNotFoundError: No module named '\(reference.module)'.")
-            + " (\(uses.count) reference\(uses.count == 1 ? "" : "s") to numpy._core here.)"
+            + " (\(ByteFormat.counted(uses.count, "reference")) to numpy._core here.)"
         if let requirement = context.dependencies.requirement(for: "numpy"), !requirement.specifier.isEmpty {
             if !requirement.specifier.allowsSome(atLeast: floor) {
                 return [Finding(rule: CheckRules.numpy2, severity: .error,
