@@ -60,7 +60,7 @@ import Testing
         let path = try temporaryFile([])
         let result = runBrine(["dis", path])
         #expect(result.status == 2)
-        #expect(result.errors == "brine: \(path): offset 0: empty file, expected a pickle, joblib or PyTorch file\n")
+        #expect(result.errors == "brine: \(path): offset 0: empty file, expected a pickle, joblib or PyTorch file, or a tar or zip bundle\n")
     }
 
     @Test func usageErrorsExitSixtyFour() {

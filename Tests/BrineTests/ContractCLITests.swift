@@ -19,8 +19,9 @@ import BrineCLI
     static let good = Repository.path("fixtures/models/pipeline_tfidf_lr.pkl")
 
     static let commands: [Command] = [
-        Command(name: "dis") { ["dis", $0] },
-        Command(name: "inspect") { ["inspect", $0] },
+        // dis and inspect read a directory as a bundle, as check, budget and diff do.
+        Command(name: "dis", arguments: { ["dis", $0] }, readsDirectories: true),
+        Command(name: "inspect", arguments: { ["inspect", $0] }, readsDirectories: true),
         Command(name: "strip") { ["strip", $0, "--preset", "deploy", "--dry-run"] },
         Command(name: "check", arguments: { ["check", $0] }, readsDirectories: true),
         Command(name: "budget", arguments: { ["budget", $0, "--limit", "1GB"] }, readsDirectories: true, parses: false),
@@ -214,7 +215,7 @@ import BrineCLI
     @Test func badStandardInputIsOneLine() throws {
         let empty = runBrine(["dis", "-"], stdin: [])
         #expect(empty.status == 2)
-        #expect(empty.errors == "brine: <stdin>: offset 0: empty file, expected a pickle, joblib or PyTorch file\n")
+        #expect(empty.errors == "brine: <stdin>: offset 0: empty file, expected a pickle, joblib or PyTorch file, or a tar or zip bundle\n")
         let large = runBrine(["inspect", "-", "--max-decompressed", "1000"], stdin: try readFile(Self.good))
         #expect(large.status == 2)
         #expect(large.errors == "brine: <stdin>: offset 0: standard input size limit exceeded (1000); raise it with --max-decompressed\n")

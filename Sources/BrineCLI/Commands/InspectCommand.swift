@@ -47,7 +47,7 @@ struct InspectCommand: BrineSubcommand {
     func execute(io: CommandIO) -> ExitStatus {
         let options = limits.inspect
         let input: CommandInput
-        do { input = try io.open(file, accepts: .artifact, limit: limits.maximumDecompressed) } catch { return error }
+        do { input = try io.open(file, accepts: .artifactOrBundle, limit: limits.maximumDecompressed) } catch { return error }
         let progress = ProgressReporter(enabled: io.errors.isStandardError && isTerminal(2), errors: io.errors)
         do {
             try FormatSniffer.refuseForeign(path: input.path)
