@@ -71,6 +71,7 @@ check() {
   local fail_on="${INPUT_FAIL_ON:-error}" flags=()
   [ "$fail_on" = never ] || flags=(--fail-on "$fail_on")
   local status=0
+  mkdir -p "$(dirname "$INPUT_SARIF_FILE")"
   "$brine" check ${flags[@]+"${flags[@]}"} --format sarif -o "$INPUT_SARIF_FILE" ${paths[@]+"${paths[@]}"} || status=$?
   if [ "$status" -ge 2 ]; then echo "check-exit-code=$status" >> "$GITHUB_OUTPUT"; exit "$status"; fi
   { echo "## brine check"; echo; "$brine" check ${flags[@]+"${flags[@]}"} --format markdown ${paths[@]+"${paths[@]}"} || true; echo; } >> "$GITHUB_STEP_SUMMARY"

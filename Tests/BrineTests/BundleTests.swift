@@ -269,7 +269,7 @@ import BrineIO
 
     /// Syntax errors come from TOMLKit with the line (and column) where the text goes wrong.
     @Test(arguments: [("[budget\n", 1), ("a = 1\nkey\n", 2), ("x = 1\na = \"open\n", 2),
-                      ("[budget]\nlimit = 1\nlimit = 2\n", 3), ("[budget]\n\npaths = [1,\n", 4)])
+                      ("[budget]\nlimit = 1\nlimit = 2\n", 3), ("[budget]\n\npaths = [1,\n", 3)])
     func malformedTomlNamesTheLine(text: String, line: Int) {
         #expect(throws: TOMLError.self) { try BrineConfig.parse(text) }
         do {

@@ -37,7 +37,8 @@ def evaluate(expression, inputs, outputs):
                 left, right = part.split(operator)
                 return (value(left) != value(right)) if operator == "!=" else (value(left) == value(right))
         return value(part)
-    return all(comparison(part) for part in expression.split("&&"))
+    parts = [comparison(part) for part in expression.split("&&")]
+    return parts[0] if len(parts) == 1 else all(parts)
 
 
 def run_action(tmp_path, **given):
@@ -52,8 +53,10 @@ def run_action(tmp_path, **given):
     outputs, log, uploads, failed = {}, [], [], None
     for step in ACTION["runs"]["steps"]:
         condition = step.get("if")
-        # A step without `if:` runs only while everything before it succeeded, as on a runner.
-        if (condition is None and failed) or (condition is not None and not evaluate(condition, inputs, outputs)):
+        # Without always() a step runs only while everything before it succeeded, as on a runner.
+        if failed and "always()" not in (condition or ""):
+            continue
+        if condition is not None and not bool(evaluate(condition, inputs, outputs)):
             continue
         if "uses" in step:
             uploads.append((step["uses"], {k: EXPRESSION.sub(lambda m: str(evaluate(m.group(1), inputs, outputs)), str(v))
@@ -105,7 +108,7 @@ def test_findings_give_sarif_a_summary_and_a_failed_job(tmp_path, wheel):
 
 
 def test_a_clean_artifact_within_the_limit_passes(tmp_path, wheel):
-    workspace(tmp_path, "fixtures/pickle/dict_p4.pkl")
+    workspace(tmp_path, "fixtures/pickle/containers_p4.pkl")
     run = run_action(tmp_path, paths="models", limit="100MB", wheel=os.path.dirname(wheel), **{"sarif-file": "out/brine.sarif"})
     assert run["failed"] is None, [(n, r.stdout, r.stderr) for n, r in run["log"]]
     assert run["outputs"]["check"]["check-exit-code"] == "0" and run["outputs"]["budget"]["budget-exit-code"] == "0"
@@ -121,7 +124,7 @@ def test_no_limit_skips_the_budget_and_never_reports_only(tmp_path, wheel):
 
 
 def test_bad_inputs_stop_the_action_before_anything_is_installed(tmp_path):
-    workspace(tmp_path, "fixtures/pickle/dict_p4.pkl")
+    workspace(tmp_path, "fixtures/pickle/containers_p4.pkl")
     cases = [
         ({"fail-on": "critical"}, "fail-on: 'critical' is not one of info, warning, error, never"),
         ({"limit": "300 parsecs"}, "limit: '300 parsecs' is neither a size"),

@@ -53,7 +53,7 @@ def precommit_env(tmp_path_factory):
 
 def user_repo(tmp_path, hook_repo, pickle, toml):
     path, rev = hook_repo
-    (tmp_path / "models").mkdir()
+    (tmp_path / "models").mkdir(parents=True)
     shutil.copy(os.path.join(ROOT, pickle), tmp_path / "models" / "model.pkl")
     (tmp_path / "brine.toml").write_text(toml)
     (tmp_path / ".pre-commit-config.yaml").write_text(
@@ -74,7 +74,7 @@ def test_brine_check_hook_fails_on_a_main_module_reference_and_passes_a_clean_mo
     result = pre_commit(bad, precommit_env, "brine-check")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "BR101" in result.stdout and "Failed" in result.stdout, result.stdout
-    good = user_repo(tmp_path / "good", hook_repo, "fixtures/pickle/dict_p4.pkl", toml)
+    good = user_repo(tmp_path / "good", hook_repo, "fixtures/pickle/containers_p4.pkl", toml)
     result = pre_commit(good, precommit_env, "brine-check")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Passed" in result.stdout
