@@ -78,6 +78,11 @@ import Testing
         result = runBrine([command, "--config", config])
         #expect(result.status == 2)
         #expect(result.errors.hasPrefix("brine: \(config): line 6, column 1: unknown key 'ignore' in [budget] (known: "), "\(result.errors)")
+
+        // Dotted and quoted keys are found in the table they name.
+        try "findings.warning = 1\n\n  budget.\"limt\" = \"1MB\"\n".write(toFile: config, atomically: true, encoding: .utf8)
+        result = runBrine([command, "--config", config])
+        #expect(result.errors.hasPrefix("brine: \(config): line 3, column 3: unknown key 'limt' in [budget] (known: "), "\(result.errors)")
     }
 
     @Test func checkSectionDescribesTheServerAndFlagsOverrideIt() throws {
