@@ -1,6 +1,7 @@
 # Brine: every set-up step a fresh Debian machine needs lives here.
 #   make demo   install what is missing, build release, run brine on a bundled artifact
-#   make test   install what the tests need, build, run every test (Swift + Python conformance)
+#   make test   install what the tests need, build, run every test (Swift + Python conformance + packaging)
+#   make wheel  the pip wheel dist/brine_cli-*.whl (docs/packaging.md)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -25,6 +26,7 @@ help:
 	@echo "make test    install test dependencies and run every test"
 	@echo "make wheel   the pip wheel dist/brine_cli-VERSION-py3-none-manylinux_*.whl (docs/packaging.md)"
 	@echo "make man     the man page .build/man/brine.1 (swift-argument-parser's generate-manual)"
+	@echo "make test-wheel  the wheel in fresh venvs, auditwheel, pre-commit hooks, the GitHub Action (part of make test)"
 	@echo "make fixtures  regenerate fixtures/ with the pinned Python libraries"
 	@echo "make fixtures-torch  regenerate fixtures/torch/ with the pinned torch and fastai"
 	@echo "make bench   time brine against pickletools, picklescan, fickling on a 300 MB+ artifact"
