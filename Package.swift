@@ -15,6 +15,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // brine.toml (Config/TOMLDocument.swift): TOML 1.0 through toml++.
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // C libraries, imported only by BrineIO.
@@ -39,7 +41,7 @@ let package = Package(
         // The engine: byte sources, pickle reader, disassembler, reports.
         .target(
             name: "Brine",
-            dependencies: ["BrineIO"],
+            dependencies: ["BrineIO", .product(name: "TOMLKit", package: "TOMLKit")],
             swiftSettings: hotPathSettings
         ),
         // Commands, testable in process; the executable only calls into it.

@@ -65,7 +65,3 @@ public enum BrineMain {
         }
     }
 }
-
-enum BrineVersion {
-    static let current = "0.1.0"
-}

@@ -225,8 +225,8 @@ import BrineIO
 }
 
 @Suite struct ConfigTests {
-    @Test func tomlSubsetReadsTablesArraysOfTablesAndComments() throws {
-        let document = try TOMLSubset.parse("""
+    @Test func configReadsTablesArraysOfTablesAndComments() throws {
+        let config = try BrineConfig.parse("""
             # comment
             [budget]
             paths = ["app", 'models'] # trailing
@@ -240,20 +240,44 @@ import BrineIO
             [findings]
             warning = 3
             """)
-        let budget = try #require(document["budget"]?.table)
-        #expect(budget["paths"] == .array([.string("app"), .string("models")]))
-        #expect(budget["file"]?.array?.count == 2)
-        #expect(budget["file"]?.array?[1].table?["glob"] == .string("a#b"))
-        #expect(budget["file"]?.array?[0].table?["limit"] == .integer(1000))
-        let config = try BrineConfig.parse("[budget]\nlimit = \"lambda-zip\"\n[[budget.file]]\nglob = \"*.pkl\"\nlimit = 1000\n[findings]\nwarning = 2\n")
-        #expect(config.limit?.preset == "lambda-zip")
-        #expect(config.files == [BrineConfig.FileBudget(glob: "*.pkl", limit: SizeLimit(bytes: 1000, measure: .uncompressed, text: "1000"))])
-        #expect(config.findings == [.warning: 2])
+        #expect(config.paths == ["app", "models"])
+        #expect(config.limit?.preset == "heroku-slug")
+        #expect(config.files.map(\.glob) == ["*.joblib", "a#b"])
+        #expect(config.files[0].limit == SizeLimit(bytes: 1000, measure: .uncompressed, text: "1000"))
+        #expect(config.findings == [.warning: 3])
+        let small = try BrineConfig.parse("[budget]\nlimit = \"lambda-zip\"\n[[budget.file]]\nglob = \"*.pkl\"\nlimit = 1000\n[findings]\nwarning = 2\n")
+        #expect(small.limit?.preset == "lambda-zip")
+        #expect(small.files == [BrineConfig.FileBudget(glob: "*.pkl", limit: SizeLimit(bytes: 1000, measure: .uncompressed, text: "1000"))])
+        #expect(small.findings == [.warning: 2])
     }
 
-    @Test(arguments: ["[budget\n", "key\n", "a = \"open\n", "a = 1\na = 2\n", "a = {x = 1}\n", "a = [1,\n"])
-    func malformedTomlNamesTheLine(text: String) {
-        #expect(throws: TOMLError.self) { try TOMLSubset.parse(text) }
+    /// TOML 1.0 as TOMLKit reads it: arrays over several lines, inline tables, escapes.
+    @Test func configAcceptsMultiLineArraysInlineTablesAndEscapes() throws {
+        let config = try BrineConfig.parse("""
+            findings = { warning = 1 }
+            [budget]
+            paths = [
+              "app",   # the code
+              "models\\\\v2",
+            ]
+            file = [{ glob = "*.pkl", limit = "1MB" }]
+            """)
+        #expect(config.paths == ["app", "models\\v2"])
+        #expect(config.files.map(\.glob) == ["*.pkl"])
+        #expect(config.findings == [.warning: 1])
+    }
+
+    /// Syntax errors come from TOMLKit with the line (and column) where the text goes wrong.
+    @Test(arguments: [("[budget\n", 1), ("a = 1\nkey\n", 2), ("x = 1\na = \"open\n", 2),
+                      ("[budget]\nlimit = 1\nlimit = 2\n", 3), ("[budget]\n\npaths = [1,\n", 3)])
+    func malformedTomlNamesTheLine(text: String, line: Int) {
+        #expect(throws: TOMLError.self) { try BrineConfig.parse(text) }
+        do {
+            _ = try BrineConfig.parse(text)
+        } catch {
+            #expect(error.line == line, "\(error)")
+            #expect(error.column != nil)
+        }
     }
 }
 

@@ -54,6 +54,37 @@ import Testing
         #expect(result.errors == "brine: \(config): line 3, column 1: unknown key 'warnings' in [findings] (known: error, note, warning)\n")
     }
 
+    /// TOMLKit parses the file: its syntax errors keep their line and column, and keys after a
+    /// value spanning lines (which the hand parser refused) are still named at their own line.
+    @Test(arguments: ["check", "budget"])
+    func syntaxErrorsAndKeysAfterMultiLineValuesKeepTheirLines(command: String) throws {
+        let directory = try Self.repository()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("brine.toml").path
+        try "[budget]\nlimit = \"300MB\"\npaths = [\"a\" \"b\"]\n".write(toFile: config, atomically: true, encoding: .utf8)
+        var result = runBrine([command, "--config", config])
+        #expect(result.status == 2)
+        #expect(result.errors.hasPrefix("brine: \(config): line 3, column "), "\(result.errors)")
+        #expect(result.errors.split(separator: "\n").count == 1, "\(result.errors)")
+
+        try """
+            [budget]
+            paths = [
+              "models",
+              "limit = 1",
+            ]
+            ignore = ".slugignore"
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        result = runBrine([command, "--config", config])
+        #expect(result.status == 2)
+        #expect(result.errors.hasPrefix("brine: \(config): line 6, column 1: unknown key 'ignore' in [budget] (known: "), "\(result.errors)")
+
+        // Dotted and quoted keys are found in the table they name.
+        try "findings.warning = 1\n\n  budget.\"limt\" = \"1MB\"\n".write(toFile: config, atomically: true, encoding: .utf8)
+        result = runBrine([command, "--config", config])
+        #expect(result.errors.hasPrefix("brine: \(config): line 3, column 3: unknown key 'limt' in [budget] (known: "), "\(result.errors)")
+    }
+
     @Test func checkSectionDescribesTheServerAndFlagsOverrideIt() throws {
         let directory = try Self.repository()
         defer { try? FileManager.default.removeItem(at: directory) }

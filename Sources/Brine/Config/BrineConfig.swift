@@ -30,9 +30,9 @@ public struct BrineConfig: Sendable, Equatable {
     public init() {}
 
     public static func parse(_ text: String) throws(TOMLError) -> BrineConfig {
-        let document = try TOMLSubset.parseDocument(text)
+        let document = try TOMLDocument.parse(text)
         try Schema.validate(document)
-        func at(_ path: [String]) -> TOMLPosition { document.positions[path] ?? TOMLPosition(line: 1, column: 1) }
+        func at(_ path: [String]) -> TOMLPosition { document.position(of: path) }
         var config = BrineConfig()
         let budget = document.root["budget"]?.table ?? [:]
         func limit(_ value: TOMLValue?, key: [String]) throws(TOMLError) -> SizeLimit? {
@@ -122,7 +122,7 @@ public struct BrineConfig: Sendable, Equatable {
                 return (a?.line ?? 0, a?.column ?? 0, $0) < (b?.line ?? 0, b?.column ?? 0, $1)
             }
             for key in keys {
-                let position = document.positions[path + [key]] ?? TOMLPosition(line: 1, column: 1)
+                let position = document.position(of: path + [key])
                 guard known.contains(key) else {
                     let place = name.isEmpty ? "at the top level" : "in [\(name)]"
                     let what = name.isEmpty ? "unknown table" : "unknown key"
