@@ -24,8 +24,14 @@ struct InspectCommand: BrineSubcommand {
     @Argument(help: "The pickle, joblib or PyTorch file, or a bundle of them: a directory, tar (any codec) or zip (compression and format are detected by content).")
     var file: String
 
-    @Option(help: "Output format: text or json.")
-    var format: OutputFormat = .text
+    @Option(help: "Output format: text, json, or html (a self-contained page with a zoomable treemap; use with -o).")
+    var format: ReportFormat = .text
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write the report to this file (atomically) instead of stdout.", valueName: "file"))
+    var output: String?
+
+    @Flag(name: .shortAndLong, help: "No progress bar on standard error (it is drawn only on a terminal anyway).")
+    var quiet = false
 
     @Option(help: "Levels of the tree to show (text only).")
     var depth = 6
@@ -46,7 +52,7 @@ struct InspectCommand: BrineSubcommand {
 
     func execute(io: CommandIO) -> ExitStatus {
         let options = limits.inspect
-        let progress = ProgressReporter(enabled: io.errors.isStandardError && isTerminal(2), errors: io.errors)
+        let progress = ProgressReporter.standard(quiet: quiet, io: io)
         do {
             try FormatSniffer.refuseForeign(path: file)
             if !tensors, try BundleChecker.isBundle(path: file, options: bundleLimits.options) {
@@ -59,8 +65,7 @@ struct InspectCommand: BrineSubcommand {
                 path: file, options: options, decompression: limits.decompression, maximumWindow: limits.maximumWindow,
                 progress: progress.update)
             progress.finish()
-            write(ReportBuilder.build(inspection), io: io)
-            return .success
+            return write(ReportBuilder.build(inspection), io: io)
         } catch let error as InputError {
             progress.finish()
             io.report(error.description)
@@ -77,12 +82,13 @@ struct InspectCommand: BrineSubcommand {
         let report = try BundleReport.inspect(path: file, options: bundleLimits.options)
         switch format {
         case .json:
-            io.output.write(encodeJSON(report))
+            return emit(encodeJSON(report), io: io)
+        case .html:
+            return emit(HTMLReport.bundle(report).render(), io: io)
         case .text:
-            let colour = io.output.isStandardOutput && isTerminal(1)
-            io.output.write(BundleTextRenderer(artifact: TextRenderer(maximumDepth: depth, topChildren: top, colour: colour)).render(report))
+            let colour = output == nil && io.output.isStandardOutput && isTerminal(1)
+            return emit(BundleTextRenderer(artifact: TextRenderer(maximumDepth: depth, topChildren: top, colour: colour)).render(report), io: io)
         }
-        return .success
     }
 
     private func inspectTorch(options: InspectOptions, io: CommandIO) throws -> ExitStatus {
@@ -90,23 +96,27 @@ struct InspectCommand: BrineSubcommand {
             path: file, options: options, zipLimits: limits.zip, decompression: limits.decompression, maximumWindow: limits.maximumWindow)
         if tensors {
             switch format {
-            case .json: io.output.write(encodeJSON(TensorListing(file: file, format: inspection.format.rawValue, tensors: inspection.tensors)))
-            case .text: io.output.write(TensorTable.render(inspection))
+            case .json: return emit(encodeJSON(TensorListing(file: file, format: inspection.format.rawValue, tensors: inspection.tensors)), io: io)
+            case .text, .html: return emit(TensorTable.render(inspection), io: io)
             }
-            return .success
         }
-        write(TorchReportBuilder.build(inspection), io: io)
-        return .success
+        return write(TorchReportBuilder.build(inspection), io: io)
     }
 
-    private func write(_ report: InspectReport, io: CommandIO) {
+    private func write(_ report: InspectReport, io: CommandIO) -> ExitStatus {
         switch format {
         case .json:
-            io.output.write(encodeJSON(report))
+            return emit(encodeJSON(report), io: io)
+        case .html:
+            return emit(HTMLReport.inspect(report).render(), io: io)
         case .text:
-            let colour = io.output.isStandardOutput && isTerminal(1)
-            io.output.write(TextRenderer(maximumDepth: depth, topChildren: top, colour: colour).render(report))
+            let colour = output == nil && io.output.isStandardOutput && isTerminal(1)
+            return emit(TextRenderer(maximumDepth: depth, topChildren: top, colour: colour).render(report), io: io)
         }
+    }
+
+    private func emit(_ text: String, io: CommandIO) -> ExitStatus {
+        writeReport(text, to: output, io: io) ? .success : .unreadableInput
     }
 }
 
