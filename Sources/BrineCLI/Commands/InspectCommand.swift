@@ -33,8 +33,8 @@ struct InspectCommand: BrineSubcommand {
     @Flag(name: .shortAndLong, help: "No progress bar on standard error (it is drawn only on a terminal anyway).")
     var quiet = false
 
-    @Option(help: "Levels of the tree to show (text only).")
-    var depth = 6
+    @Option(help: "Levels of the tree to show (text only). Without it: 6 levels, parts of at least 0.5 % of the stream, and no rebuild internals (__reduce_args__, __setstate__); with it every part down to that level.")
+    var depth: Int?
 
     @Option(help: "Children shown per object before the rest is summarised (text only).")
     var top = 10
@@ -47,7 +47,7 @@ struct InspectCommand: BrineSubcommand {
     var limits: LimitOptions { bundleLimits.limits }
 
     func validate() throws {
-        guard depth >= 0, top >= 1 else { throw ValidationError("--depth must be ≥ 0 and --top ≥ 1") }
+        guard (depth ?? 0) >= 0, top >= 1 else { throw ValidationError("--depth must be ≥ 0 and --top ≥ 1") }
     }
 
     func execute(io: CommandIO) -> ExitStatus {
@@ -87,7 +87,7 @@ struct InspectCommand: BrineSubcommand {
             return emit(HTMLReport.bundle(report).render(), io: io)
         case .text:
             let colour = output == nil && io.output.isStandardOutput && isTerminal(1)
-            return emit(BundleTextRenderer(artifact: TextRenderer(maximumDepth: depth, topChildren: top, colour: colour)).render(report), io: io)
+            return emit(BundleTextRenderer(artifact: textRenderer(colour: colour)).render(report), io: io)
         }
     }
 
@@ -111,8 +111,12 @@ struct InspectCommand: BrineSubcommand {
             return emit(HTMLReport.inspect(report).render(), io: io)
         case .text:
             let colour = output == nil && io.output.isStandardOutput && isTerminal(1)
-            return emit(TextRenderer(maximumDepth: depth, topChildren: top, colour: colour).render(report), io: io)
+            return emit(textRenderer(colour: colour).render(report), io: io)
         }
+    }
+
+    private func textRenderer(colour: Bool) -> TextRenderer {
+        depth.map { TextRenderer(maximumDepth: $0, topChildren: top, colour: colour) } ?? .summary(topChildren: top, colour: colour)
     }
 
     private func emit(_ text: String, io: CommandIO) -> ExitStatus {
