@@ -8,7 +8,7 @@ final class ProgressReporter: @unchecked Sendable {
     private let enabled: Bool
     private let errors: OutputSink
     private let label: String
-    private let start = Date()
+    private var start = Date()
     private let delay: TimeInterval
     private var lastDraw = Date.distantPast
     private var drawn = false
@@ -40,9 +40,11 @@ final class ProgressReporter: @unchecked Sendable {
         drawn = true
     }
 
+    /// Clears the bar; the next file's rate and wait count from here.
     func finish() {
         lock.lock()
         defer { lock.unlock() }
+        start = Date()
         guard drawn else { return }
         errors.write("\r" + String(repeating: " ", count: 79) + "\r")
         errors.flush()

@@ -144,6 +144,7 @@ struct BudgetCommand: BrineSubcommand {
             }
             return result.failed ? .findings : .success
         } catch {
+            progress.finish()
             io.report("\(error)")
             return .unreadableInput
         }

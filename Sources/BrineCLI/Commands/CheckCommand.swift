@@ -53,6 +53,9 @@ struct CheckCommand: BrineSubcommand {
     @Option(help: ArgumentHelp("Configuration file (default: ./brine.toml when no PATH is given).", valueName: "file"))
     var config: String?
 
+    @Flag(name: .shortAndLong, help: "No progress bar on standard error (it is drawn only on a terminal anyway).")
+    var quiet = false
+
     @OptionGroup var bundleLimits: BundleLimitOptions
 
     func validate() throws {
@@ -122,9 +125,13 @@ struct CheckCommand: BrineSubcommand {
         var findings: [Finding] = []
         var checked: [String] = []
         var unreadable = false
+        let progress = ProgressReporter.standard(quiet: quiet, io: io)
+        var options = bundleLimits.options
+        options.progress = progress.update
         for path in inputs {
             do {
-                let result = try BundleChecker.check(path: path, context: context, options: bundleLimits.options)
+                let result = try BundleChecker.check(path: path, context: context, options: options)
+                progress.finish()
                 findings += result.findings
                 // A single artifact is listed under its own name; a bundle under its members.
                 checked += result.artifacts.isEmpty || result.artifacts == [path] ? [path] : result.artifacts
@@ -132,6 +139,7 @@ struct CheckCommand: BrineSubcommand {
                 for line in result.unreadable { io.report(line) }
                 if !result.unreadable.isEmpty { unreadable = true }
             } catch {
+                progress.finish()
                 io.report("\(error)")
                 checked.append(path)
                 unreadable = true

@@ -51,6 +51,9 @@ struct StripCommand: BrineSubcommand {
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
+    @Flag(name: .shortAndLong, help: "No progress bar on standard error (it is drawn only on a terminal anyway).")
+    var quiet = false
+
     @OptionGroup var limits: LimitOptions
 
     enum Preset: String, ExpressibleByArgument, CaseIterable {
@@ -90,6 +93,9 @@ struct StripCommand: BrineSubcommand {
         options.zip = limits.zip
         options.maximumWindow = limits.maximumWindow
         options.inspect = limits.inspect
+        let progress = ProgressReporter.standard(quiet: quiet, io: io, label: "reading")
+        options.progress = progress.update
+        defer { progress.finish() }
         if let compress, let (codec, level) = try? Self.parseCompression(compress) {
             options.compression = .some(codec)
             options.compressionLevel = level
@@ -113,9 +119,11 @@ struct StripCommand: BrineSubcommand {
             let result = isTorch
                 ? try TorchStripper.strip(input: file, output: inPlace ? file : output, options: options)
                 : try Stripper.strip(input: file, output: inPlace ? file : output, options: options)
+            progress.finish()
             io.output.write(format == .json ? encodeJSON(result) : Self.text(result))
             return .success
         } catch {
+            progress.finish()
             io.report("\(file): \(error)")
             switch error {
             case .nothingMatched, .nothingToStrip, .refused: return .findings
