@@ -25,14 +25,15 @@ from selenium.webdriver.common.by import By
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BRINE = os.environ.get("BRINE_BIN", os.path.join(ROOT, ".build", "debug", "brine"))
 CACHE = os.environ.get("BRINE_BROWSER_CACHE", os.path.expanduser("~/.cache/brine/browser"))
-VECTORIZER = os.path.join(ROOT, "fixtures", "bundles", "repo", "models", "vectorizer.joblib")
-REPO = os.path.join(ROOT, "fixtures", "bundles", "repo")
-OLD = os.path.join(ROOT, "fixtures", "bundles", "sagemaker", "model.tar.gz")
-NEW = os.path.join(ROOT, "fixtures", "bundles", "sagemaker", "model-v2.tar.gz")
+# Relative to the repository, where brine runs: the pages (and the screenshots) name them so.
+VECTORIZER = "fixtures/bundles/repo/models/vectorizer.joblib"
+REPO = "fixtures/bundles/repo"
+OLD = "fixtures/bundles/sagemaker/model.tar.gz"
+NEW = "fixtures/bundles/sagemaker/model-v2.tar.gz"
 
 
 def brine(*args, check=True):
-    result = subprocess.run([BRINE, *args], capture_output=True, text=True)
+    result = subprocess.run([BRINE, *args], capture_output=True, text=True, cwd=ROOT)
     if check:
         assert result.returncode in (0, 1), result.stderr
     return result

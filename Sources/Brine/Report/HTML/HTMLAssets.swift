@@ -28,7 +28,7 @@ h1{font-size:18px;margin:16px 0 4px;overflow-wrap:anywhere}h2{font-size:15px;mar
 #tip code{display:block;margin-top:6px;padding:3px 5px;background:#3a3a3a;color:#ffd479;overflow-wrap:anywhere;font-size:11.5px}
 table{border-collapse:collapse;width:100%;background:#fff;border:1px solid #ddd}
 th,td{border-bottom:1px solid #e3e3e0;padding:4px 8px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
-th{background:#efefec;font-weight:600;white-space:nowrap}td:first-child,td:nth-child(2){white-space:nowrap}td code{font-size:12px}
+th{background:#efefec;font-weight:600;white-space:nowrap}td:first-child,td:nth-child(2){white-space:nowrap}td code{overflow-wrap:anywhere}#rows td:nth-child(3){min-width:10em}td code{font-size:12px}
 tr[data-node]{cursor:pointer}tr[data-node]:hover,tr[data-node]:focus{background:#eef4fb;outline:none}
 tr.error td:first-child{color:#b00020;font-weight:600}tr.warning td:first-child{color:#9a5b00;font-weight:600}
 tr.grow td:first-child{color:#b3261e}tr.shrink td:first-child{color:#1b7a3a}

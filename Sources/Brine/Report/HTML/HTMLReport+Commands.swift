@@ -27,7 +27,8 @@ extension HTMLReport {
     public static func budget(_ result: BudgetResult, reports: [String: BundleReport] = [:]) -> HTMLReport {
         let tree = TreemapBuilder.budget(result, reports: reports)
         let measure = result.limit?.measure ?? .uncompressed
-        var facts = ["measured: \(ByteFormat.human(result.measuredBytes)) \(measure.phrase), \(ByteFormat.grouped(UInt64(result.files))) files, \(ByteFormat.human(result.uncompressedBytes)) uncompressed"]
+        var facts = ["measured: \(ByteFormat.human(result.measuredBytes)) \(measure.phrase), \(ByteFormat.grouped(UInt64(result.files))) files"
+                     + (measure == .uncompressed ? "" : ", \(ByteFormat.human(result.uncompressedBytes)) uncompressed")]
         if let limit = result.limit, limit.bytes != .max {
             facts.append("limit: \(limit.preset.map { "\($0) " } ?? "")\(ByteFormat.human(limit.bytes)): \(result.measuredBytes > limit.bytes ? "OVER" : "fits") (\(ByteFormat.percent(result.measuredBytes, of: limit.bytes)) of the limit)")
         }
