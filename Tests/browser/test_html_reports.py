@@ -188,9 +188,30 @@ def test_diff_report(driver, tmp_path):
     assert_areas(driver, sizes, report["newBytes"])
     rows = driver.find_elements(By.CSS_SELECTOR, "#rows tbody tr")
     assert len(rows) == len(report["changes"])
-    screenshot(driver, "report-diff.png")
     click_zooms(driver)
     assert_clean(driver, page)
+
+
+def test_diff_of_two_pickles_colours_each_change(driver, tmp_path):
+    old, new = "fixtures/pickle/proto_tfidf_p4.pkl", "fixtures/pickle/sklearn_tfidf_p4.pkl"
+    page = str(tmp_path / "diff-pickles.html")
+    brine("diff", old, new, "--format", "html", "-o", page)
+    report = json.loads(brine("diff", old, new, "--format", "json").stdout)
+    open_page(driver, page)
+    assert_clean(driver, page)
+    drawn = {cell["path"]: cell["cls"] for cell in cells(driver)[:-1]}
+    by_key = {change["key"]: change for change in report["changes"]}
+    for key in [":: vocabulary_", ":: _tfidf", ":: stop_words_"]:
+        assert by_key[key]["delta"] < 0 and "d-shrink" in drawn[key], (key, drawn.get(key))
+    # The "before" toggle sizes cells by the old version.
+    driver.find_element(By.CSS_SELECTOR, '#metric input[value="1"]').click()
+    drawn = cells(driver)
+    whole = drawn.pop()["map"]
+    areas = {cell["path"]: cell["area"] for cell in drawn}
+    share = by_key[":: vocabulary_"]["before"] / report["oldBytes"]
+    assert abs(areas[":: vocabulary_"] / whole - share) <= 0.01 * share
+    driver.find_element(By.CSS_SELECTOR, '#metric input[value="0"]').click()
+    screenshot(driver, "report-diff.png")
 
 
 def test_300mb_vectorizer_report_is_small_and_fast(driver, tmp_path):

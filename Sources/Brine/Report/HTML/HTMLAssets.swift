@@ -13,6 +13,8 @@ h1{font-size:18px;margin:16px 0 4px;overflow-wrap:anywhere}h2{font-size:15px;mar
 #map{position:relative;height:62vh;min-height:380px;background:#fff;border:1px solid #b9b9b5;overflow:hidden;user-select:none}
 .cell{position:absolute;box-sizing:border-box;border:1px solid #fff;overflow:hidden;cursor:pointer}
 .cell:hover{box-shadow:inset 0 0 0 2px #111}
+.own{position:absolute;box-sizing:border-box;border:1px solid #fff;overflow:hidden;background:repeating-linear-gradient(135deg,#f1efe9 0 6px,#e4e1d8 6px 12px)}
+.own .label{color:#777}#legend i.own{position:static;border:1px solid #d6d3ca}
 .label{display:block;padding:1px 4px;font-size:11px;line-height:15px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;color:#111}
 .label b{font-weight:600}.label small{color:inherit;opacity:.75;margin-left:4px}
 .k-training{background:#d9534f}.k-tensor{background:#7b5ea7}.k-string{background:#4a90c2}.k-array{background:#4caf7a}
@@ -110,7 +112,25 @@ function layout(node, x, y, w, h, depth) {
   var items = kids.map(function (child) { return { node: child, a: val(child) * scale }; });
   if (whole > sum) items.push({ node: null, a: (whole - sum) * scale });
   items.sort(function (a, b) { return b.a - a.a; });
-  squarify(items, x, y, w, h).forEach(function (rect) { if (rect.item.node) draw(rect.item.node, rect, depth); });
+  squarify(items, x, y, w, h).forEach(function (rect) {
+    if (rect.item.node) draw(rect.item.node, rect, depth);
+    else if (rect.w >= 3 && rect.h >= 3) drawOwn(node, rect, whole - sum);
+  });
+}
+
+// What the children do not cover: the object's own bytes (names, opcodes, headers).
+function drawOwn(node, rect, bytes) {
+  var el = document.createElement("div");
+  el.className = "own";
+  el.style.left = rect.x + "px"; el.style.top = rect.y + "px";
+  el.style.width = rect.w + "px"; el.style.height = rect.h + "px";
+  if (rect.w >= 60 && rect.h >= 16) {
+    var label = document.createElement("span");
+    label.className = "label"; label.textContent = "own " + human(bytes);
+    el.appendChild(label);
+  }
+  el.title = node.n + ": " + human(bytes) + " of its own (names, opcodes, headers) outside its parts";
+  map.appendChild(el);
 }
 
 function draw(node, rect, depth) {

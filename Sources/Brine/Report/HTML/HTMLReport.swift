@@ -76,6 +76,7 @@ public struct HTMLReport: Sendable {
                 out += "<span><i class=\"k-\(kind.rawValue)\"></i>" + Self.escape(kind.label) + "</span>"
             }
         }
+        out += "<span><i class=\"own\"></i>own bytes (names, opcodes, headers)</span>"
         out += "</div>\n<div id=\"tip\" hidden></div>\n<section><h2>" + Self.escape(tableTitle) + "</h2>\n"
         if rows.isEmpty {
             out += "<p class=\"empty\">" + Self.escape(emptyTable) + "</p>\n"

@@ -40,8 +40,33 @@ extension TreemapBuilder {
             }
             while stack.count > 1 { pop() }
             node = stack[0].node
+            combineRepeatedKeys(&node)
         }
         return node
+    }
+
+    /// Set elements share one path (`stop_words_{}`): one cell holds them all, so the two
+    /// versions compare as the diff's text does.
+    private static func combineRepeatedKeys(_ node: inout Sized) {
+        var seen: [String: Int] = [:]
+        var combined: [Sized] = []
+        var counts: [Int] = []
+        for child in node.children {
+            if let index = seen[child.key] {
+                combined[index].bytes &+= child.bytes
+                combined[index].children += child.children
+                counts[index] += 1
+            } else {
+                seen[child.key] = combined.count
+                combined.append(child)
+                counts.append(1)
+            }
+        }
+        for index in combined.indices {
+            if counts[index] > 1 { combined[index].name += " (\(counts[index]) elements)" }
+            combineRepeatedKeys(&combined[index])
+        }
+        node.children = combined
     }
 
     private static func merge(_ old: Sized?, _ new: Sized?) -> TreemapNode {
