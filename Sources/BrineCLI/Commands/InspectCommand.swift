@@ -94,7 +94,8 @@ struct InspectCommand: BrineSubcommand {
     private func inspectTorch(options: InspectOptions, io: CommandIO) throws -> ExitStatus {
         let inspection = try TorchInspector.inspect(
             path: file, options: options, zipLimits: limits.zip, decompression: limits.decompression, maximumWindow: limits.maximumWindow)
-        if tensors {
+        // The page's treemap already has every tensor as a cell: --tensors --format html is the page.
+        if tensors, format != .html {
             switch format {
             case .json: return emit(encodeJSON(TensorListing(file: file, format: inspection.format.rawValue, tensors: inspection.tensors)), io: io)
             case .text, .html: return emit(TensorTable.render(inspection), io: io)
