@@ -67,6 +67,11 @@ import Testing
         let inspect = try String(contentsOfFile: directory + "/report0.html", encoding: .utf8)
         #expect(inspect.contains("\"f\":\"brine strip --preset deploy \(Repository.path("fixtures/bundles/repo/models/vectorizer.joblib")) -o \(Repository.path("fixtures/bundles/repo/models/vectorizer.deploy.joblib"))\""))
         #expect(inspect.contains("<tr data-node=\"stop_words_\""))
+        // The budget page gauges the measurement against the limit.
+        #expect(try String(contentsOfFile: directory + "/report2.html", encoding: .utf8).contains("<div class=\"gauge\" title=\"0.2% of the limit\">"))
+        let over = directory + "/over.html"
+        #expect(runBrineInRepository(["budget", "fixtures/bundles/repo", "--limit", "50KB", "--format", "html", "-o", over]).status == 1)
+        #expect(try String(contentsOfFile: over, encoding: .utf8).contains("<div class=\"gauge over\" title=\"154.3% of the limit\"><i style=\"width:100.0%\">"))
         let diff = try String(contentsOfFile: directory + "/report3.html", encoding: .utf8)
         #expect(diff.contains("\"mode\":\"diff\""))
         #expect(diff.contains("<td><code>!word_dict.pkl</code></td>"))

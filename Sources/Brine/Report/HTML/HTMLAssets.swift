@@ -6,6 +6,8 @@ enum HTMLAssets {
 body{font:13px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:0 24px 24px;color:#1d1d1f;background:#f7f7f5}
 h1{font-size:18px;margin:16px 0 4px;overflow-wrap:anywhere}h2{font-size:15px;margin:20px 0 6px}
 .fact{margin:1px 0;color:#444}.fact:first-of-type{font-weight:600;color:#1d1d1f}
+.gauge{height:8px;max-width:420px;background:#e3e1da;border-radius:4px;margin:6px 0 2px;overflow:hidden}
+.gauge i{display:block;height:100%;background:#3f9d5a}.gauge.over i{background:#c62828}
 #controls{display:flex;justify-content:space-between;align-items:center;gap:12px;flex-wrap:wrap;margin:12px 0 6px;min-height:22px}
 #crumbs{overflow-wrap:anywhere}#crumbs button{border:0;background:none;color:#0b5cad;cursor:pointer;padding:0;font:inherit}
 #crumbs button:hover{text-decoration:underline}#crumbs .sep{color:#999;margin:0 5px}#crumbs .here{font-weight:600}

@@ -46,9 +46,13 @@ extension HTMLReport {
             return Row(cells: [shared.severity.rawValue, shared.code, key ?? finding.file, finding.message, key.flatMap { fixes[$0] } ?? shared.fix ?? ""],
                        node: node, code: [2], tone: shared.severity.rawValue)
         }
-        return HTMLReport(
+        var page = HTMLReport(
             title: "brine budget \(result.paths.joined(separator: " "))", facts: facts, metrics: ["uncompressed bytes"], root: tree,
             tableTitle: "Findings", columns: ["Severity", "Code", "Path", "Finding", "Fix"], rows: rows, emptyTable: "No findings.")
+        if let limit = result.limit, limit.bytes != .max, limit.bytes > 0 {
+            page.gauge = Double(result.measuredBytes) / Double(limit.bytes)
+        }
+        return page
     }
 
     public static func diff(before: BundleMember, after: BundleMember, old: String, new: String, changes: [SizeDelta], limit: Int = 500) -> HTMLReport {

@@ -32,6 +32,8 @@ public struct HTMLReport: Sendable {
     public var columns: [String]
     public var rows: [Row]
     public var emptyTable: String
+    /// Budget: the measured size as a fraction of the limit, drawn as a gauge.
+    public var gauge: Double?
 
     public init(title: String, facts: [String], metrics: [String], mode: Mode = .kinds, root: TreemapNode,
                 tableTitle: String, columns: [String], rows: [Row], emptyTable: String) {
@@ -58,6 +60,10 @@ public struct HTMLReport: Sendable {
         out += "<title>" + Self.escape(title) + "</title>\n<style>" + HTMLAssets.css + "</style>\n</head>\n<body>\n"
         out += "<header><h1>" + Self.escape(title) + "</h1>\n"
         for fact in facts { out += "<p class=\"fact\">" + Self.escape(fact) + "</p>\n" }
+        if let gauge {
+            let width = ByteFormat.fixed(min(1, max(0, gauge)) * 100, decimals: 1)
+            out += "<div class=\"gauge\(gauge > 1 ? " over" : "")\" title=\"\(ByteFormat.fixed(gauge * 100, decimals: 1))% of the limit\"><i style=\"width:\(width)%\"></i></div>\n"
+        }
         out += "</header>\n<nav id=\"controls\"><div id=\"crumbs\"></div>"
         if metrics.count > 1 {
             out += "<div id=\"metric\" role=\"radiogroup\">"
