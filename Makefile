@@ -19,7 +19,7 @@ DIS_ARTIFACT := fixtures/pickle/sklearn_pipeline_p4.pkl
 CHECK_ARTIFACT := fixtures/check/findings/main_pipeline.pkl
 BUNDLE_ARTIFACT := fixtures/bundles/sagemaker/model-torch.tar.gz
 
-.PHONY: help deps deps-static static-libs build release wheel man tools-venv wheelhouse test-wheel demo venv venv-torch test conformance conformance-torch malformed fixtures fixtures-torch opcode-table clean fuzz fuzz-build test-asan
+.PHONY: help deps deps-static static-libs build release wheel man tools-venv wheelhouse test-wheel browser-deps venv-browser browser-test demo venv venv-torch test conformance conformance-torch malformed fixtures fixtures-torch opcode-table clean fuzz fuzz-build test-asan
 
 help:
 	@echo "make demo    install system packages, build release, run brine on a bundled artifact"
@@ -29,6 +29,7 @@ help:
 	@echo "make test-wheel  the wheel in fresh venvs, auditwheel, pre-commit hooks, the GitHub Action (part of make test)"
 	@echo "make fixtures  regenerate fixtures/ with the pinned Python libraries"
 	@echo "make fixtures-torch  regenerate fixtures/torch/ with the pinned torch and fastai"
+	@echo "make browser-test  the HTML reports in headless Chromium (installs chromium, chromium-driver)"
 	@echo "make bench   time brine against pickletools, picklescan, fickling on a 300 MB+ artifact"
 	@echo "make fuzz    run every libFuzzer target for FUZZ_SECONDS (default 60) each; logs in .fuzz/"
 	@echo "make test-asan  Swift tests and the malformed corpus under AddressSanitizer"
@@ -45,6 +46,12 @@ deps deps-static:
 	  $$SUDO apt-get update -qq; \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
+
+# Chromium and its WebDriver for the HTML report tests (Tests/browser); apt-get runs only
+# when one is missing.
+BROWSER_APT_PACKAGES := chromium chromium-driver
+browser-deps:
+	@$(MAKE) --no-print-directory deps APT_PACKAGES="$(BROWSER_APT_PACKAGES)"
 
 build: deps
 	$(SWIFT) build
@@ -160,6 +167,7 @@ test: build venv venv-torch
 	$(MAKE) --no-print-directory conformance-torch
 	$(MAKE) --no-print-directory malformed
 	$(MAKE) --no-print-directory test-wheel
+	$(MAKE) --no-print-directory browser-test
 
 # The malformed corpus (fixtures/malformed/generate.py: truncations, bit flips, huge lengths,
 # bombs, canaries, archive tricks) replayed against the debug binary; see docs/fuzzing.md.
@@ -207,6 +215,18 @@ conformance-torch: build venv-torch
 
 fixtures-torch: venv-torch
 	@venv=$$($(TORCH_VENV)); "$$venv/bin/python" fixtures/torch/generate_torch.py
+
+# selenium lives in its own pinned venv (fixtures/requirements-browser.txt).
+BROWSER_VENV = BRINE_REQUIREMENTS=$(CURDIR)/fixtures/requirements-browser.txt BRINE_VENV_NAME=browser-venv bash fixtures/venv.sh
+
+venv-browser:
+	@$(BROWSER_VENV) >/dev/null
+
+# The HTML reports rendered in headless Chromium; the 300 MB vectorizer it measures is
+# generated once into ~/.cache/brine/browser (BRINE_BROWSER_CACHE).
+browser-test: build browser-deps venv-browser venv
+	@venv=$$($(BROWSER_VENV)); sk=$$(bash fixtures/venv.sh); \
+	BRINE_BIN=$(CURDIR)/$(DEBUG_BIN) BRINE_SKLEARN_PYTHON="$$sk/bin/python" "$$venv/bin/python" -m pytest -q -p no:cacheprovider Tests/browser
 
 opcode-table:
 	python3 fixtures/tools/opcode_table.py > Sources/Brine/Pickle/PickleOpcode+Table.swift

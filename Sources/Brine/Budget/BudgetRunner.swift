@@ -17,6 +17,8 @@ public struct BudgetRequest: Sendable {
     public var baseline: SizeSnapshot?
     public var topContributors = 10
     public var bundle = BundleOptions()
+    /// Called while packing (gzip-tar, zip measures) with bytes of files packed and the total.
+    public var progress: (@Sendable (UInt64, UInt64) -> Void)?
 
     public init(paths: [String], limit: SizeLimit?) {
         self.paths = paths
@@ -93,7 +95,7 @@ public enum BudgetRunner {
             }
         }
         let measure = request.limit?.measure ?? .uncompressed
-        var measured = try PackMeasure.measure(files, as: measure)
+        var measured = try PackMeasure.measure(files, as: measure, progress: request.progress)
         if measure == .uncompressed, let environment {
             // Installed sizes come from RECORD, whether or not every file is still on disk.
             measured = appFiles.totalBytes &+ environment.bytes

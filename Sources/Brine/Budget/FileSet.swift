@@ -83,18 +83,21 @@ public struct FileSet: Sendable {
 
 /// Measures a file set the way a platform does, by really packing it.
 public enum PackMeasure {
-    public static func measure(_ files: FileSet, as measure: BudgetMeasure) throws(InputError) -> UInt64 {
+    public static func measure(_ files: FileSet, as measure: BudgetMeasure, progress: ((UInt64, UInt64) -> Void)? = nil) throws(InputError) -> UInt64 {
         switch measure {
         case .uncompressed: return files.totalBytes
         case .largestFile: return files.entries.map(\.size).max() ?? 0
-        case .gzipTar: return try pack(files, container: .tar, filter: .gzip)
-        case .zip: return try pack(files, container: .zip, filter: nil)
+        case .gzipTar: return try pack(files, container: .tar, filter: .gzip, progress: progress)
+        case .zip: return try pack(files, container: .zip, filter: nil, progress: progress)
         }
     }
 
     /// Bytes of the archive libarchive writes for `files` (gzip level 6, as `tar czf`).
-    static func pack(_ files: FileSet, container: ArchiveWriter.Container, filter: CompressionFormat?) throws(InputError) -> UInt64 {
+    static func pack(_ files: FileSet, container: ArchiveWriter.Container, filter: CompressionFormat?,
+                     progress: ((UInt64, UInt64) -> Void)? = nil) throws(InputError) -> UInt64 {
         let counter = CountingSink()
+        var packed: UInt64 = 0
+        let total = progress == nil ? 0 : files.totalBytes
         do {
             let writer = try ArchiveWriter(downstream: counter, container: container, filter: filter)
             for entry in files.entries {
@@ -104,6 +107,8 @@ public enum PackMeasure {
                 if entry.kind == .file {
                     let source = try FileSource(path: entry.diskPath)
                     if case .failure(let error) = try writer.write(from: source) { throw error }
+                    packed &+= entry.size
+                    progress?(packed, total)
                 }
             }
             try writer.finish()

@@ -16,6 +16,9 @@ public struct BundleOptions: Sendable {
     /// Keeps each artifact's whole inspect report on its member (`brine inspect` of a bundle)
     /// instead of the flattened attributes alone.
     public var keepsReports = false
+    /// Called while a single artifact (not a bundle) is read: bytes of the file read and its
+    /// size, for a progress bar.
+    public var progress: (@Sendable (UInt64, UInt64) -> Void)?
 
     public init(maximumMembers: Int = 100_000, maximumNesting: Int = 8, decompression: DecompressionLimits = .default,
                 attributeDepth: Int = 4, inspect: InspectOptions = InspectOptions(), maximumWindow: Int = 64 << 20) {

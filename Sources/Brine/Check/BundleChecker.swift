@@ -76,7 +76,8 @@ public enum BundleChecker {
         result.artifacts = [path]
         do {
             result.findings = try Checker.check(path: path, context: context, options: options.inspect,
-                                                decompression: options.decompression, maximumWindow: options.maximumWindow)
+                                                decompression: options.decompression, maximumWindow: options.maximumWindow,
+                                                progress: options.progress)
         } catch {
             if case .unreadable(_, let message) = ArtifactVisit.unreadable(path: path, diskPath: nil, error: error) {
                 result.unreadable = [message]

@@ -16,7 +16,7 @@ public enum Checker {
     /// file (zip, legacy or TorchScript), whose tensors' storage locations join the facts.
     public static func check(
         path: String, context: CheckContext, options: InspectOptions = InspectOptions(), decompression: DecompressionLimits = .default,
-        maximumWindow: Int = 64 << 20
+        maximumWindow: Int = 64 << 20, progress: ((UInt64, UInt64) -> Void)? = nil
     ) throws -> [Finding] {
         var options = options
         options.recordsReferences = true
@@ -24,7 +24,8 @@ public enum Checker {
             let torch = try TorchInspector.inspect(path: path, options: options, decompression: decompression, maximumWindow: maximumWindow)
             return findings(ArtifactFacts(file: path, torch: torch), context: context)
         }
-        let inspection = try Inspector.inspect(path: path, options: options, decompression: decompression, maximumWindow: maximumWindow)
+        let inspection = try Inspector.inspect(path: path, options: options, decompression: decompression, maximumWindow: maximumWindow,
+                                               progress: progress)
         return findings(ArtifactFacts(file: path, inspection: inspection), context: context)
     }
 

@@ -52,6 +52,7 @@ extension SymbolicMachine {
         memo.appendSequential(scratchKinds[..<result.memoEntries])
         memoStores += result.memoEntries
         reader.window.consume(result.consumed)
+        scannedBytes &+= result.consumed
         for kind in ValueKind.allCases {
             let count = result.count(kind)
             if count > 0 { graph.nodes[target].folded.add(kind: kind, count: count, bytes: 0, memory: 0) }

@@ -44,6 +44,10 @@ final class SymbolicMachine {
     }
     /// Called now and then during long runs, for a progress bar.
     var progress: (() -> Void)?
+    /// Bytes the scalar fast path has consumed, and where the last progress call was: it
+    /// takes a whole buffer per step, so steps alone would call back too rarely.
+    var scannedBytes = 0
+    private var scannedAtProgress = 0
     private var steps: UInt32 = 0
     /// Reused by the fast path for the kinds of the memo entries it decodes.
     var scratchKinds: [UInt8] = []
@@ -71,7 +75,13 @@ final class SymbolicMachine {
         while true {
             steps &+= 1
             if steps & 0xFFFF == 0, let progress { progress() }
-            if let target = fastPathTarget, try scanScalars(into: target) { continue }
+            if let target = fastPathTarget, try scanScalars(into: target) {
+                if scannedBytes &- scannedAtProgress >= 1 << 20, let progress {
+                    scannedAtProgress = scannedBytes
+                    progress()
+                }
+                continue
+            }
             guard let instruction = try reader.readInstruction() else {
                 throw PickleError(offset: reader.offset, reason: .truncated(expected: "an opcode (the pickle has no STOP)"))
             }

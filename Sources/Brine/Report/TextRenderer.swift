@@ -4,11 +4,24 @@ public struct TextRenderer {
     public var maximumDepth: Int
     public var topChildren: Int
     public var colour: Bool
+    /// Children smaller than this share of the stream are counted in the `[N more …]` line
+    /// instead of shown: the default view answers "what is big".
+    public var minimumShare: Double
+    /// Whether `__reduce_args__` and `__setstate__` (how an object is rebuilt, not what it
+    /// holds) get lines of their own; their bytes are in their object's line either way.
+    public var showsInternals: Bool
 
-    public init(maximumDepth: Int = 6, topChildren: Int = 10, colour: Bool = false) {
+    public init(maximumDepth: Int = 6, topChildren: Int = 10, colour: Bool = false, minimumShare: Double = 0, showsInternals: Bool = true) {
         self.maximumDepth = maximumDepth
         self.topChildren = topChildren
         self.colour = colour
+        self.minimumShare = minimumShare
+        self.showsInternals = showsInternals
+    }
+
+    /// `brine inspect` without `--depth`: six levels, parts of at least 0.5 %, no internals.
+    public static func summary(topChildren: Int = 10, colour: Bool = false) -> TextRenderer {
+        TextRenderer(maximumDepth: 6, topChildren: topChildren, colour: colour, minimumShare: 0.005, showsInternals: false)
     }
 
     public func render(_ report: InspectReport) -> String {
@@ -63,9 +76,15 @@ public struct TextRenderer {
         out += line(bytes: node.bytes, memory: node.memory, total: total, depth: depth, text: describe(node, isRoot: depth == 0),
                     highlight: node.trainingOnly != nil)
         guard depth < maximumDepth else { return }
-        let shown = node.children.prefix(topChildren)
+        let threshold = UInt64((Double(total) * minimumShare).rounded(.up))
+        let visible = node.children.filter { child in
+            showsInternals || !(child.path.hasSuffix(".__reduce_args__") || child.path.hasSuffix(".__setstate__"))
+        }
+        let large = visible.filter { $0.bytes >= threshold }
+        let shown = large.prefix(topChildren)
         for child in shown { renderNode(child, depth: depth + 1, total: total, into: &out) }
-        let hidden = node.children.dropFirst(topChildren)
+        // Internals are left out without a line; small parts are counted in the summary line.
+        let hidden = large.dropFirst(topChildren) + visible.filter { $0.bytes < threshold }
         var otherCount = UInt64(hidden.count), otherBytes = hidden.reduce(0) { $0 &+ $1.bytes }
         var otherMemory = hidden.reduce(0) { $0 &+ $1.memory }
         var otherKinds = ""

@@ -19,6 +19,8 @@ public struct StripOptions: Sendable {
     /// Zip member limits for PyTorch files.
     public var zip = ZipLimits.default
     public var maximumWindow = 64 << 20
+    /// Called while the input is read (bytes of the file read, its size), for a progress bar.
+    public var progress: (@Sendable (UInt64, UInt64) -> Void)?
 
     public init(selectors: [StripSelector]) {
         self.selectors = selectors
@@ -59,7 +61,8 @@ public enum Stripper {
         let inspection: Inspection
         do {
             inspection = try Inspector.inspect(path: input, options: options.inspect, decompression: options.decompression,
-                                               maximumWindow: options.maximumWindow, recordsResumePoints: true)
+                                               maximumWindow: options.maximumWindow, recordsResumePoints: true,
+                                               progress: options.progress)
         } catch { throw .input(error) }
         let cuts = StripPlanner.cuts(for: options.selectors, in: inspection)
         guard !cuts.isEmpty else { throw .nothingMatched(options.selectors.map(\.description)) }

@@ -49,13 +49,20 @@ struct BudgetCommand: BrineSubcommand {
     @Option(help: "Largest files shown.")
     var top = 10
 
-    @Option(help: "Output format: text, json (the full budget report), or sarif, junit, github, markdown (its findings).")
-    var format: FindingFormat = .text
+    @Option(help: "Output format: text, json (the full budget report), markdown (a pull-request comment: total, limit, changes since the baseline, largest files, findings), html (a self-contained page with a treemap; use with -o), or sarif, junit, github (its findings).")
+    var format: BudgetFormat = .text
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Write the report to this file (atomically) instead of stdout.", valueName: "file"))
     var output: String?
 
+    @Flag(name: .shortAndLong, help: "No progress bar on standard error (it is drawn only on a terminal anyway).")
+    var quiet = false
+
     @OptionGroup var bundleLimits: BundleLimitOptions
+
+    enum BudgetFormat: String, ExpressibleByArgument, CaseIterable {
+        case text, json, sarif, junit, github, markdown, html
+    }
 
     func validate() throws {
         if let limit, SizeLimit.parse(limit) == nil {
@@ -125,8 +132,12 @@ struct BudgetCommand: BrineSubcommand {
             }
             request.baseline = snapshot
         }
+        let progress = ProgressReporter.standard(quiet: quiet, io: io, label: "packing")
+        request.progress = progress.update
+        defer { progress.finish() }
         do {
             let result = try BudgetRunner.run(request)
+            progress.finish()
             if let writeBaseline {
                 try writeAtomically(Array(encodeJSON(result.snapshot).utf8), to: writeBaseline)
             }
@@ -134,9 +145,11 @@ struct BudgetCommand: BrineSubcommand {
             switch format {
             case .text: text = BudgetText.render(result)
             case .json: text = encodeJSON(result)
-            default:
-                text = format.render(result.findingReport(), toolVersion: BrineVersion.current,
-                                     repositoryRoot: FileManager.default.currentDirectoryPath)
+            case .markdown: text = MarkdownSizeComment.budget(result, top: min(top, 10))
+            case .html: text = HTMLReport.budget(result, reports: contributorReports(result, request: request)).render()
+            case .sarif, .junit, .github:
+                text = FindingFormat(rawValue: format.rawValue)!.render(
+                    result.findingReport(), toolVersion: BrineVersion.current, repositoryRoot: FileManager.default.currentDirectoryPath)
             }
             if let output {
                 try writeAtomically(Array(text.utf8), to: output)
@@ -145,9 +158,39 @@ struct BudgetCommand: BrineSubcommand {
             }
             return result.failed ? .findings : .success
         } catch {
+            progress.finish()
             io.report("\(error)")
             return .unreadableInput
         }
+    }
+}
+
+extension BudgetCommand {
+    /// The page's treemap goes down to attributes and tensors: each artifact or bundle among
+    /// the largest files is opened again in full (the budget result keeps only its largest parts).
+    func contributorReports(_ result: BudgetResult, request: BudgetRequest) -> [String: BundleReport] {
+        var reports: [String: BundleReport] = [:]
+        for contributor in result.contributors where contributor.kind != .file && contributor.kind != .symlink {
+            for path in request.paths {
+                var info = stat()
+                guard stat(path, &info) == 0 else { continue }
+                let isDirectory = info.st_mode & S_IFMT == S_IFDIR
+                var candidate: String
+                if isDirectory {
+                    let prefix = request.paths.count > 1 ? (path.split(separator: "/").last.map(String.init) ?? path) + "/" : ""
+                    guard contributor.path.hasPrefix(prefix) else { continue }
+                    candidate = (path.hasSuffix("/") ? path : path + "/") + contributor.path.dropFirst(prefix.count)
+                } else {
+                    candidate = path
+                    guard path.split(separator: "/").last.map(String.init) == contributor.path || path == contributor.path else { continue }
+                }
+                if let report = try? BundleReport.inspect(path: candidate, options: request.bundle) {
+                    reports[contributor.path] = report
+                    break
+                }
+            }
+        }
+        return reports
     }
 }
 

@@ -53,6 +53,9 @@ struct CheckCommand: BrineSubcommand {
     @Option(help: ArgumentHelp("Configuration file (default: ./brine.toml when no PATH is given).", valueName: "file"))
     var config: String?
 
+    @Flag(name: .shortAndLong, help: "No progress bar on standard error (it is drawn only on a terminal anyway).")
+    var quiet = false
+
     @OptionGroup var bundleLimits: BundleLimitOptions
 
     func validate() throws {
@@ -137,6 +140,9 @@ struct CheckCommand: BrineSubcommand {
         var findings: [Finding] = []
         var checked: [String] = []
         var unreadable: [String] = []
+        let progress = ProgressReporter.standard(quiet: quiet, io: io)
+        var options = bundleLimits.options
+        options.progress = progress.update
         for path in inputs {
             // An input that cannot be opened is reported, counted as unreadable and not as
             // checked; the other inputs are still checked.
@@ -147,8 +153,9 @@ struct CheckCommand: BrineSubcommand {
                 continue
             }
             do {
-                var result = try BundleChecker.check(path: input.path, context: context, options: bundleLimits.options)
+                var result = try BundleChecker.check(path: input.path, context: context, options: options)
                 if input.isStandardInput { result = Self.renamed(result, input) }
+                progress.finish()
                 findings += result.findings
                 let readable = result.artifacts.filter { artifact in !result.unreadableArtifacts.contains(artifact) }
                 // A single artifact is listed under its own name; a bundle under its members.
@@ -161,6 +168,7 @@ struct CheckCommand: BrineSubcommand {
                 for line in result.unreadable { io.report(line) }
                 unreadable += result.unreadableArtifacts.isEmpty && !result.unreadable.isEmpty ? [input.name] : result.unreadableArtifacts
             } catch {
+                progress.finish()
                 io.report(input.naming("\(error)"))
                 unreadable.append(input.name)
             }

@@ -28,8 +28,11 @@ struct DiffCommand: BrineSubcommand {
     @Option(help: "Changes shown (text only).")
     var top = 40
 
-    @Option(help: "Output format: text or json.")
-    var format: OutputFormat = .text
+    @Option(help: "Output format: text, json, markdown (a pull-request comment) or html (a self-contained page with a treemap of the changes; use with -o).")
+    var format: DiffFormat = .text
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write the report to this file (atomically) instead of stdout.", valueName: "file"))
+    var output: String?
 
     @OptionGroup var bundleLimits: BundleLimitOptions
 
@@ -57,12 +60,14 @@ struct DiffCommand: BrineSubcommand {
                   let after = try walk(inputs[1], options: options, io: io) else { return .unreadableInput }
             let changes = SizeDiff.compare(SizeSnapshot.of(before), SizeSnapshot.of(after))
             let report = Report(old: inputs[0].name, new: inputs[1].name, oldBytes: before.bytes, newBytes: after.bytes, changes: changes)
-            if format == .json {
-                io.output.write(encodeJSON(report))
-            } else {
-                io.output.write("\(report.old) -> \(report.new) (sizes uncompressed)\n" + SizeDiff.text(changes, before: before.bytes, after: after.bytes, limit: top))
+            let (old, new) = (report.old, report.new)
+            let text = switch format {
+            case .json: encodeJSON(report)
+            case .markdown: MarkdownSizeComment.diff(old: old, new: new, before: before.bytes, after: after.bytes, changes: changes, top: min(top, 10))
+            case .html: HTMLReport.diff(before: before, after: after, old: old, new: new, changes: changes).render()
+            case .text: "\(old) -> \(new) (sizes uncompressed)\n" + SizeDiff.text(changes, before: before.bytes, after: after.bytes, limit: top)
             }
-            return .success
+            return writeReport(text, to: output, io: io) ? .success : .unreadableInput
         } catch {
             io.report(inputs.reduce(error.description) { $1.naming($0) })
             return .unreadableInput

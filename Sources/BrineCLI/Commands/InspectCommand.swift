@@ -24,11 +24,17 @@ struct InspectCommand: BrineSubcommand {
     @Argument(help: "The pickle, joblib or PyTorch file, or a bundle of them: a directory, tar (any codec) or zip (compression and format are detected by content; - reads standard input).")
     var file: String
 
-    @Option(help: "Output format: text or json.")
-    var format: OutputFormat = .text
+    @Option(help: "Output format: text, json, or html (a self-contained page with a zoomable treemap; use with -o).")
+    var format: ReportFormat = .text
 
-    @Option(help: "Levels of the tree to show (text only).")
-    var depth = 6
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write the report to this file (atomically) instead of stdout.", valueName: "file"))
+    var output: String?
+
+    @Flag(name: .shortAndLong, help: "No progress bar on standard error (it is drawn only on a terminal anyway).")
+    var quiet = false
+
+    @Option(help: "Levels of the tree to show (text only). Without it: 6 levels, parts of at least 0.5 % of the stream, and no rebuild internals (__reduce_args__, __setstate__); with it every part down to that level.")
+    var depth: Int?
 
     @Option(help: "Children shown per object before the rest is summarised (text only).")
     var top = 10
@@ -41,14 +47,14 @@ struct InspectCommand: BrineSubcommand {
     var limits: LimitOptions { bundleLimits.limits }
 
     func validate() throws {
-        guard depth >= 0, top >= 1 else { throw ValidationError("--depth must be ≥ 0 and --top ≥ 1") }
+        guard (depth ?? 0) >= 0, top >= 1 else { throw ValidationError("--depth must be ≥ 0 and --top ≥ 1") }
     }
 
     func execute(io: CommandIO) -> ExitStatus {
         let options = limits.inspect
         let input: CommandInput
         do { input = try io.open(file, accepts: .artifactOrBundle, limit: limits.maximumDecompressed) } catch { return error }
-        let progress = ProgressReporter(enabled: io.errors.isStandardError && isTerminal(2), errors: io.errors)
+        let progress = ProgressReporter.standard(quiet: quiet, io: io)
         do {
             try FormatSniffer.refuseForeign(path: input.path)
             if !tensors, try BundleChecker.isBundle(path: input.path, options: bundleLimits.options) {
@@ -63,8 +69,7 @@ struct InspectCommand: BrineSubcommand {
             progress.finish()
             var report = ReportBuilder.build(inspection)
             report.file = input.name
-            write(report, io: io)
-            return .success
+            return write(report, io: io)
         } catch let error as InputError {
             progress.finish()
             io.report(error.description)
@@ -81,38 +86,48 @@ struct InspectCommand: BrineSubcommand {
         let report = try BundleReport.inspect(path: input.path, options: bundleLimits.options)
         switch format {
         case .json:
-            io.output.write(encodeJSON(report))
+            return emit(encodeJSON(report), io: io)
+        case .html:
+            return emit(HTMLReport.bundle(report).render(), io: io)
         case .text:
-            let colour = io.output.isStandardOutput && isTerminal(1)
-            io.output.write(BundleTextRenderer(artifact: TextRenderer(maximumDepth: depth, topChildren: top, colour: colour)).render(report))
+            let colour = output == nil && io.output.isStandardOutput && isTerminal(1)
+            return emit(BundleTextRenderer(artifact: textRenderer(colour: colour)).render(report), io: io)
         }
-        return .success
     }
 
     private func inspectTorch(_ input: CommandInput, options: InspectOptions, io: CommandIO) throws -> ExitStatus {
         let inspection = try TorchInspector.inspect(
             path: input.path, options: options, zipLimits: limits.zip, decompression: limits.decompression, maximumWindow: limits.maximumWindow)
-        if tensors {
+        // The page's treemap already has every tensor as a cell: --tensors --format html is the page.
+        if tensors, format != .html {
             switch format {
-            case .json: io.output.write(encodeJSON(TensorListing(file: input.name, format: inspection.format.rawValue, tensors: inspection.tensors)))
-            case .text: io.output.write(input.naming(TensorTable.render(inspection)))
+            case .json: return emit(encodeJSON(TensorListing(file: input.name, format: inspection.format.rawValue, tensors: inspection.tensors)), io: io)
+            case .text, .html: return emit(input.naming(TensorTable.render(inspection)), io: io)
             }
-            return .success
         }
         var report = TorchReportBuilder.build(inspection)
         report.file = input.name
-        write(report, io: io)
-        return .success
+        return write(report, io: io)
     }
 
-    private func write(_ report: InspectReport, io: CommandIO) {
+    private func write(_ report: InspectReport, io: CommandIO) -> ExitStatus {
         switch format {
         case .json:
-            io.output.write(encodeJSON(report))
+            return emit(encodeJSON(report), io: io)
+        case .html:
+            return emit(HTMLReport.inspect(report).render(), io: io)
         case .text:
-            let colour = io.output.isStandardOutput && isTerminal(1)
-            io.output.write(TextRenderer(maximumDepth: depth, topChildren: top, colour: colour).render(report))
+            let colour = output == nil && io.output.isStandardOutput && isTerminal(1)
+            return emit(textRenderer(colour: colour).render(report), io: io)
         }
+    }
+
+    private func textRenderer(colour: Bool) -> TextRenderer {
+        depth.map { TextRenderer(maximumDepth: $0, topChildren: top, colour: colour) } ?? .summary(topChildren: top, colour: colour)
+    }
+
+    private func emit(_ text: String, io: CommandIO) -> ExitStatus {
+        writeReport(text, to: output, io: io) ? .success : .unreadableInput
     }
 }
 

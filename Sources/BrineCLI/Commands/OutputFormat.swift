@@ -7,6 +7,37 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case json
 }
 
+/// `--format` of `inspect`: the text and JSON reports, or the self-contained HTML page.
+enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
+    case text
+    case json
+    case html
+}
+
+/// `--format` of `diff`: also a pull-request comment.
+enum DiffFormat: String, ExpressibleByArgument, CaseIterable {
+    case text
+    case json
+    case markdown
+    case html
+}
+
+/// Writes a report to `-o` (atomically) or stdout; false, after reporting, when the file
+/// cannot be written.
+func writeReport(_ text: String, to output: String?, io: CommandIO) -> Bool {
+    guard let output else {
+        io.output.write(text)
+        return true
+    }
+    do {
+        try writeAtomically(Array(text.utf8), to: output)
+        return true
+    } catch {
+        io.report("\(output): \(error)")
+        return false
+    }
+}
+
 /// Deterministic JSON: sorted keys, two-space indent, a final newline.
 func encodeJSON<T: Encodable>(_ value: T) -> String {
     let encoder = JSONEncoder()

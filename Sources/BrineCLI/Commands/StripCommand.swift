@@ -52,6 +52,9 @@ struct StripCommand: BrineSubcommand {
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
+    @Flag(name: .shortAndLong, help: "No progress bar on standard error (it is drawn only on a terminal anyway).")
+    var quiet = false
+
     @OptionGroup var limits: LimitOptions
 
     enum Preset: String, ExpressibleByArgument, CaseIterable {
@@ -91,6 +94,9 @@ struct StripCommand: BrineSubcommand {
         options.zip = limits.zip
         options.maximumWindow = limits.maximumWindow
         options.inspect = limits.inspect
+        let progress = ProgressReporter.standard(quiet: quiet, io: io, label: "reading")
+        options.progress = progress.update
+        defer { progress.finish() }
         if let compress, let (codec, level) = try? Self.parseCompression(compress) {
             options.compression = .some(codec)
             options.compressionLevel = level
@@ -145,10 +151,12 @@ struct StripCommand: BrineSubcommand {
                     return .unreadableInput
                 }
             }
+            progress.finish()
             let summary = toStandardOutput ? io.errors : io.output
             summary.write(format == .json ? encodeJSON(result) : Self.text(result))
             return .success
         } catch {
+            progress.finish()
             // An output error names the output; anything else is about the input.
             if case .output(let failure) = error {
                 io.report(failure.description)
