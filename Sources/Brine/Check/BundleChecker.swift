@@ -82,7 +82,7 @@ public enum BundleChecker {
 
     /// A directory, or a file whose content (decompressed) is a tar or a zip that is no
     /// PyTorch file.
-    static func isBundle(path: String, options: BundleOptions) throws(InputError) -> Bool {
+    public static func isBundle(path: String, options: BundleOptions) throws(InputError) -> Bool {
         var info = stat()
         guard stat(path, &info) == 0 else { throw InputError(path: path, offset: 0, reason: .cannotOpen(errno: errno)) }
         if info.st_mode & S_IFMT == S_IFDIR { return true }
