@@ -51,8 +51,9 @@ public enum DecompileFile {
         do { source = try archive.open(main, limits: decompression) } catch { throw TorchError.zip(error) }
         let decompiler = Decompiler(reader: PickleReader(source: source, maximumWindow: maximumWindow), options: options)
         do { try decompiler.decompileAll() } catch { throw TorchError.pickle(record: main.name, error) }
-        let what = "PyTorch \(format.rawValue) file, record \(main.name); persistent_load is torch.load's: it returns the storage in data/<key>"
-        return decompiler.render(header: header(path: path, what: what, decompiler: decompiler))
+        let what = "PyTorch \(format.rawValue) file, record \(main.name)"
+        let note = "# persistent_load is torch.load's: it returns the storage in record data/<key> of the archive.\n"
+        return decompiler.render(header: header(path: path, what: what, decompiler: decompiler) + note)
     }
 
     static func header(path: String, what: String, decompiler: Decompiler) -> String {

@@ -625,6 +625,9 @@ public final class Decompiler {
         guard variable >= 0, let facts = objects[variable] else { return }
         if facts.dtype != nil, let items = state.items {
             // numpy's dtype state: (version, byteorder, subdescr, names, fields, elsize, alignment, flags, …).
+            if items.count > 1, let order = items[1].string, ["<", ">", "|", "="].contains(order), let descr = facts.dtype {
+                objects[variable]?.dtype = order + (descr.hasPrefix("O") ? "O" : descr)
+            }
             if items.count > 5, let size = Int64(items[5].text), size > 0 { objects[variable]?.itemSize = size }
             if items.count > 7, let flags = Int64(items[7].text), flags & 1 != 0 { objects[variable]?.hasObject = true }
         }
