@@ -28,6 +28,26 @@ struct DecompiledMemo {
         return true
     }
 
+    /// Stores a literal of a summarised container: one byte, nothing decoded.
+    mutating func storeLazy(_ kind: DecompiledValue.Kind, at index: Int64) -> Bool {
+        guard index >= 0 else { return false }
+        let code = 2 + kind.rawValue
+        if index == Int64(codes.count), codes.count == count {
+            codes.append(code)
+            count += 1
+            return true
+        }
+        let slot = Int(clamping: index)
+        if slot < codes.count, codes[slot] != Self.unset {
+            if codes[slot] == Self.kept { values[index] = nil }
+            codes[slot] = code
+            return true
+        }
+        var value = DecompiledValue(kind: kind)
+        value.lazy = PickleInstruction(offset: 0, opcode: .stop, argument: .none, length: 0)
+        return store(value, at: index)
+    }
+
     func load(_ index: Int64) -> DecompiledValue? {
         guard index >= 0 else { return nil }
         let code = index < codes.count ? codes[Int(index)] : sparse[index] ?? Self.unset

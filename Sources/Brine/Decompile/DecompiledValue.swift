@@ -47,9 +47,9 @@ struct DecompiledParts {
         shownBytes += text.utf8.count + 2
     }
 
-    mutating func hide(kind: String, start: UInt64) {
+    mutating func hide(kind: String, count: UInt64 = 1, start: UInt64) {
         if hidden == 0 { hiddenStart = start }
-        hidden += 1
+        hidden += count
         if hiddenKinds.count < 3, !hiddenKinds.contains(kind) { hiddenKinds.append(kind) }
     }
 

@@ -42,6 +42,9 @@ public final class Decompiler {
     public private(set) var isJoblib = false
     var nesting = 0
     var findings = 0
+    /// Literals read above a lazy MARK and not pushed: the batch's items while they only
+    /// go into a summarised container's count (plain structs, no reference counting).
+    var lazyItems: [PickleInstruction] = []
 
     public init(reader: PickleReader, options: DecompileOptions = DecompileOptions()) {
         self.reader = reader
@@ -82,17 +85,19 @@ public final class Decompiler {
     // MARK: - The machine
 
     func runPickle() throws(PickleError) -> String {
-        let saved = (stack, marks, memo, protocolVersion)
+        let saved = (stack, marks, memo, protocolVersion, lazyItems)
         stack = []
         marks = []
         memo = DecompiledMemo()
         protocolVersion = 0
-        defer { (stack, marks, memo, protocolVersion) = saved }
+        lazyItems = []
+        defer { (stack, marks, memo, protocolVersion, lazyItems) = saved }
         while true {
             guard let instruction = try reader.readInstruction() else {
                 throw PickleError(offset: reader.offset, reason: .truncated(expected: "an opcode (the pickle has no STOP)"))
             }
             highestProtocol = max(highestProtocol, instruction.opcode.protocolVersion)
+            if !lazyItems.isEmpty || marks.last?.lazy == true, try stepLazily(instruction) { continue }
             if instruction.opcode == .stop {
                 var root = try pop(instruction)
                 guard stack.isEmpty, marks.isEmpty else {
@@ -105,6 +110,59 @@ public final class Decompiler {
                 throw limit(instruction, "stack depth limit", options.maximumStackDepth, "--max-stack")
             }
         }
+    }
+
+    /// The batch loop of a summarised container: literals, their memo stores and the
+    /// closing APPENDS/SETITEMS/ADDITEMS are counted without building values. Anything else
+    /// first pushes the literals held so far, then runs as usual. True when handled here.
+    private func stepLazily(_ instruction: PickleInstruction) throws(PickleError) -> Bool {
+        guard let mark = marks.last, mark.lazy, mark.index == stack.count else {
+            flushLazyItems()
+            return false
+        }
+        switch instruction.opcode {
+        case .int, .binint, .binint1, .binint2, .long, .long1, .long4, .float, .binfloat, .string, .binstring, .shortBinstring,
+             .binbytes, .shortBinbytes, .binbytes8, .bytearray8, .unicode, .shortBinunicode, .binunicode, .binunicode8:
+            lazyItems.append(instruction)
+            if lazyItems.count > options.maximumStackDepth {
+                throw limit(instruction, "stack depth limit", options.maximumStackDepth, "--max-stack")
+            }
+            return true
+        case .memoize, .binput, .longBinput, .put:
+            guard let last = lazyItems.last else { return false }
+            let index = instruction.opcode == .memoize ? Int64(memo.count) : try memoIndex(instruction)
+            guard memo.storeLazy(Self.literalKind(last.opcode), at: index) else { throw malformed(instruction, "memo index \(index) out of range") }
+            if memo.count > options.maximumMemoEntries {
+                throw limit(instruction, "memo entry limit", options.maximumMemoEntries, "--max-memo")
+            }
+            return true
+        case .appends, .setitems, .additems:
+            guard let container = stack.last?.container, container.variable == nil, container.parts.isSummarising else {
+                flushLazyItems()
+                return false
+            }
+            let pairs = instruction.opcode == .setitems
+            if pairs, lazyItems.count % 2 != 0 { throw malformed(instruction, "odd number of items for SETITEMS") }
+            if let first = lazyItems.first {
+                let key = DecompiledValue(kind: Self.literalKind(first.opcode)).typeName
+                let kind = pairs ? key + ": " + DecompiledValue(kind: Self.literalKind(lazyItems[1].opcode)).typeName : key
+                container.parts.hide(kind: kind, count: UInt64(pairs ? lazyItems.count / 2 : lazyItems.count), start: first.offset)
+            }
+            container.parts.noteEnd(instruction.offset)
+            lazyItems.removeAll(keepingCapacity: true)
+            marks.removeLast()
+            return true
+        default:
+            flushLazyItems()
+            return false
+        }
+    }
+
+    /// Pushes the literals `stepLazily` held, undecoded, for an instruction that needs them.
+    private func flushLazyItems() {
+        guard !lazyItems.isEmpty else { return }
+        for item in lazyItems { push(DecompiledValue(kind: Self.literalKind(item.opcode), lazy: item, start: item.offset)) }
+        lazyItems.removeAll(keepingCapacity: true)
     }
 
     private func step(_ instruction: PickleInstruction) throws(PickleError) {
@@ -168,7 +226,7 @@ public final class Decompiler {
             for index in items.indices { try add(&items[index], to: container) }
             push(DecompiledValue(kind: .container, container: container, start: items.first?.start ?? start))
         case .dict:
-            var items = try popMark(instruction)
+            let items = try popMark(instruction)
             guard items.count % 2 == 0 else { throw malformed(instruction, "odd number of items for DICT") }
             let container = DecompiledContainer(.dict)
             for index in stride(from: 0, to: items.count, by: 2) {
@@ -185,30 +243,32 @@ public final class Decompiler {
                                  warning: warning, start: start))
         case .append:
             var item = try pop(instruction)
-            try appendItems([item], instruction) { container throws(PickleError) in try self.add(&item, to: container) }
+            try mutate(instruction, { container throws(PickleError) in try self.add(&item, to: container) }) { "\($0).extend([\($1)])" }
         case .appends:
             var items = try popMark(instruction)
-            try appendItems(items, instruction) { container throws(PickleError) in
+            try mutate(instruction, { container throws(PickleError) in
                 for index in items.indices { try self.add(&items[index], to: container) }
-            }
+            }) { "\($0).extend([\($1)])" }
         case .setitem:
             var value = try pop(instruction)
             var key = try pop(instruction)
-            try setItems([key, value], instruction) { container throws(PickleError) in try self.addPair(&key, &value, to: container) }
+            try mutate(instruction, { container throws(PickleError) in try self.addPair(&key, &value, to: container) }, asDict: true) {
+                "\($0).update({\($1)})"
+            }
         case .setitems:
-            var items = try popMark(instruction)
+            let items = try popMark(instruction)
             guard items.count % 2 == 0 else { throw malformed(instruction, "odd number of items for SETITEMS") }
-            try setItems(items, instruction) { container throws(PickleError) in
+            try mutate(instruction, { container throws(PickleError) in
                 for index in stride(from: 0, to: items.count, by: 2) {
                     var key = items[index], value = items[index + 1]
                     try self.addPair(&key, &value, to: container)
                 }
-            }
+            }, asDict: true) { "\($0).update({\($1)})" }
         case .additems:
             var items = try popMark(instruction)
-            try addItems(items, instruction) { container throws(PickleError) in
+            try mutate(instruction, { container throws(PickleError) in
                 for index in items.indices { try self.add(&items[index], to: container) }
-            }
+            }) { "\($0).update({\($1)})" }
         case .get, .binget, .longBinget:
             let index = try memoIndex(instruction)
             guard let value = memo.load(index) else {
@@ -217,7 +277,7 @@ public final class Decompiler {
             var loaded = value
             if let container = loaded.container {
                 materialize(container, value: &loaded)
-                memo.store(loaded, at: index)
+                _ = memo.store(loaded, at: index)
             }
             loaded.start = start
             push(loaded)
@@ -481,29 +541,10 @@ public final class Decompiler {
 
     // MARK: - Container mutation
 
-    /// APPEND/APPENDS: into a list still being filled, else `target.extend([...])`.
-    private func appendItems(_ items: [DecompiledValue], _ instruction: PickleInstruction,
-                             _ fill: (DecompiledContainer) throws(PickleError) -> Void) throws(PickleError) {
-        try mutate(instruction, fill) { target, parts in "\(target).extend([\(parts)])" }
-        _ = items
-    }
-
-    private func setItems(_ items: [DecompiledValue], _ instruction: PickleInstruction,
-                          _ fill: (DecompiledContainer) throws(PickleError) -> Void) throws(PickleError) {
-        try mutate(instruction, fill, asDict: true) { target, parts in "\(target).update({\(parts)})" }
-        _ = items
-    }
-
-    private func addItems(_ items: [DecompiledValue], _ instruction: PickleInstruction,
-                          _ fill: (DecompiledContainer) throws(PickleError) -> Void) throws(PickleError) {
-        try mutate(instruction, fill) { target, parts in "\(target).update({\(parts)})" }
-        _ = items
-    }
-
     /// Items go into the literal while the container has no name; once named (or for any
     /// other target, such as an object with `__setitem__`), they are a statement.
     private func mutate(_ instruction: PickleInstruction, _ fill: (DecompiledContainer) throws(PickleError) -> Void,
-                        asDict: Bool = false, statement: (String, String) -> String) throws(PickleError) {
+                        asDict: Bool = false, _ statement: (String, String) -> String) throws(PickleError) {
         guard var target = stack.last, marks.last?.index != stack.count else { throw underflow(instruction, 1) }
         if let container = target.container, container.variable == nil {
             try fill(container)
