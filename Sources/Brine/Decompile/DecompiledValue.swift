@@ -1,0 +1,126 @@
+/// A list, dict or set the stream is still filling. It stays a literal until something
+/// needs it by name: a memo fetch, a DUP, or being used while memoized (so a later fetch
+/// finds the same object); from then on it is a `_varN` and later items become statements.
+final class DecompiledContainer {
+    enum Kind { case list, dict, set }
+
+    let kind: Kind
+    var parts = DecompiledParts()
+    var variable: Int?
+    var memoized = false
+    var warning: String?
+    /// Values under str keys of small dicts: what joblib's array wrapper state is read from.
+    var keyed: [String: DecompiledValue] = [:]
+
+    init(_ kind: Kind) { self.kind = kind }
+
+    var literal: String {
+        switch kind {
+        case .list: return "[" + parts.joined() + "]"
+        case .dict: return "{" + parts.joined() + "}"
+        case .set: return parts.isEmpty ? "set()" : "{" + parts.joined() + "}"
+        }
+    }
+}
+
+/// The rendered items of a container or tuple: all of them with `--full`, else the first
+/// few, then a count of the rest and the stream bytes they take.
+struct DecompiledParts {
+    private(set) var shown: [String] = []
+    private var shownBytes = 0
+    private(set) var hidden: UInt64 = 0
+    private var hiddenKinds: [String] = []
+    private var hiddenStart: UInt64 = 0
+    private var end: UInt64 = 0
+
+    var isEmpty: Bool { shown.isEmpty && hidden == 0 }
+    var isSummarising: Bool { hidden > 0 }
+
+    /// Whether an item of `text` bytes would still be shown.
+    func accepts(_ bytes: Int, limits: DecompileOptions) -> Bool {
+        if limits.full { return true }
+        return hidden == 0 && shown.count < limits.shownItems && shownBytes + bytes <= limits.shownTextBytes
+    }
+
+    mutating func show(_ text: String) {
+        shown.append(text)
+        shownBytes += text.utf8.count + 2
+    }
+
+    mutating func hide(kind: String, count: UInt64 = 1, start: UInt64) {
+        if hidden == 0 { hiddenStart = start }
+        hidden += count
+        if hiddenKinds.count < 3, !hiddenKinds.contains(kind) { hiddenKinds.append(kind) }
+    }
+
+    /// Where the last batch of items ended (the APPENDS/SETITEMS/ADDITEMS offset).
+    mutating func noteEnd(_ offset: UInt64) { end = max(end, offset) }
+
+    func joined() -> String {
+        var text = shown.joined(separator: ", ")
+        if hidden > 0 {
+            let bytes = end > hiddenStart ? ", " + ByteFormat.human(end - hiddenStart) : ""
+            text += (shown.isEmpty ? "" : ", ") + "... \(ByteFormat.grouped(hidden)) more \(hiddenKinds.joined(separator: ", "))\(bytes) ..."
+        }
+        return text
+    }
+}
+
+/// A value on the decompiler's stack: the Python expression that evaluates to it, and the
+/// few facts later instructions need (a str's value for STACK_GLOBAL and joblib, a tuple's
+/// items for calls).
+struct DecompiledValue {
+    enum Kind: UInt8 {
+        case none, bool, int, float, str, bytes, bytearray, tuple, frozenset, global, variable, container, other
+    }
+
+    var kind: Kind
+    var text: String = ""
+    /// A literal of a summarised container's batch, not decoded unless something else uses it.
+    var lazy: PickleInstruction?
+    var container: DecompiledContainer?
+    /// A tuple's items (rendered), for call arguments and joblib's shapes.
+    var items: [DecompiledValue]?
+    /// The `_varN` this value is, or -1.
+    var variable = -1
+    /// For globals: `module.name`.
+    var qualified: String?
+    /// For short strs: the value itself.
+    var string: String?
+    /// A finding on a global, carried to the statement that uses it.
+    var warning: String?
+    /// Offset of the instruction that pushed it.
+    var start: UInt64 = 0
+
+    var typeName: String {
+        switch kind {
+        case .none: "None"
+        case .bool: "bool"
+        case .int: "int"
+        case .float: "float"
+        case .str: "str"
+        case .bytes: "bytes"
+        case .bytearray: "bytearray"
+        case .tuple: "tuple"
+        case .frozenset: "frozenset"
+        case .global: "global"
+        case .variable: "object"
+        case .container:
+            switch container?.kind {
+            case .list: "list"
+            case .dict: "dict"
+            default: "set"
+            }
+        case .other: "object"
+        }
+    }
+}
+
+/// What the decompiler knows about a `_varN` built by a call: enough to find joblib's
+/// array data after the wrapper's BUILD.
+struct DecompiledObject {
+    var className: String?
+    var dtype: String?
+    var itemSize: Int64?
+    var hasObject = false
+}

@@ -1,0 +1,87 @@
+import ArgumentParser
+import Brine
+import BrineIO
+import Foundation
+
+/// `brine sbom PATH…`: a CycloneDX SBOM of what artifacts need to load.
+struct SbomCommand: BrineSubcommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sbom",
+        abstract: "Write a CycloneDX 1.6 SBOM of the distributions an artifact or bundle needs to load.",
+        discussion: """
+            Nothing in the files is imported or run. Every top-level module the pickles \
+            import (outside the standard library) becomes a `library` component named after \
+            its PyPI distribution (sklearn → scikit-learn) with a purl; its version is the \
+            one the artifact records where it records one (scikit-learn's \
+            `_sklearn_version`); numpy 2 pickles (numpy._core) say `numpy>=2`, by-value code \
+            the Python it needs, PyTorch files their format records. The artifact itself is \
+            metadata.component, with its SHA-256. Output is deterministic: no timestamp, and \
+            the serial number is a UUID made from the SHA-256 (docs/sbom.md).
+
+            PATH may be a directory or a tar/zip bundle: the libraries of every artifact in \
+            it are listed. Exit codes: 0 written, 2 an input or one of its artifacts could \
+            not be read, 64 usage error.
+            """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case cyclonedx
+    }
+
+    @Argument(help: "Pickle, joblib or PyTorch files, directories, tar or zip bundles (formats are detected by content).")
+    var paths: [String]
+
+    @Option(help: "Output format: cyclonedx (CycloneDX 1.6 JSON).")
+    var format: Format = .cyclonedx
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write the SBOM to this file (atomically) instead of stdout.", valueName: "file"))
+    var output: String?
+
+    @OptionGroup var bundleLimits: BundleLimitOptions
+
+    func execute(io: CommandIO) -> ExitStatus {
+        var subjects: [SBOMSubject] = []
+        var unreadable = false
+        for path in paths {
+            do {
+                let isBundle = try BundleChecker.isBundle(path: path, options: bundleLimits.options)
+                let requirements = try LoadRequirements.read(path: path, options: bundleLimits.options)
+                for line in requirements.unreadable { io.report(line) }
+                if !requirements.unreadable.isEmpty { unreadable = true }
+                // A directory has no bytes of its own to hash: its artifacts' paths identify it.
+                let digest = isBundle && isDirectory(path) ? directoryDigest(requirements.artifacts) : try SHA256.file(path)
+                subjects.append(SBOMSubject(path: path, sha256: digest, isBundle: isBundle, requirements: requirements))
+            } catch let error as InputError {
+                io.report(error.description)
+                unreadable = true
+            } catch {
+                io.report("\(path): \(error)")
+                unreadable = true
+            }
+        }
+        if unreadable { return .unreadableInput }
+        let text = encodeJSON(SBOMBuilder.cycloneDX(subjects, toolVersion: BrineVersion.current))
+        guard let output else {
+            io.output.write(text)
+            return .success
+        }
+        do {
+            try writeAtomically(Array(text.utf8), to: output)
+        } catch {
+            io.report("\(output): \(error)")
+            return .unreadableInput
+        }
+        return .success
+    }
+
+    private func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
+    }
+
+    private func directoryDigest(_ artifacts: [String]) -> String {
+        var hash = SHA256()
+        Array(artifacts.sorted().joined(separator: "\n").utf8).withUnsafeBytes { hash.update($0) }
+        return hash.finish()
+    }
+}
