@@ -105,6 +105,42 @@ def test_legacy_input_written_as_zip_loads(brine, tmp_path):
         assert torch.equal(tensor, original[key]), key
 
 
+def test_legacy_checkpoint_loses_its_optimizer_when_written_as_zip(brine, tmp_path):
+    src = os.path.join(FIXTURES, "checkpoint_legacy.pt")
+    out = str(tmp_path / "inference.pt")
+    # Without --to-zip: one line saying why, before anything is written.
+    refused = strip(brine, src, out, "--preset", "torch-inference")
+    assert refused.returncode == 64 and not os.path.exists(out) and list(tmp_path.iterdir()) == []
+    assert refused.stderr.count("\n") == 1 and "pass --to-zip" in refused.stderr and "nothing matched" not in refused.stderr
+    run = strip(brine, src, out, "--preset", "torch-inference", "--to-zip")
+    assert run.returncode == 0, run.stderr
+    assert "removed ['optimizer_state_dict']" in run.stdout and zipfile.is_zipfile(out)
+    original = torch.load(src, weights_only=True)
+    stripped = torch.load(out, weights_only=True)
+    assert sorted(stripped) == ["epoch", "loss", "model_state_dict"]
+    assert stripped["epoch"] == original["epoch"] and stripped["loss"] == original["loss"]
+    assert list(stripped["model_state_dict"]) == list(original["model_state_dict"])
+    for key, tensor in original["model_state_dict"].items():
+        other = stripped["model_state_dict"][key]
+        assert other.dtype == tensor.dtype and other.shape == tensor.shape
+        assert other.numpy().tobytes() == tensor.numpy().tobytes(), key
+    assert_same_probe_output(original["model_state_dict"], stripped["model_state_dict"])
+    assert os.path.getsize(src) - os.path.getsize(out) >= EXPECTED["checkpoint_legacy.pt"]["optimizerStorageBytes"]
+
+
+@pytest.mark.parametrize("flags", [[], ["--to-zip"]])
+def test_bare_legacy_state_dict_has_nothing_to_strip(brine, tmp_path, flags):
+    src = os.path.join(FIXTURES, "state_dict_legacy.pt")
+    out = tmp_path / "out.pt"
+    run = strip(brine, src, str(out), "--preset", "torch-inference", *flags)
+    assert run.returncode == 1
+    assert run.stderr == ("brine: %s: nothing to strip: state_dict_legacy.pt holds only model weights "
+                          "(no optimizer/scheduler/scaler state)\n" % src)
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+    # What the message says, as torch sees it: every value is a tensor.
+    assert all(isinstance(v, torch.Tensor) for v in torch.load(src, weights_only=True).values())
+
+
 def test_views_survive_a_strip(brine, tmp_path):
     src = os.path.join(FIXTURES, "shared_views.pt")
     out = str(tmp_path / "views.pt")

@@ -123,10 +123,10 @@ public enum BudgetRunner {
                         file: entry.name))
                 }
             }
-            for finding in trainingOnly(in: member) {
+            for finding in trainingOnly(in: member, name: entry.name) {
                 result.findings.append(BudgetFinding(
                     code: "training-only", severity: .note,
-                    message: "\(finding.path) (\(ByteFormat.human(finding.bytes))) is only needed for training; `brine strip --preset deploy` (scikit-learn) or `--preset torch-inference` (PyTorch) removes it",
+                    message: finding.message,
                     file: entry.name, treePath: finding.path))
             }
         }
@@ -177,15 +177,24 @@ public enum BudgetRunner {
             }
         }
 
+        // The snapshot is the full measurement, whatever --top shows: every file, and what is
+        // inside every artifact and bundle, so a baseline compares with any later run.
         var snapshot = SizeSnapshot(entries: ["TOTAL \(measure.rawValue)": measured])
-        for entry in appFiles.entries where entry.kind == .file { snapshot.entries[entry.name] = entry.size }
-        for (name, member) in walked {
-            for (key, value) in SizeSnapshot.of(member).entries where key != "." { snapshot.entries[name + (key.hasPrefix("::") ? " " : "!") + key] = value }
+        for entry in appFiles.entries where entry.kind == .file {
+            snapshot.entries[entry.name] = entry.size
+            // Files past --top are opened only for the snapshot: one that cannot be read keeps
+            // its size, and the run is not failed for a file the report does not show.
+            // A walker of its own: the member limit counts one bundle, not the whole repository.
+            guard let member = walked[entry.name] ?? (try? BundleWalker(options: request.bundle).walk(path: entry.diskPath)) else { continue }
+            for (key, value) in SizeSnapshot.of(member).entries where key != "." {
+                // Members come keyed `!member` already; attributes `:: path`.
+                snapshot.entries[entry.name + (key.hasPrefix("::") ? " " : key.hasPrefix("!") ? "" : "!") + key] = value
+            }
         }
         for distribution in environment?.distributions ?? [] { snapshot.entries["python-env: " + distribution.name] = distribution.bytes }
         result.snapshot = snapshot
         if let baseline = request.baseline {
-            result.changes = SizeDiff.compare(baseline, snapshot)
+            result.changes = SizeDiff.compareLikeWithLike(baseline, snapshot)
         }
 
         result.findings.sort { ($0.severity, $1.file, $1.code) > ($1.severity, $0.file, $0.code) }
@@ -217,9 +226,23 @@ public enum BudgetRunner {
         return Array(parts.sorted { $0.bytes != $1.bytes ? $0.bytes > $1.bytes : $0.path < $1.path }.prefix(5))
     }
 
-    static func trainingOnly(in member: BundleMember) -> [(path: String, bytes: UInt64)] {
+    /// Training-only parts with the one command that removes them, chosen by what the
+    /// artifact holding them is (a PyTorch file or a scikit-learn pickle), never both.
+    static func trainingOnly(in member: BundleMember, name: String) -> [(path: String, bytes: UInt64, message: String)] {
         member.flattened().flatMap { item in
-            (item.trainingOnly ?? []).map { (path: item.path == member.path ? $0.path : item.path + " :: " + $0.path, bytes: $0.saving) }
+            let inside = item.path == member.path
+            // A member of a bundle is named as budget names the bundle, then `!member`.
+            let artifact = inside ? name : name + item.path.dropFirst(min(member.path.count, item.path.count))
+            let preset = item.kind == .torch ? "torch-inference" : "deploy"
+            return (item.trainingOnly ?? []).map { part in
+                let saving = ByteFormat.human(part.saving)
+                // brine strip reads single files; a member of an archive is stripped by repack.
+                let advice = inside
+                    ? "`brine strip --preset \(preset)` saves \(saving)"
+                    : "`brine repack \(name)` strips it with --preset \(preset), saving \(saving)"
+                return (path: inside ? part.path : item.path + " :: " + part.path, bytes: part.saving,
+                        message: "\(artifact): \(advice) (\(part.path) is only needed for training)")
+            }
         }
     }
 

@@ -74,6 +74,24 @@ public enum SizeDiff {
         }
     }
 
+    /// Two budget snapshots, comparing only what both measured: a total of the same measure,
+    /// Python distributions when both counted an environment, and the inside of a file when
+    /// both opened it (a baseline of an older Brine holds insides of its largest files only).
+    /// Files themselves are always compared.
+    public static func compareLikeWithLike(_ old: SizeSnapshot, _ new: SizeSnapshot) -> [SizeDelta] {
+        func scope(_ key: String) -> String? {
+            if key.hasPrefix("TOTAL ") { return key }
+            if key.hasPrefix("python-env: ") { return "python-env" }
+            let inner = [key.range(of: "!"), key.range(of: " :: ")].compactMap { $0 }.min { $0.lowerBound < $1.lowerBound }
+            return inner.map { "inside " + key[..<$0.lowerBound] }
+        }
+        let oldScopes = Set(old.entries.keys.compactMap(scope)), newScopes = Set(new.entries.keys.compactMap(scope))
+        return compare(old, new).filter { delta in
+            guard let scope = scope(delta.key) else { return true }
+            return oldScopes.contains(scope) && newScopes.contains(scope)
+        }
+    }
+
     /// bloaty-style text: `+1.2 MB  +35.0%  key`.
     public static func text(_ deltas: [SizeDelta], before: UInt64, after: UInt64, limit: Int = 40) -> String {
         var out = "    DELTA     CHANGE  WHERE\n"

@@ -17,37 +17,78 @@ public enum TOMLValue: Sendable, Equatable {
 
 public struct TOMLError: Error, Sendable, Equatable, CustomStringConvertible {
     public var line: Int
+    /// 1-based, where the offending key starts; nil when only the line is known.
+    public var column: Int?
     public var message: String
-    public var description: String { "line \(line): \(message)" }
+
+    public init(line: Int, column: Int? = nil, message: String) {
+        self.line = line
+        self.column = column
+        self.message = message
+    }
+
+    public init(at position: TOMLPosition, message: String) {
+        self.init(line: position.line, column: position.column, message: message)
+    }
+
+    public var description: String { "line \(line)\(column.map { ", column \($0)" } ?? ""): \(message)" }
+}
+
+/// Where a key or a table header was written (1-based).
+public struct TOMLPosition: Sendable, Equatable {
+    public var line: Int
+    public var column: Int
+}
+
+/// A parsed file and where each of its keys was written, so that a later layer (the
+/// config's schema) can name the line of a key it rejects.
+public struct TOMLDocument: Sendable, Equatable {
+    public var root: [String: TOMLValue]
+    /// Keyed by the full path; an element of an array of tables is the component "[n]"
+    /// (`["budget", "file", "[0]", "glob"]`). Table headers are recorded too.
+    public var positions: [[String]: TOMLPosition]
 }
 
 public enum TOMLSubset {
     public static func parse(_ text: String) throws(TOMLError) -> [String: TOMLValue] {
+        try parseDocument(text).root
+    }
+
+    public static func parseDocument(_ text: String) throws(TOMLError) -> TOMLDocument {
         var root: [String: TOMLValue] = [:]
+        var positions: [[String]: TOMLPosition] = [:]
         var current: [String] = []
+        // `current` with each array of tables it passes through resolved to its last element.
+        var resolved: [String] = []
         var arrayIndex: Int?
         for (index, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let number = index + 1
+            let column = 1 + rawLine.prefix { $0 == " " || $0 == "\t" }.count
+            let position = TOMLPosition(line: number, column: column)
             let line = stripComment(String(rawLine)).trimmingCharacters(in: " ").trimmingCharacters(in: "\t").trimmingCharacters(in: "\r")
             if line.isEmpty { continue }
             if line.hasPrefix("[[") {
-                guard line.hasSuffix("]]") else { throw TOMLError(line: number, message: "unclosed [[table]]") }
+                guard line.hasSuffix("]]") else { throw TOMLError(line: number, column: column, message: "unclosed [[table]]") }
                 current = try keyPath(String(line.dropFirst(2).dropLast(2)), line: number)
                 var list = (lookup(root, current)?.array) ?? []
                 list.append(.table([:]))
                 arrayIndex = list.count - 1
                 try assign(&root, current, .array(list), line: number, replace: true)
+                resolved = resolve(root, Array(current.dropLast())) + [current.last!, "[\(list.count - 1)]"]
+                positions[resolved] = positions[resolved] ?? position
             } else if line.hasPrefix("[") {
-                guard line.hasSuffix("]") else { throw TOMLError(line: number, message: "unclosed [table]") }
+                guard line.hasSuffix("]") else { throw TOMLError(line: number, column: column, message: "unclosed [table]") }
                 current = try keyPath(String(line.dropFirst().dropLast()), line: number)
                 arrayIndex = nil
                 if lookup(root, current) == nil { try assign(&root, current, .table([:]), line: number, replace: false) }
+                resolved = resolve(root, current)
+                positions[resolved] = positions[resolved] ?? position
             } else {
-                guard let equals = line.firstIndex(of: "=") else { throw TOMLError(line: number, message: "expected key = value") }
+                guard let equals = line.firstIndex(of: "=") else { throw TOMLError(line: number, column: column, message: "expected key = value") }
                 let key = try keyPath(String(line[..<equals]), line: number)
                 var rest = Substring(line[line.index(after: equals)...])
                 let value = try parseValue(&rest, line: number)
-                guard rest.trimmingCharacters(in: " ").isEmpty else { throw TOMLError(line: number, message: "unexpected text after the value") }
+                guard rest.trimmingCharacters(in: " ").isEmpty else { throw TOMLError(line: number, column: column, message: "unexpected text after the value") }
                 if let arrayIndex, case .array(var list)? = lookup(root, current), case .table(var table) = list[arrayIndex] {
                     try assign(&table, key, value, line: number, replace: false)
                     list[arrayIndex] = .table(table)
@@ -55,9 +96,23 @@ public enum TOMLSubset {
                 } else {
                     try assign(&root, current + key, value, line: number, replace: false)
                 }
+                positions[resolved + key] = position
             }
         }
-        return root
+        return TOMLDocument(root: root, positions: positions)
+    }
+
+    /// `path` with every array of tables it passes through replaced by its last element,
+    /// the table later keys go to (`[[a]]` then `[a.b]`).
+    static func resolve(_ table: [String: TOMLValue], _ path: [String]) -> [String] {
+        guard let first = path.first else { return [] }
+        let rest = Array(path.dropFirst())
+        switch table[first] {
+        case .table(let inner)?: return [first] + resolve(inner, rest)
+        case .array(let list)? where list.last?.table != nil:
+            return [first, "[\(list.count - 1)]"] + resolve(list.last!.table!, rest)
+        default: return path
+        }
     }
 
     static func stripComment(_ line: String) -> String {

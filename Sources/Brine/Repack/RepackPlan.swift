@@ -51,9 +51,15 @@ public struct RepackPlan: Codable, Sendable, Equatable {
     public var fits: Bool
     public var steps: [Step]
     public var candidates: [Candidate]
-    /// When nothing fits: what takes the most room.
+    /// When nothing fits: what takes the most room in the smallest result reached (after
+    /// the strip, so never what it removed).
     public var dominant: [AttributeSize]
     public var notes: [String]
+    /// Without --allow-lossy, when the lossless steps do not fit: the steps the flag would
+    /// add, measured by running them into scratch files (the figures a real run gives).
+    public var lossySteps: [Step]? = nil
+    /// The codecs tried after that downcast when it alone does not fit.
+    public var lossyCandidates: [Candidate]? = nil
 }
 
 public enum RepackError: Error, CustomStringConvertible {

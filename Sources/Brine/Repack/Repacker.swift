@@ -42,11 +42,13 @@ public enum Repacker {
         defer { scratch.removeAll() }
 
         let result: String
+        // The smallest content reached, when it is not `result` (a tarball that no codec fit).
+        var reached: String?
         switch member.kind {
         case .pickle, .joblib:
             result = try repackArtifact(input, member: member, options: options, plan: &plan, scratch: scratch)
         case .tar:
-            result = try repackTarball(input, member: member, options: options, plan: &plan, scratch: scratch)
+            result = try repackTarball(input, member: member, options: options, plan: &plan, scratch: scratch, reached: &reached)
         case .torch:
             result = try repackTorch(input, member: member, options: options, plan: &plan, scratch: scratch)
         default:
@@ -56,7 +58,7 @@ public enum Repacker {
         plan.fits = plan.outputBytes <= options.limitBytes
         if !plan.fits {
             plan.output = nil
-            plan.dominant = BudgetRunner.largestParts(of: member)
+            plan.dominant = try largestParts(of: reached ?? result, shownAs: input, original: member, options: options)
         }
         guard !options.dryRun, plan.fits, let output else { return plan }
         if result == input {
@@ -65,6 +67,19 @@ public enum Repacker {
             throw .output("\(output): cannot move the result into place: \(String(cString: strerror(errno)))")
         }
         return plan
+    }
+
+    /// What takes the room in what the steps produced (a scratch file is walked, its name
+    /// shown as the input's), so a part the strip already removed is never listed.
+    private static func largestParts(of path: String, shownAs input: String, original: BundleMember, options: RepackOptions) throws(RepackError) -> [AttributeSize] {
+        guard path != input else { return BudgetRunner.largestParts(of: original) }
+        let walked: BundleMember
+        do { walked = try BundleWalker(options: options.bundle).walk(path: path) } catch { throw .input(InputErrorBox(description: error.description)) }
+        return BudgetRunner.largestParts(of: walked).map { part in
+            var part = part
+            if part.path.hasPrefix(path) { part.path = input + part.path.dropFirst(path.count) }
+            return part
+        }
     }
 
     // MARK: single artifacts
@@ -90,18 +105,54 @@ public enum Repacker {
         }
         if let path = try recompressToFit(current, size: size, options: options, plan: &plan, scratch: scratch) { return path }
 
-        // 3. Lossy, only when asked: float64 arrays stored as float32.
+        // 3. Lossy, only when asked: float64 arrays stored as float32. Without the flag the
+        //    same step still runs into scratch files, so that the plan states what the flag
+        //    would really give, not an estimate.
         guard member.kind == .joblib else { return current }
         let (inspection, lossy) = try downcastPlan(current)
         guard !lossy.isEmpty else {
             plan.notes.append(contentsOf: lossy.notes)
             return current
         }
-        guard options.allowLossy else {
-            plan.notes.append("--allow-lossy would store \(lossy.arrayNodes.count) float64 array(s) as float32, "
-                              + "\(ByteFormat.human(lossy.savedBytes)) less before compression")
+        guard let outcome = try lossyStep(current, size: size, inspection: inspection, lossy: lossy, options: options, scratch: scratch) else {
             return current
         }
+        guard !outcome.steps.isEmpty else {
+            plan.notes += outcome.notes
+            return current
+        }
+        guard options.allowLossy else {
+            plan.lossySteps = outcome.steps
+            plan.lossyCandidates = outcome.candidates.isEmpty ? nil : outcome.candidates
+            let after = outcome.steps.last?.bytesAfter ?? size
+            var figures = outcome.steps.map { "\($0.action.hasPrefix("downcast") ? "downcast" : $0.action) \(ByteFormat.human($0.bytesBefore)) -> \(ByteFormat.human($0.bytesAfter))" }
+            if after > options.limitBytes, let smallest = outcome.candidates.min(by: { $0.bytes < $1.bytes }) {
+                figures.append("at best \(smallest.codec) \(ByteFormat.human(smallest.bytes))")
+            }
+            plan.notes.append("--allow-lossy would store \(lossy.arrayNodes.count) float64 array(s) as float32: "
+                              + figures.joined(separator: ", then ")
+                              + " (\(after <= options.limitBytes ? "fits" : "still over the limit"))")
+            scratch.remove(outcome.path)
+            return current
+        }
+        plan.steps += outcome.steps
+        plan.notes += outcome.notes
+        if !outcome.candidates.isEmpty { plan.candidates = outcome.candidates }
+        return outcome.path
+    }
+
+    /// The lossy step and the recompression after it, measured on real output.
+    struct LossyOutcome {
+        var steps: [RepackPlan.Step]
+        var candidates: [RepackPlan.Candidate]
+        var notes: [String]
+        /// The smallest result (the downcast file, or the codec that fits).
+        var path: String
+    }
+
+    private static func lossyStep(
+        _ current: String, size: UInt64, inspection: Inspection, lossy: DowncastPlan, options: RepackOptions, scratch: Scratch
+    ) throws(RepackError) -> LossyOutcome? {
         let target = scratch.make()
         let result: DowncastResult?
         do {
@@ -110,29 +161,41 @@ public enum Repacker {
         } catch {
             // A value float32 cannot hold: the step is not taken, which is a finding, not a failure.
             guard case .unsupported(let reason) = error else { throw .strip("\(current): \(error)") }
-            plan.notes.append("no downcast: \(reason)")
-            return current
+            return LossyOutcome(steps: [], candidates: [], notes: ["no downcast: \(reason)"], path: current)
         }
-        guard let result else { return current }
+        guard let result else { return nil }
         let after = fileSize(target) ?? size
         let largest = result.largest.map { "\($0.path) \(ByteFormat.human($0.bytes))" }.joined(separator: ", ")
-        plan.steps.append(.init(
-            action: "downcast float64 -> float32 (--allow-lossy): \(result.arrays) array(s)", bytesBefore: size, bytesAfter: after,
-            note: "float32 keeps about 7 significant digits (relative rounding error at most 2^-24); largest: \(largest)"))
-        plan.notes.append(contentsOf: result.notes)
-        if after <= options.limitBytes { return target }
-        return try recompressToFit(target, size: after, options: options, plan: &plan, scratch: scratch) ?? target
+        var outcome = LossyOutcome(
+            steps: [.init(action: "downcast float64 -> float32 (--allow-lossy): \(result.arrays) array(s)", bytesBefore: size, bytesAfter: after,
+                          note: "float32 keeps about 7 significant digits (relative rounding error at most 2^-24); largest: \(largest)")],
+            candidates: [], notes: result.notes, path: target)
+        if after <= options.limitBytes { return outcome }
+        let (step, candidates, path) = try recompressStep(target, size: after, options: options, scratch: scratch)
+        outcome.candidates = candidates
+        if let step, let path {
+            outcome.steps.append(step)
+            scratch.remove(target)
+            outcome.path = path
+        }
+        return outcome
     }
 
     /// The fastest-loading joblib codec that fits, as a plan step; nil when none does.
     private static func recompressToFit(_ current: String, size: UInt64, options: RepackOptions, plan: inout RepackPlan, scratch: Scratch) throws(RepackError) -> String? {
-        let (best, candidates) = try bestCodec(for: current, codecs: joblibCodecs, limit: options.limitBytes, scratch: scratch)
+        let (step, candidates, path) = try recompressStep(current, size: size, options: options, scratch: scratch)
         plan.candidates = candidates
-        guard let (codec, level, path) = best else { return nil }
-        let after = fileSize(path) ?? size
-        plan.steps.append(.init(action: "recompress \(codecName(codec)):\(level)", bytesBefore: size, bytesAfter: after,
-                                note: loadNote(codec)))
+        if let step { plan.steps.append(step) }
         return path
+    }
+
+    private static func recompressStep(
+        _ current: String, size: UInt64, options: RepackOptions, scratch: Scratch
+    ) throws(RepackError) -> (RepackPlan.Step?, [RepackPlan.Candidate], String?) {
+        let (best, candidates) = try bestCodec(for: current, codecs: joblibCodecs, limit: options.limitBytes, scratch: scratch)
+        guard let (codec, level, path) = best else { return (nil, candidates, nil) }
+        let after = fileSize(path) ?? size
+        return (.init(action: "recompress \(codecName(codec)):\(level)", bytesBefore: size, bytesAfter: after, note: loadNote(codec)), candidates, path)
     }
 
     /// What `--allow-lossy` would convert in `path` (empty when the file cannot be read).
@@ -205,14 +268,19 @@ public enum Repacker {
             }
             return target
         } catch {
-            if case .nothingMatched = error { return nil }
+            switch error {
+            case .nothingMatched, .nothingToStrip: return nil
+            default: break
+            }
             throw .strip("\(path): \(error)")
         }
     }
 
     // MARK: tarballs
 
-    private static func repackTarball(_ input: String, member: BundleMember, options: RepackOptions, plan: inout RepackPlan, scratch: Scratch) throws(RepackError) -> String {
+    private static func repackTarball(
+        _ input: String, member: BundleMember, options: RepackOptions, plan: inout RepackPlan, scratch: Scratch, reached: inout String?
+    ) throws(RepackError) -> String {
         if member.storedBytes <= options.limitBytes { return input }
         // 1. Rewrite the tar with its artifacts stripped; names, modes, owners, times and
         //    order kept. Nothing is extracted: members pass through scratch files named by
@@ -279,6 +347,7 @@ public enum Repacker {
             plan.notes.append("smallest tarball reached: \(smallest.codec) \(ByteFormat.human(smallest.bytes))")
         }
         plan.outputBytes = candidates.map(\.bytes).min() ?? member.storedBytes
+        if !strippedMembers.isEmpty { reached = plainTar }
         return input
     }
 
@@ -327,13 +396,17 @@ final class Scratch: @unchecked Sendable {
     private var made: [String] = []
     private var cleanups: [InterruptCleanup.Token?] = []
 
+    /// Two repacks in one process (in-process callers, tests run in parallel) writing beside
+    /// the same file must not share names: each Scratch has its own tag.
+    private let tag = UInt32.random(in: 0...UInt32.max)
+
     init(besides path: String) {
         let slash = path.lastIndex(of: "/")
         directory = slash.map { String(path[...$0]) } ?? ""
     }
 
     func make() -> String {
-        let path = directory + ".brine-repack-\(getpid())-\(made.count)"
+        let path = directory + ".brine-repack-\(getpid())-\(String(tag, radix: 16))-\(made.count)"
         made.append(path)
         cleanups.append(InterruptCleanup.register(path))
         return path

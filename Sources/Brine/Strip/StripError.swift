@@ -10,6 +10,8 @@ public enum StripError: Error, CustomStringConvertible {
     case output(OutputError)
     /// No attribute matched the selection.
     case nothingMatched([String])
+    /// `--preset torch-inference` on a PyTorch file without optimizer, scheduler or scaler state.
+    case nothingToStrip(file: String, onlyWeights: Bool)
     /// Removing `path` would break a reference to an object inside it from `offset`.
     case refused(path: String, referenceOffset: UInt64, detail: String)
     /// What was written does not read back as the input minus the removed parts.
@@ -27,6 +29,10 @@ public enum StripError: Error, CustomStringConvertible {
         case .output(let error): return error.description
         case .nothingMatched(let selectors):
             return "nothing matched \(selectors.joined(separator: ", ")); `brine inspect` shows the paths and classes"
+        case .nothingToStrip(let file, let onlyWeights):
+            return onlyWeights
+                ? "nothing to strip: \(file) holds only model weights (no optimizer/scheduler/scaler state)"
+                : "nothing to strip: \(file) holds no optimizer/scheduler/scaler state (what --preset torch-inference removes)"
         case .refused(let path, let offset, let detail):
             return "refused to remove \(path): \(detail) (memo reference at offset \(offset)); nothing was written"
         case .verificationFailed(let detail):

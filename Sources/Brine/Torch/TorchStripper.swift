@@ -25,7 +25,13 @@ public enum TorchStripper {
         }
         let base = inspection.legacyMainPickleRange?.lowerBound ?? 0
         var cuts = StripPlanner.cuts(for: options.selectors, in: inspection.pickle)
-        guard !cuts.isEmpty else { throw .nothingMatched(options.selectors.map(\.description)) }
+        guard !cuts.isEmpty else {
+            // The preset found no training state: say what the file holds instead of which selector missed.
+            if options.selectors == [.torchInferencePreset] {
+                throw .nothingToStrip(file: input.split(separator: "/").last.map(String.init) ?? input, onlyWeights: holdsOnlyTensors(inspection))
+            }
+            throw .nothingMatched(options.selectors.map(\.description))
+        }
         let selectedCuts = cuts
         if inspection.format == .legacy {
             cuts = cuts.map { cut in
@@ -86,6 +92,15 @@ public enum TorchStripper {
         var info = stat()
         if stat(output, &info) == 0 { result.outputBytes = UInt64(info.st_size) }
         return result
+    }
+
+    /// A bare state_dict: every entry of the top-level object is a tensor (besides the
+    /// `_metadata` attribute `Module.state_dict()` attaches: module versions, no weights).
+    static func holdsOnlyTensors(_ inspection: TorchInspection) -> Bool {
+        let pickle = inspection.pickle
+        guard let root = pickle.roots.last else { return false }
+        let entries = pickle.graph[root].edges.filter { $0.label != .attribute("_metadata") }
+        return !entries.isEmpty && entries.allSatisfy { edge in edge.child.map { pickle.torchTensors[$0] != nil } ?? false }
     }
 
     /// Storage bytes charged to tensors under `path` (what removing it frees besides the pickle bytes).

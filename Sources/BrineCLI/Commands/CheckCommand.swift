@@ -70,6 +70,9 @@ struct CheckCommand: BrineSubcommand {
     func execute(io: CommandIO) -> ExitStatus {
         var inputs = paths
         var allowed: [Severity: Int]?
+        var appDirectory = self.appDirectory
+        var requirements = self.requirements
+        var pythonVersion = self.pythonVersion
         if let configPath = config ?? (paths.isEmpty ? "brine.toml" : nil) {
             guard let text = try? String(contentsOfFile: configPath, encoding: .utf8) else {
                 io.report("\(configPath): cannot open: give PATH… or a brine.toml (docs/config.md)")
@@ -89,6 +92,25 @@ struct CheckCommand: BrineSubcommand {
                 }
             }
             allowed = ConfigPaths.allowances(configuration.findings, failOn: output.failOn)
+            // The server described in [check]; a flag given on the command line wins.
+            if appDirectory == nil, let directory = configuration.appDirectory {
+                appDirectory = ConfigPaths.relative(directory, base: base)
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: appDirectory!, isDirectory: &isDirectory), isDirectory.boolValue else {
+                    io.report("\(configPath): [check] app-dir \(appDirectory!) is not a directory")
+                    return .unreadableInput
+                }
+            }
+            if requirements.isEmpty, let files = configuration.requirements {
+                requirements = files.map { ConfigPaths.relative($0, base: base) }
+            }
+            if pythonVersion == nil, let version = configuration.pythonVersion {
+                guard (try? CheckContext.make(appDirectory: nil, requirementFiles: [], pythonVersion: version)) != nil else {
+                    io.report("\(configPath): [check] python-version must look like 3.11, got '\(version)'")
+                    return .unreadableInput
+                }
+                pythonVersion = version
+            }
         }
         let context: CheckContext
         do {
@@ -145,6 +167,14 @@ enum ConfigPaths {
             }
         }
         return out
+    }
+
+    /// A path written in the config, relative to the config's directory (`base` ends with
+    /// `/` or is empty); absolute paths are kept.
+    static func relative(_ path: String, base: String) -> String {
+        if path.hasPrefix("/") { return path }
+        if path == "." { return base.isEmpty ? "." : String(base.dropLast()) }
+        return base + path
     }
 
     /// `[findings]` counts per severity (`note` is info); a severity not listed fails at

@@ -98,7 +98,12 @@ struct StripCommand: BrineSubcommand {
             let torchFormat = try? TorchInspector.detect(path: file)
             let isTorch = torchFormat != nil
             if torchFormat == .legacy, !toZip, !dryRun {
-                io.report("\(file): a legacy-format PyTorch file can only be written in PyTorch's zip format (torch.load reads both); pass --to-zip to accept")
+                // Whether there is anything to strip first (a dry run: nothing is written), so
+                // that a file with nothing to remove is not asked for a flag it does not need.
+                var probe = options
+                probe.dryRun = true
+                _ = try TorchStripper.strip(input: file, output: nil, options: probe)
+                io.report("\(file): a legacy-format PyTorch file (torch.save before 1.6) can only be written in PyTorch's zip format, which torch.load reads too; pass --to-zip to accept (nothing was written)")
                 return .usage
             }
             if isTorch, compress != nil {
@@ -113,7 +118,7 @@ struct StripCommand: BrineSubcommand {
         } catch {
             io.report("\(file): \(error)")
             switch error {
-            case .nothingMatched, .refused: return .findings
+            case .nothingMatched, .nothingToStrip, .refused: return .findings
             default: return .unreadableInput
             }
         }

@@ -16,6 +16,9 @@ public enum SecurityLists {
         "poplib", "platform", "_io", "io", "signal", "tempfile", "glob", "zipimport", "_osx_support", "_aix_support", "_pyrepl",
         "test", "distutils", "idlelib", "lib2to3", "numpy.f2py", "numpy.testing._private.utils", "torch.utils.collect_env",
         "torch.utils.bottleneck", "xmlrpc", "sqlite3", "dbm", "shelve", "fileinput", "mmap", "threading", "_thread",
+        // Beyond picklescan and modelscan (docs/checks.md says why each): network clients
+        // and servers, process and remote-shell libraries, native code, setup scripts.
+        "urllib2", "urllib3", "httpx", "socketserver", "nntplib", "popen2", "pexpect", "paramiko", "cffi", "setuptools",
     ]
 
     /// Dangerous names of otherwise harmless modules (`module.name`, qualname first part).
@@ -34,6 +37,12 @@ public enum SecurityLists {
         "numpy.load", "numpy.loadtxt", "numpy.fromfile", "numpy.save", "numpy.savetxt", "numpy.tofile",
         "pandas.read_pickle", "pandas.read_csv", "pandas.eval", "joblib.load", "scipy.io.loadmat",
         "uuid._get_command_stdout", "uuid._popen",
+        // Download-and-run: torch.hub.load fetches a repository and runs its hubconf.py;
+        // load_state_dict_from_url / model_zoo.load_url download a file and torch.load it.
+        "torch.hub", "torch.utils.model_zoo", "torch.load",
+        // Native code and bytecode: a shared library loaded, a function rebuilt from marshal.
+        "numpy.ctypeslib.load_library", "keras.utils.generic_utils.func_load",
+        "tensorflow.python.keras.utils.generic_utils.func_load",
     ]
 
     /// Names that rebuild functions from bytecode by value: by-value code (BR203) for
@@ -87,6 +96,12 @@ public enum SecurityLists {
     /// What the callable can do, in a few words, for messages.
     static func reason(module: String, name: String) -> String {
         let top = module.split(separator: ".").first.map(String.init) ?? module
+        let qualified = module + "." + name
+        if ["torch.hub", "torch.utils.model_zoo"].contains(where: { qualified == $0 || qualified.hasPrefix($0 + ".") }) {
+            return "downloads code or a checkpoint from the network and runs or unpickles it"
+        }
+        if qualified.hasSuffix("func_load") { return "rebuilds a function from marshalled bytecode (runs code)" }
+        if qualified == "numpy.ctypeslib.load_library" || top == "cffi" { return "loads native code" }
         switch (top, name) {
         case (_, "system"), (_, "popen"), (_, "Popen"), (_, "run"), (_, "call"), (_, "check_call"), (_, "check_output"),
              (_, "getoutput"), (_, "getstatusoutput"):
@@ -102,10 +117,15 @@ public enum SecurityLists {
         case ("builtins", "open"), ("__builtin__", "open"), ("io", _), ("_io", _), ("shutil", _):
             return "reads, writes or deletes files"
         case ("socket", _), ("_socket", _), ("http", _), ("httplib", _), ("urllib", _), ("requests", _), ("aiohttp", _),
-             ("ssl", _), ("webbrowser", _), ("ftplib", _), ("smtplib", _), ("telnetlib", _):
+             ("ssl", _), ("webbrowser", _), ("ftplib", _), ("smtplib", _), ("telnetlib", _), ("urllib2", _), ("urllib3", _),
+             ("httpx", _), ("socketserver", _), ("nntplib", _):
             return "opens network connections"
         case ("pickle", _), ("_pickle", _), ("marshal", _), ("joblib", _), ("torch", _), ("numpy", _), ("pandas", _):
             return "loads another serialized object (a pickle inside the pickle)"
+        case ("pexpect", _), ("popen2", _), ("paramiko", _):
+            return "runs a shell command (locally or over SSH)"
+        case ("setuptools", _):
+            return "runs a setup script (setuptools.sandbox.run_setup)"
         case ("runpy", _), ("code", _), ("codeop", _), ("pdb", _), ("bdb", _), ("timeit", _), ("profile", _), ("cProfile", _),
              ("trace", _), ("types", _):
             return "runs Python code"
