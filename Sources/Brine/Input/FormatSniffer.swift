@@ -40,6 +40,10 @@ public enum FormatSniffer {
         }
         guard !head.isEmpty else { return nil }
         if head.count >= 2, head[0] == 0x80, head[1] <= 5 { return nil }
+        // Before the codecs: a header length of 0x178 starts with zlib's magic (78 01).
+        if isSafetensors(head, size: size) {
+            return ForeignFormat(name: "safetensors", description: "a safetensors file")
+        }
         if head.withUnsafeBytes({ CompressionFormat.detect($0) }) != nil { return nil }
         if ArchiveKind.detect(head) != nil { return nil }
         if starts([0x93] + Array("NUMPY".utf8)) {
@@ -56,9 +60,6 @@ public enum FormatSniffer {
         }
         if starts(Array("PAR1".utf8)) {
             return ForeignFormat(name: "parquet", description: "a Parquet file")
-        }
-        if isSafetensors(head, size: size) {
-            return ForeignFormat(name: "safetensors", description: "a safetensors file", support: "safetensors support: issue 16")
         }
         if isONNX(head) {
             return ForeignFormat(name: "onnx", description: "an ONNX model (protobuf)")
@@ -101,7 +102,10 @@ public enum FormatSniffer {
            let archive = try? ZipArchive(source: file) {
             format = foreign(zipMembers: archive.entries.map(\.name))
         }
-        if let format { throw InputError(path: path, offset: 0, reason: .unsupportedFormat(what: format.refusal)) }
+        // Formats with a reader (FormatReaders) are read, not refused.
+        if let format, !FormatReaders.readable.contains(format.name) {
+            throw InputError(path: path, offset: 0, reason: .unsupportedFormat(what: format.refusal))
+        }
     }
 
     private static func read(_ file: FileSource, at offset: UInt64, count: Int) -> [UInt8] {
@@ -110,10 +114,11 @@ public enum FormatSniffer {
         return Array(bytes[..<got])
     }
 
-    /// An 8-byte little-endian header length that fits the file, then a JSON object.
-    /// A text pickle's first 8 bytes read as a length far beyond any file.
+    /// An 8-byte little-endian header length that fits the file, then a JSON object with a
+    /// key (`{"`, as every writer emits it). A text pickle's first 8 bytes read as a length
+    /// far beyond any file; a zlib stream has no `{"` at byte 8 under a length that fits.
     static func isSafetensors(_ head: [UInt8], size: UInt64?) -> Bool {
-        guard head.count >= 10, head[8] == UInt8(ascii: "{") else { return false }
+        guard head.count >= 10, head[8] == UInt8(ascii: "{"), head[9] == UInt8(ascii: "\"") || head[9] == UInt8(ascii: "}") else { return false }
         var length: UInt64 = 0
         for index in (0..<8).reversed() { length = length << 8 | UInt64(head[index]) }
         guard length >= 2 else { return false }

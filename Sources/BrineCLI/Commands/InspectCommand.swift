@@ -48,6 +48,7 @@ struct InspectCommand: BrineSubcommand {
         let options = limits.inspect
         let progress = ProgressReporter(enabled: io.errors.isStandardError && isTerminal(2), errors: io.errors)
         do {
+            if let layout = try FormatReaders.read(path: file) { return try inspectLayout(layout, io: io) }
             try FormatSniffer.refuseForeign(path: file)
             if !tensors, try BundleChecker.isBundle(path: file, options: bundleLimits.options) {
                 return try inspectBundle(io: io)
@@ -99,7 +100,7 @@ struct InspectCommand: BrineSubcommand {
         return .success
     }
 
-    private func write(_ report: InspectReport, io: CommandIO) {
+    func write(_ report: InspectReport, io: CommandIO) {
         switch format {
         case .json:
             io.output.write(encodeJSON(report))
