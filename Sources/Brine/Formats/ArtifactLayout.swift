@@ -30,7 +30,8 @@ public struct ArtifactLayout: Codable, Sendable, Equatable {
     }
 
     /// Bytes of tensor data.
-    public var tensorBytes: UInt64 { tensors.reduce(0) { $0 &+ $1.bytes } }
+    /// Bytes of tensor data in this file (ONNX external data lies in another).
+    public var tensorBytes: UInt64 { tensors.reduce(0) { $1.location == nil ? $0 &+ $1.bytes : $0 } }
     public var regionBytes: UInt64 { regions.reduce(0) { $0 &+ $1.bytes } }
 
     /// What neither a tensor nor a region covers (0 for a well-formed file; a gap or an

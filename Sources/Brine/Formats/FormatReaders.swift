@@ -10,7 +10,7 @@ import Glibc
 /// reads them where they are.
 public enum FormatReaders {
     /// Formats whose readers live here, by `FormatSniffer` name.
-    public static let readable: Set<String> = ["safetensors"]
+    public static let readable: Set<String> = ["safetensors", "npy", "npz", "gguf"]
 
     public typealias PickleHandler = (_ pickle: EmbeddedPickle, _ source: ByteSource) throws(InputError) -> Void
 
@@ -50,6 +50,8 @@ public enum FormatReaders {
     public static func read(_ source: ByteSource, format: String, fileBytes: UInt64, pickles: PickleHandler? = nil) throws(InputError) -> ArtifactLayout {
         switch format {
         case "safetensors": return try SafetensorsReader.read(source, fileBytes: fileBytes)
+        case "npy": return try NpyReader.read(source, fileBytes: fileBytes, pickles: pickles)
+        case "gguf": return try GGUFReader.read(source, fileBytes: fileBytes)
         default: throw HeaderBytes.malformed(source.name, 0, "no reader for \(format)")
         }
     }
@@ -57,7 +59,10 @@ public enum FormatReaders {
     /// npz and .keras: zips read with random access (member data offsets are needed to
     /// account for every byte; libarchive's streaming read does not give them).
     public static func readZip(path: String, format: String, pickles: PickleHandler? = nil) throws(InputError) -> ArtifactLayout {
-        throw HeaderBytes.malformed(path, 0, "no reader for \(format)")
+        switch format {
+        case "npz": return try NpzReader.read(path: path, pickles: pickles)
+        default: throw HeaderBytes.malformed(path, 0, "no reader for \(format)")
+        }
     }
 
     /// Findings of `brine check` for a layout: the reader's, then the pickle rules' on each

@@ -32,8 +32,8 @@ public enum LayoutReportBuilder {
         func build(_ group: Group, path: String) -> ReportNode {
             var children: [ReportNode] = group.children.map { key, child in build(child, path: path.isEmpty ? key : path + "." + key) }
             for tensor in group.tensors {
-                // Data in another file (ONNX external data) takes no byte of this one but its memory.
-                let memory = tensor.location == nil ? tensor.bytes : tensor.bytes
+                // Data in another file (ONNX external data) takes no byte of this one, but memory.
+                let memory = tensor.bytes
                 children.append(ReportNode(
                     path: tensor.name, type: tensor.location == nil ? "tensor" : "external tensor", bytes: tensor.location == nil ? tensor.bytes : 0,
                     memory: memory, count: UInt64(tensor.shape.reduce(1) { $0 &* max($1, 0) }), elements: nil,
@@ -71,7 +71,7 @@ public enum LayoutTensorTable {
         out += "BYTES       DTYPE     SHAPE            OFFSET      NAME\n"
         for tensor in layout.tensors {
             var row = pad(ByteFormat.human(tensor.bytes), 10) + "  " + pad(tensor.dtype, 8) + "  "
-            row += pad("(" + tensor.shape.map(String.init).joined(separator: ", ") + ")", 15) + "  " + pad(String(tensor.offset), 10) + "  "
+            row += pad(tensor.shape.count == 1 ? "(\(tensor.shape[0]),)" : "(" + tensor.shape.map(String.init).joined(separator: ", ") + ")", 15) + "  " + pad(String(tensor.offset), 10) + "  "
             row += tensor.name
             if let location = tensor.location { row += "  (external: \(location))" }
             out += row + "\n"
