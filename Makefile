@@ -15,13 +15,14 @@ DIS_ARTIFACT := fixtures/pickle/sklearn_pipeline_p4.pkl
 CHECK_ARTIFACT := fixtures/check/findings/main_pipeline.pkl
 BUNDLE_ARTIFACT := fixtures/bundles/sagemaker/model-torch.tar.gz
 
-.PHONY: help deps build release demo venv venv-torch test conformance conformance-torch malformed fixtures fixtures-torch opcode-table clean fuzz fuzz-build test-asan
+.PHONY: help deps build release demo venv venv-torch venv-formats test conformance conformance-torch conformance-formats fixtures-formats malformed fixtures fixtures-torch opcode-table clean fuzz fuzz-build test-asan
 
 help:
 	@echo "make demo    install system packages, build release, run brine on a bundled artifact"
 	@echo "make test    install test dependencies and run every test"
 	@echo "make fixtures  regenerate fixtures/ with the pinned Python libraries"
 	@echo "make fixtures-torch  regenerate fixtures/torch/ with the pinned torch and fastai"
+	@echo "make fixtures-formats  regenerate fixtures/formats/ with the pinned safetensors, numpy, gguf, onnx"
 	@echo "make bench   time brine against pickletools, picklescan, fickling on a 300 MB+ artifact"
 	@echo "make fuzz    run every libFuzzer target for FUZZ_SECONDS (default 60) each; logs in .fuzz/"
 	@echo "make test-asan  Swift tests and the malformed corpus under AddressSanitizer"
@@ -64,11 +65,12 @@ demo: release
 venv:
 	@bash fixtures/venv.sh >/dev/null
 
-test: build venv venv-torch
+test: build venv venv-torch venv-formats
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	$(MAKE) --no-print-directory conformance
 	$(MAKE) --no-print-directory conformance-torch
+	$(MAKE) --no-print-directory conformance-formats
 	$(MAKE) --no-print-directory malformed
 
 # The malformed corpus (fixtures/malformed/generate.py: truncations, bit flips, huge lengths,
@@ -117,6 +119,20 @@ conformance-torch: build venv-torch
 
 fixtures-torch: venv-torch
 	@venv=$$($(TORCH_VENV)); "$$venv/bin/python" fixtures/torch/generate_torch.py
+
+# safetensors, numpy, gguf and onnx for the tensor-format fixtures and their round-trip tests
+# (fixtures/requirements-formats.txt), in a venv of their own under ~/.cache/brine.
+FORMATS_VENV = BRINE_REQUIREMENTS=$(CURDIR)/fixtures/requirements-formats.txt BRINE_VENV_NAME=formats-venv bash fixtures/venv.sh
+
+venv-formats:
+	@$(FORMATS_VENV) >/dev/null
+
+conformance-formats: build venv-formats
+	@venv=$$($(FORMATS_VENV)); \
+	BRINE_BIN=$(CURDIR)/$(DEBUG_BIN) "$$venv/bin/python" -m pytest -q -p no:cacheprovider Tests/conformance_formats
+
+fixtures-formats: venv-formats
+	@venv=$$($(FORMATS_VENV)); "$$venv/bin/python" fixtures/formats/generate_formats.py
 
 opcode-table:
 	python3 fixtures/tools/opcode_table.py > Sources/Brine/Pickle/PickleOpcode+Table.swift

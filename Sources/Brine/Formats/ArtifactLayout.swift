@@ -101,11 +101,15 @@ public struct LayoutFinding: Codable, Sendable, Equatable {
     public var offset: UInt64?
     /// The tensor, initializer or layer it is about.
     public var name: String?
+    /// Data outside the file or overlapping other data: bytes cannot be attributed, so
+    /// `brine inspect` refuses the file (exit 2) instead of showing a tree.
+    public var breaksLayout: Bool?
 
-    public init(rule: String, message: String, offset: UInt64? = nil, name: String? = nil) {
+    public init(rule: String, message: String, offset: UInt64? = nil, name: String? = nil, breaksLayout: Bool = false) {
         self.rule = rule
         self.message = message
         self.offset = offset
         self.name = name
+        self.breaksLayout = breaksLayout ? true : nil
     }
 }

@@ -71,10 +71,10 @@ public enum FormatReaders {
         (LayoutRules.findings(layout, file: file) + pickleFindings).sorted(by: Finding.reportOrder)
     }
 
-    /// A layout with problems that leave its bytes unaccounted cannot be inspected: the
-    /// first such problem, as the one-line error `brine inspect` exits 2 with.
+    /// A layout whose data lies outside the file or overlaps cannot be inspected: the first
+    /// such problem, as the one-line error `brine inspect` exits 2 with.
     public static func inspectError(_ layout: ArtifactLayout, file: String) -> InputError? {
-        guard let first = layout.findings.first(where: { $0.rule == "tensor-layout" }) else { return nil }
+        guard let first = layout.findings.first(where: { $0.breaksLayout == true }) else { return nil }
         let others = layout.findings.count - 1
         return InputError(path: file, offset: first.offset ?? 0, reason: .malformed(
             detail: first.message + (others > 0 ? " (and \(others) more problems: brine check lists them)" : " (brine check reports it as BR801)")))

@@ -170,7 +170,7 @@ public enum GGUFReader {
             let (end, overflow) = info.offset.addingReportingOverflow(size)
             if overflow || end > dataBytes {
                 layout.tensors.append(LayoutTensor(name: info.name, dtype: traits.name, shape: shape, offset: dataStart, bytes: 0))
-                layout.findings.append(LayoutFinding(rule: "tensor-layout", message: "tensor '\(info.name)' data [\(info.offset), +\(size)] lies outside the \(dataBytes) data bytes", offset: info.at, name: info.name))
+                layout.findings.append(LayoutFinding(rule: "tensor-layout", message: "tensor '\(info.name)' data [\(info.offset), +\(size)] lies outside the \(dataBytes) data bytes", offset: info.at, name: info.name, breaksLayout: true))
                 continue
             }
             if info.offset % alignment != 0 {
@@ -185,7 +185,7 @@ public enum GGUFReader {
         var charged = Set<String>()
         for span in spans.sorted(by: { $0.begin != $1.begin ? $0.begin < $1.begin : $0.end < $1.end }) {
             if span.begin < cursorEnd {
-                layout.findings.append(LayoutFinding(rule: "tensor-layout", message: "tensor '\(span.name)' [\(span.begin), \(span.end)] overlaps '\(previous)' (which ends at \(cursorEnd))", offset: dataStart &+ span.begin, name: span.name))
+                layout.findings.append(LayoutFinding(rule: "tensor-layout", message: "tensor '\(span.name)' [\(span.begin), \(span.end)] overlaps '\(previous)' (which ends at \(cursorEnd))", offset: dataStart &+ span.begin, name: span.name, breaksLayout: true))
                 continue
             }
             padding &+= span.begin - cursorEnd

@@ -130,3 +130,41 @@ public enum HuggingFaceFolders {
         return cut.map { String(path[..<$0]) } ?? ""
     }
 }
+
+extension HuggingFaceFolders {
+    /// `brine budget`'s view: in each folder of the measured files, transformers' pickled
+    /// weights (`pytorch_model*.bin`, a pickle or PyTorch zip by content) beside safetensors
+    /// files (by content) are the same weights twice. `files` are (name as budget shows it,
+    /// path on disk, size).
+    public static func duplicateWeights(_ files: [(name: String, diskPath: String, size: UInt64)]) -> [(name: String, bytes: UInt64, message: String)] {
+        var folders: [String: [(name: String, diskPath: String, size: UInt64)]] = [:]
+        for file in files { folders[folderName(file.name), default: []].append(file) }
+        var out: [(name: String, bytes: UInt64, message: String)] = []
+        for (_, members) in folders.sorted(by: { $0.key < $1.key }) {
+            let safetensors = members.filter { $0.name.hasSuffix(".safetensors") && isSafetensors($0.diskPath) }
+            guard !safetensors.isEmpty else { continue }
+            for bin in members where isPickledWeights(baseName(bin.name)) && isPickleOrTorch(bin.diskPath) {
+                out.append((bin.name, bin.size, "\(bin.name) (\(ByteFormat.human(bin.size))) ships the weights a second time beside "
+                    + safetensors.map { baseName($0.name) }.sorted().joined(separator: ", ") + "; transformers loads the safetensors files: ship one"))
+            }
+        }
+        return out
+    }
+
+    private static func head(_ path: String) -> [UInt8] {
+        guard let file = try? FileSource(path: path) else { return [] }
+        var bytes = [UInt8](repeating: 0, count: FormatSniffer.headLength)
+        let got = bytes.withUnsafeMutableBytes { (try? file.read(at: 0, into: $0)) ?? 0 }
+        return Array(bytes[..<got])
+    }
+
+    static func isSafetensors(_ path: String) -> Bool {
+        guard let size = (try? FileSource(path: path))?.knownLength else { return false }
+        return FormatSniffer.isSafetensors(head(path), size: size)
+    }
+
+    static func isPickleOrTorch(_ path: String) -> Bool {
+        let bytes = head(path)
+        return bytes.count >= 2 && (bytes[0] == 0x80 || (bytes[0] == 0x50 && bytes[1] == 0x4B))
+    }
+}

@@ -168,7 +168,7 @@ public enum NpyReader {
         if data > available {
             layout.findings.append(LayoutFinding(rule: "tensor-layout", message:
                 "\(where_): \(header.descr) \(header.shape) needs \(data) data bytes, \(available) follow the header (np.load fails)", offset: offset &+ available,
-                name: name.isEmpty ? nil : name))
+                name: name.isEmpty ? nil : name, breaksLayout: true))
         } else if data < available, storedBytes == nil {
             layout.regions.append(LayoutRegion(name: "bytes after the array data", offset: offset &+ data, bytes: available - data))
         }

@@ -70,7 +70,7 @@ public enum SafetensorsReader {
             layout.tensors.append(tensor)
             guard inFile else {
                 layout.findings.append(LayoutFinding(
-                    rule: "tensor-layout", message: "tensor '\(key)' data_offsets [\(begin), \(end)] lie outside the \(dataBytes) data bytes", offset: 8, name: key))
+                    rule: "tensor-layout", message: "tensor '\(key)' data_offsets [\(begin), \(end)] lie outside the \(dataBytes) data bytes", offset: 8, name: key, breaksLayout: true))
                 continue
             }
             spans.append((begin, end, key))
@@ -106,7 +106,7 @@ public enum SafetensorsReader {
             if span.begin < cursor {
                 layout.findings.append(LayoutFinding(
                     rule: "tensor-layout", message: "tensor '\(span.name)' [\(span.begin), \(span.end)] overlaps '\(previous ?? "")' (which ends at \(cursor))",
-                    offset: dataStart &+ span.begin, name: span.name))
+                    offset: dataStart &+ span.begin, name: span.name, breaksLayout: true))
             } else if span.begin > cursor {
                 layout.findings.append(LayoutFinding(
                     rule: "tensor-layout", message: "\(span.begin - cursor) bytes before tensor '\(span.name)' belong to no tensor (data must be contiguous)",

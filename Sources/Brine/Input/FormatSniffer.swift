@@ -13,9 +13,11 @@ public struct ForeignFormat: Sendable, Equatable {
     /// Where support is tracked, when it is.
     public var support: String?
 
-    /// `a safetensors file; Brine reads pickle, joblib and PyTorch files (safetensors support: issue 16)`.
+    /// `a Parquet file; Brine reads pickle, joblib and PyTorch files`; for formats with a
+    /// reader, which commands read them (`brine dis` disassembles pickles only).
     public var refusal: String {
-        "\(description); Brine reads pickle, joblib and PyTorch files" + (support.map { " (\($0))" } ?? "")
+        if FormatReaders.readable.contains(name) { return "\(description), not a pickle; brine inspect, check, budget and diff read it" }
+        return "\(description); Brine reads pickle, joblib and PyTorch files" + (support.map { " (\($0))" } ?? "")
     }
 }
 
@@ -90,7 +92,8 @@ public enum FormatSniffer {
     /// The file at `path`, named on the command line, if it is of a format Brine does not
     /// read; throws `unsupportedFormat` then. Directories and anything unopenable pass: the
     /// command's own open reports those.
-    public static func refuseForeign(path: String) throws(InputError) {
+    /// `reading`: formats the caller reads itself (`FormatReaders.readable`), let through.
+    public static func refuseForeign(path: String, reading: Set<String> = []) throws(InputError) {
         var info = stat()
         guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return }
         guard let file = try? FileSource(path: path) else { return }
@@ -103,7 +106,7 @@ public enum FormatSniffer {
             format = foreign(zipMembers: archive.entries.map(\.name))
         }
         // Formats with a reader (FormatReaders) are read, not refused.
-        if let format, !FormatReaders.readable.contains(format.name) {
+        if let format, !reading.contains(format.name) {
             throw InputError(path: path, offset: 0, reason: .unsupportedFormat(what: format.refusal))
         }
     }
@@ -121,6 +124,9 @@ public enum FormatSniffer {
         guard head.count >= 10, head[8] == UInt8(ascii: "{"), head[9] == UInt8(ascii: "\"") || head[9] == UInt8(ascii: "}") else { return false }
         var length: UInt64 = 0
         for index in (0..<8).reversed() { length = length << 8 | UInt64(head[index]) }
+        // A length under 2^56 whatever the file's size: a damaged or hostile header is still
+        // a safetensors file (its reader says what is wrong). No text pickle has a 0 there.
+        if head[7] == 0, head[9] == UInt8(ascii: "\"") { return length >= 2 }
         guard length >= 2 else { return false }
         if let size { return size >= 8 && length <= size - 8 }
         return length < 100 << 20

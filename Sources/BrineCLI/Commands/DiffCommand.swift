@@ -50,8 +50,8 @@ struct DiffCommand: BrineSubcommand {
         var options = bundleLimits.options
         options.attributeDepth = depth
         do {
-            try FormatSniffer.refuseForeign(path: old)
-            try FormatSniffer.refuseForeign(path: new)
+            try FormatSniffer.refuseForeign(path: old, reading: FormatReaders.readable)
+            try FormatSniffer.refuseForeign(path: new, reading: FormatReaders.readable)
             let before = try BundleWalker(options: options).walk(path: old)
             let after = try BundleWalker(options: options).walk(path: new)
             let changes = SizeDiff.compare(SizeSnapshot.of(before), SizeSnapshot.of(after))
