@@ -15,6 +15,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // C libraries, imported only by BrineIO.
@@ -36,10 +37,15 @@ let package = Package(
             dependencies: ["CZlib", "CArchive"],
             swiftSettings: hotPathSettings
         ),
+        // onnx.proto's messages, generated once by fixtures/tools/gen_onnx_proto.sh (no build plugin).
+        .target(
+            name: "BrineONNX",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
         // The engine: byte sources, pickle reader, disassembler, reports.
         .target(
             name: "Brine",
-            dependencies: ["BrineIO"],
+            dependencies: ["BrineIO", "BrineONNX", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             swiftSettings: hotPathSettings
         ),
         // Commands, testable in process; the executable only calls into it.

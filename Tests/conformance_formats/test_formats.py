@@ -30,7 +30,7 @@ def fixtures(pattern):
     return found
 
 
-ALL_FILES = [p for p in fixtures("**/*") if os.path.isfile(p) and not p.endswith((".json", ".py", ".bin"))]
+ALL_FILES = [p for p in fixtures("**/*") if os.path.isfile(p) and not p.endswith((".json", ".py", ".bin", ".data"))]
 
 
 @pytest.mark.parametrize("path", ALL_FILES, ids=lambda p: os.path.relpath(p, FORMATS))
@@ -305,3 +305,110 @@ def test_overlapping_offsets(brine, tmp_path):
     check = run(brine, "check", "--format", "json", str(path))
     assert check.returncode == 1
     assert any(f["code"] == "BR801" and "overlaps" in f["message"] for f in json.loads(check.stdout)["findings"])
+
+
+# ---------------------------------------------------------------- ONNX
+
+def dtype_name(number):
+    from onnx import TensorProto
+    return TensorProto.DataType.Name(number)
+
+
+@pytest.mark.parametrize("path", fixtures("onnx/**/*.onnx"), ids=lambda p: os.path.relpath(p, FORMATS))
+def test_onnx_round_trip(brine, path):
+    import onnx
+    model = onnx.load(path, load_external_data=False)
+    listing = {t["name"]: t for t in inspect_json(brine, path, "--tensors")["tensors"]}
+    assert set(listing) == {t.name for t in model.graph.initializer}
+    for tensor in model.graph.initializer:
+        mine = listing[tensor.name]
+        assert mine["dtype"] == dtype_name(tensor.data_type)
+        assert mine["shape"] == list(tensor.dims)
+        if tensor.data_location == onnx.TensorProto.EXTERNAL:
+            external = {e.key: e.value for e in tensor.external_data}
+            assert mine["location"] == external["location"]
+            assert mine["offset"] == int(external.get("offset", 0))
+            if "length" in external:
+                assert mine["bytes"] == int(external["length"])
+        else:
+            assert mine["bytes"] == len(tensor.raw_data)
+    facts = inspect_json(brine, path)["layout"]["facts"]
+    assert facts["opsets"] == ", ".join(f"{o.domain or 'ai.onnx'} {o.version}" for o in model.opset_import)
+    assert facts["ir version"] == str(model.ir_version)
+
+
+def test_onnx_external_data_loads_and_matches(brine):
+    import onnx
+    from onnx import numpy_helper
+    path = os.path.join(FORMATS, "onnx", "external", "model.onnx")
+    model = onnx.load(path)  # reads model.onnx.data
+    listing = {t["name"]: t for t in inspect_json(brine, path, "--tensors")["tensors"]}
+    for tensor in model.graph.initializer:
+        assert listing[tensor.name]["bytes"] == numpy_helper.to_array(tensor).nbytes
+    assert run(brine, "check", path).returncode == 0
+
+
+def test_onnx_path_traversal_and_custom_domain(brine):
+    import onnx
+    path = os.path.join(FORMATS, "onnx", "traversal.onnx")
+    model = onnx.load(path, load_external_data=False)
+    (tensor,) = model.graph.initializer
+    location = {e.key: e.value for e in tensor.external_data}["location"]
+    assert ".." in location
+    result = run(brine, "check", "--format", "json", path)
+    assert result.returncode == 1
+    findings = json.loads(result.stdout)["findings"]
+    assert any(f["code"] == "BR807" and location in f["message"] for f in findings)
+    custom = {o.domain for o in model.opset_import} - {"", "ai.onnx"}
+    assert {f["path"] for f in findings if f["code"] == "BR808"} == custom
+
+
+# ---------------------------------------------------------------- Keras
+
+@pytest.mark.parametrize("path", fixtures("keras/*.keras"), ids=os.path.basename)
+def test_keras_members_and_version(brine, path):
+    import zipfile
+    report = inspect_json(brine, path)
+    regions = {r["name"].split(":")[0]: r["bytes"] for r in report["layout"]["regions"]}
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            assert regions[info.filename] == info.compress_size
+        metadata = json.loads(archive.read("metadata.json"))
+        config = json.loads(archive.read("config.json"))
+    assert report["layout"]["facts"]["keras version"] == metadata["keras_version"]
+    lambdas = [layer["config"]["name"] for layer in config["config"]["layers"] if layer["class_name"] == "Lambda"]
+    custom = [layer["config"]["name"] for layer in config["config"]["layers"] if not layer["module"].startswith("keras")]
+    result = run(brine, "check", "--format", "json", path)
+    flagged = {f["path"] for f in json.loads(result.stdout)["findings"] if f["code"] == "BR809"}
+    assert flagged == set(lambdas + custom)
+    assert result.returncode == (1 if flagged else 0)
+
+
+def test_legacy_h5_is_named_and_sized(brine):
+    import h5py
+    path = os.path.join(FORMATS, "keras", "legacy.h5")
+    with h5py.File(path) as h5:
+        assert "model_weights" in h5
+    report = inspect_json(brine, path)
+    assert report["format"] == "hdf5"
+    assert report["fileBytes"] == os.path.getsize(path)
+    result = run(brine, "check", "--format", "json", path)
+    assert result.returncode == 0
+    assert [f["code"] for f in json.loads(result.stdout)["findings"]] == ["BR810"]
+
+
+def test_every_format_inside_a_tarball(brine, tmp_path):
+    """The bundle walker reads every format inside archives, by content."""
+    import tarfile
+    tarball = tmp_path / "models.tar"
+    with tarfile.open(tarball, "w") as tar:
+        for name in ("safetensors/tiny.safetensors", "numpy/object_member.npz", "numpy/float32_2d.npy", "gguf/tiny-llama.gguf",
+                     "onnx/traversal.onnx", "keras/lambda.keras", "keras/legacy.h5"):
+            tar.add(os.path.join(FORMATS, name), arcname=os.path.basename(name))
+    report = inspect_json(brine, str(tarball))
+    formats = {os.path.basename(m["path"].split("!")[-1]): m.get("format") for m in report["root"]["children"]}
+    assert formats == {"tiny.safetensors": "safetensors", "object_member.npz": "npz", "float32_2d.npy": "npy",
+                       "tiny-llama.gguf": "gguf", "traversal.onnx": "onnx", "lambda.keras": "keras", "legacy.h5": "hdf5"}
+    check = run(brine, "check", "--format", "json", str(tarball))
+    codes = {f["code"] for f in json.loads(check.stdout)["findings"]}
+    assert {"BR806", "BR807", "BR808", "BR809", "BR810"} <= codes

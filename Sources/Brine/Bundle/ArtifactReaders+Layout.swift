@@ -35,7 +35,9 @@ extension ArtifactReaders {
             if let zipPath {
                 layout = try FormatReaders.readZip(path: zipPath, format: format, pickles: handler)
             } else {
-                layout = try FormatReaders.read(NamedSource(stream, name: path), format: format, fileBytes: storedBytes, pickles: handler)
+                // A file of a directory (not an archive member) has its folder for ONNX external data.
+                let directory = diskPath.flatMap { disk in path.contains("!") ? nil : disk.lastIndex(of: "/").map { String(disk[..<$0]) } ?? "." }
+                layout = try FormatReaders.read(NamedSource(stream, name: path), format: format, fileBytes: storedBytes, pickles: handler, directory: directory)
             }
             let report = LayoutReportBuilder.build(layout, file: path)
             member.attributes = AttributeSizes.flatten(report, maximumDepth: options.attributeDepth)

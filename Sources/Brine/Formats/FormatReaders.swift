@@ -10,7 +10,7 @@ import Glibc
 /// reads them where they are.
 public enum FormatReaders {
     /// Formats whose readers live here, by `FormatSniffer` name.
-    public static let readable: Set<String> = ["safetensors", "npy", "npz", "gguf"]
+    public static let readable: Set<String> = ["safetensors", "npy", "npz", "gguf", "onnx", "keras", "hdf5"]
 
     public typealias PickleHandler = (_ pickle: EmbeddedPickle, _ source: ByteSource) throws(InputError) -> Void
 
@@ -38,7 +38,8 @@ public enum FormatReaders {
         let source = PeekableSource(file)
         let head = try source.peek(FormatSniffer.headLength)
         if let format = format(head: head, size: size) {
-            return try read(source, format: format, fileBytes: size, pickles: pickles)
+            let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+            return try read(source, format: format, fileBytes: size, pickles: pickles, directory: directory)
         }
         if head.withUnsafeBytes({ ZipArchive.looksLikeZip($0) }), let format = zipFormat(path: path) {
             return try readZip(path: path, format: format, pickles: pickles)
@@ -47,11 +48,15 @@ public enum FormatReaders {
     }
 
     /// Reads a stream of `format` (a name `format(head:size:)` returned) of `fileBytes` bytes.
-    public static func read(_ source: ByteSource, format: String, fileBytes: UInt64, pickles: PickleHandler? = nil) throws(InputError) -> ArtifactLayout {
+    /// `directory`: the folder of a file on disk (ONNX external data is checked against it).
+    public static func read(_ source: ByteSource, format: String, fileBytes: UInt64, pickles: PickleHandler? = nil,
+                            directory: String? = nil) throws(InputError) -> ArtifactLayout {
         switch format {
         case "safetensors": return try SafetensorsReader.read(source, fileBytes: fileBytes)
         case "npy": return try NpyReader.read(source, fileBytes: fileBytes, pickles: pickles)
         case "gguf": return try GGUFReader.read(source, fileBytes: fileBytes)
+        case "onnx": return try ONNXReader.read(source, fileBytes: fileBytes, directory: directory)
+        case "hdf5": return HDF5Reader.read(fileBytes: fileBytes)
         default: throw HeaderBytes.malformed(source.name, 0, "no reader for \(format)")
         }
     }
@@ -61,6 +66,7 @@ public enum FormatReaders {
     public static func readZip(path: String, format: String, pickles: PickleHandler? = nil) throws(InputError) -> ArtifactLayout {
         switch format {
         case "npz": return try NpzReader.read(path: path, pickles: pickles)
+        case "keras": return try KerasReader.read(path: path)
         default: throw HeaderBytes.malformed(path, 0, "no reader for \(format)")
         }
     }

@@ -52,7 +52,9 @@ public struct TextRenderer {
             var parts = [layout.format, ByteFormat.human(layout.fileBytes), "\(layout.tensors.count) tensors (\(ByteFormat.human(layout.tensorBytes)) of data)"]
             parts += layout.facts.sorted { $0.key < $1.key }.filter { $0.key != "tensors" }.map { "\($0.key) \($0.value)" }
             var text = "\(report.file): " + parts.joined(separator: ", ") + "\n"
-            if !layout.findings.isEmpty { text += "\(layout.findings.count) problems found: brine check \(report.file) explains them\n" }
+            if !layout.findings.isEmpty {
+                text += "\(layout.findings.count) \(layout.findings.count == 1 ? "problem" : "problems") found: brine check \(report.file) explains \(layout.findings.count == 1 ? "it" : "them")\n"
+            }
             return text
         }
         var parts = [report.format]
