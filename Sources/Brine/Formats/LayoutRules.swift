@@ -1,3 +1,5 @@
+import BrineIO
+
 /// The BR8xx rules: what the non-pickle readers find (docs/checks.md, "Tensor formats").
 /// A reader records a `LayoutFinding` by rule name; this turns it into a shared `Finding`.
 public enum LayoutRules {
@@ -62,7 +64,8 @@ public enum LayoutRules {
     /// A reader's finding as a shared `Finding` for `file` (a member path in bundles).
     public static func finding(_ finding: LayoutFinding, file: String, severity: Severity? = nil) -> Finding {
         let entry = entries[finding.rule] ?? entries["tensor-layout"]!
-        return Finding(rule: entry.rule, severity: severity ?? entry.severity, message: finding.message, explanation: entry.explanation,
+        // Names come from the file: a newline in one must not break the one-line message.
+        return Finding(rule: entry.rule, severity: severity ?? entry.severity, message: escapingControlCharacters(finding.message), explanation: entry.explanation,
                        fix: entry.fix, location: FindingLocation(file: file, treePath: finding.name, offset: finding.offset))
     }
 
