@@ -412,3 +412,21 @@ def test_every_format_inside_a_tarball(brine, tmp_path):
     check = run(brine, "check", "--format", "json", str(tarball))
     codes = {f["code"] for f in json.loads(check.stdout)["findings"]}
     assert {"BR806", "BR807", "BR808", "BR809", "BR810"} <= codes
+
+
+def test_hf_folder_summary(brine, tmp_path):
+    import tarfile
+    folder = os.path.join(FORMATS, "hf", "tiny-llama")
+    with open(os.path.join(folder, "config.json")) as f:
+        config = json.load(f)
+    shards = sorted(os.path.basename(p) for p in glob.glob(os.path.join(folder, "*.safetensors")))
+    tarball = tmp_path / "model.tar.gz"
+    with tarfile.open(tarball, "w:gz") as tar:
+        tar.add(folder, arcname="tiny-llama")
+    for path in (folder, str(tarball)):
+        (model,) = inspect_json(brine, path)["huggingFace"]
+        assert model["architectures"] == config["architectures"]
+        assert model["torchDtype"] == config["torch_dtype"]
+        assert model["shards"] == shards
+        assert model["weightBytes"] == sum(os.path.getsize(os.path.join(folder, s)) for s in shards)
+        assert "tokenizer.json" in model["tokenizerFiles"]

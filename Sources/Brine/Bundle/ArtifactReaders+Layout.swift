@@ -42,7 +42,6 @@ extension ArtifactReaders {
             let report = LayoutReportBuilder.build(layout, file: path)
             member.attributes = AttributeSizes.flatten(report, maximumDepth: options.attributeDepth)
             if options.keepsReports { member.report = report }
-            member.note = layout.format
             visitor?(.layout(path: path, layout: layout))
         } catch {
             // A hostile header is this member's problem: it is noted (and, in check, one
