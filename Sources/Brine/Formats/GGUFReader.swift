@@ -230,13 +230,15 @@ public enum GGUFReader {
             let text = try cursor.string("the value of '\(key)'")
             return Value(text: text.count > 200 ? String(text.prefix(200)) + "…" : text)
         case 9:
-            guard depth == 0 else { throw cursor.fail("'\(key)': an array of arrays (GGUF allows one level)", at: at) }
+            // The spec allows arrays of arrays; gguf-py writes them. Nesting is bounded.
+            guard depth < 4 else { throw cursor.fail("'\(key)': arrays nested more than 4 deep", at: at) }
             let elementType = UInt32(try cursor.integer(4, "the element type of '\(key)'"))
             let count = try cursor.integer(8, "the element count of '\(key)'")
             guard count <= cursor.limits.maximumArrayElements else {
                 throw cursor.fail("'\(key)': array of \(count) elements is over the limit of \(cursor.limits.maximumArrayElements)", at: at)
             }
-            let minimumSize = UInt64(elementType == 8 ? 8 : scalarSizes[elementType] ?? 1)
+            // The least each element takes: a string's length, an array's type and count.
+            let minimumSize = UInt64(elementType == 8 ? 8 : elementType == 9 ? 12 : scalarSizes[elementType] ?? 1)
             let (needed, overflow) = count.multipliedReportingOverflow(by: minimumSize)
             guard !overflow, needed <= cursor.remaining else {
                 throw cursor.fail("'\(key)': array of \(count) \(typeName(elementType)) runs past the end of the file", at: at)
@@ -245,6 +247,8 @@ public enum GGUFReader {
                 guard try cursor.window.skip(count * UInt64(size)) else { throw cursor.fail("the file ends inside '\(key)'", at: at) }
             } else if elementType == 8 {
                 for _ in 0..<count { _ = try cursor.string("an element of '\(key)'") }
+            } else if elementType == 9 {
+                for _ in 0..<count { _ = try readValue(type: 9, key: key, cursor: cursor, depth: depth + 1, at: cursor.offset) }
             } else {
                 throw cursor.fail("'\(key)': unknown array element type \(elementType)", at: at)
             }
