@@ -19,7 +19,7 @@ DIS_ARTIFACT := fixtures/pickle/sklearn_pipeline_p4.pkl
 CHECK_ARTIFACT := fixtures/check/findings/main_pipeline.pkl
 BUNDLE_ARTIFACT := fixtures/bundles/sagemaker/model-torch.tar.gz
 
-.PHONY: help deps deps-static static-libs build release wheel man tools-venv wheelhouse test-wheel browser-deps venv-browser browser-test demo venv venv-torch test conformance conformance-torch malformed fixtures fixtures-torch opcode-table clean fuzz fuzz-build test-asan
+.PHONY: help deps deps-static static-libs build release wheel man tools-venv wheelhouse test-wheel browser-deps venv-browser browser-test demo venv venv-torch venv-formats test conformance conformance-torch conformance-formats fixtures-formats malformed fixtures fixtures-torch opcode-table clean fuzz fuzz-build test-asan
 
 help:
 	@echo "make demo    install system packages, build release, run brine on a bundled artifact"
@@ -30,6 +30,7 @@ help:
 	@echo "make fixtures  regenerate fixtures/ with the pinned Python libraries"
 	@echo "make fixtures-torch  regenerate fixtures/torch/ with the pinned torch and fastai"
 	@echo "make browser-test  the HTML reports in headless Chromium (installs chromium, chromium-driver)"
+	@echo "make fixtures-formats  regenerate fixtures/formats/ with the pinned safetensors, numpy, gguf, onnx"
 	@echo "make bench   time brine against pickletools, picklescan, fickling on a 300 MB+ artifact"
 	@echo "make fuzz    run every libFuzzer target for FUZZ_SECONDS (default 60) each; logs in .fuzz/"
 	@echo "make test-asan  Swift tests and the malformed corpus under AddressSanitizer"
@@ -160,11 +161,12 @@ demo: release
 venv:
 	@bash fixtures/venv.sh >/dev/null
 
-test: build venv venv-torch
+test: build venv venv-torch venv-formats
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	$(MAKE) --no-print-directory conformance
 	$(MAKE) --no-print-directory conformance-torch
+	$(MAKE) --no-print-directory conformance-formats
 	$(MAKE) --no-print-directory malformed
 	$(MAKE) --no-print-directory test-wheel
 	$(MAKE) --no-print-directory browser-test
@@ -227,6 +229,20 @@ venv-browser:
 browser-test: build browser-deps venv-browser venv
 	@venv=$$($(BROWSER_VENV)); sk=$$(bash fixtures/venv.sh); \
 	BRINE_BIN=$(CURDIR)/$(DEBUG_BIN) BRINE_SKLEARN_PYTHON="$$sk/bin/python" "$$venv/bin/python" -m pytest -q -p no:cacheprovider Tests/browser
+
+# safetensors, numpy, gguf and onnx for the tensor-format fixtures and their round-trip tests
+# (fixtures/requirements-formats.txt), in a venv of their own under ~/.cache/brine.
+FORMATS_VENV = BRINE_REQUIREMENTS=$(CURDIR)/fixtures/requirements-formats.txt BRINE_VENV_NAME=formats-venv bash fixtures/venv.sh
+
+venv-formats:
+	@$(FORMATS_VENV) >/dev/null
+
+conformance-formats: build venv-formats
+	@venv=$$($(FORMATS_VENV)); \
+	BRINE_BIN=$(CURDIR)/$(DEBUG_BIN) "$$venv/bin/python" -m pytest -q -p no:cacheprovider Tests/conformance_formats
+
+fixtures-formats: venv-formats
+	@venv=$$($(FORMATS_VENV)); "$$venv/bin/python" fixtures/formats/generate_formats.py
 
 opcode-table:
 	python3 fixtures/tools/opcode_table.py > Sources/Brine/Pickle/PickleOpcode+Table.swift

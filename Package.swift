@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // brine.toml (Config/TOMLDocument.swift): TOML 1.0 through toml++.
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // C libraries, imported only by BrineIO.
@@ -38,10 +39,18 @@ let package = Package(
             dependencies: ["CZlib", "CArchive"],
             swiftSettings: hotPathSettings
         ),
+        // onnx.proto's messages, generated once by fixtures/tools/gen_onnx_proto.sh (no build plugin).
+        .target(
+            name: "BrineONNX",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
         // The engine: byte sources, pickle reader, disassembler, reports.
         .target(
             name: "Brine",
-            dependencies: ["BrineIO", .product(name: "TOMLKit", package: "TOMLKit")],
+            dependencies: [
+                "BrineIO", "BrineONNX", .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
             swiftSettings: hotPathSettings
         ),
         // Commands, testable in process; the executable only calls into it.

@@ -18,6 +18,9 @@ public struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
         /// A file of a format Brine recognises but does not read (safetensors, npy, GGUF…):
         /// `what` names it and says what Brine reads instead.
         case unsupportedFormat(what: String)
+        /// A file of a format Brine reads (safetensors, npy, GGUF, ONNX…) whose structure is
+        /// damaged or hostile: `detail` says what was expected there.
+        case malformed(detail: String)
     }
 
     public var path: String
@@ -53,6 +56,8 @@ public struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(path): offset \(offset): the file shrank while it was being read; read it again once nothing writes to it"
         case .unsupportedFormat(let what):
             return "\(path): \(what)"
+        case .malformed(let detail):
+            return "\(path): offset \(offset): \(detail)"
         }
     }
 }

@@ -34,6 +34,9 @@ extension BudgetFinding {
             rule("BR721", "bundle-unsafe-path", "An archive member would be written outside the extraction directory",
                  "Its name is absolute, contains '..', or it is a link leading out; extracting it naively can overwrite files elsewhere (path traversal). Brine never extracts.",
                  "Rebuild the archive with relative member names.", security: true),
+            (LayoutRules.entries["duplicate-weights"]!.rule.name, Rule(
+                rule: LayoutRules.entries["duplicate-weights"]!.rule, explanation: LayoutRules.entries["duplicate-weights"]!.explanation,
+                fix: LayoutRules.entries["duplicate-weights"]!.fix)),
             rule("BR731", "training-only", "An attribute prediction never reads",
                  "It is kept only for training or introspection and takes room in every deploy.",
                  "brine strip --preset deploy (scikit-learn) or --preset torch-inference (PyTorch)."),

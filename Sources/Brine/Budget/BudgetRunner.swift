@@ -133,6 +133,11 @@ public enum BudgetRunner {
             }
         }
 
+        let appEntries = appFiles.entries.filter { $0.kind == .file }.map { (name: $0.name, diskPath: $0.diskPath, size: $0.size) }
+        for duplicate in HuggingFaceFolders.duplicateWeights(appEntries) {
+            result.findings.append(BudgetFinding(code: "duplicate-weights", severity: .warning, message: duplicate.message, file: duplicate.name))
+        }
+
         if let limit = request.limit {
             let name = limit.preset.map { "\($0) limit" } ?? "limit"
             if measured > limit.bytes {

@@ -5,6 +5,9 @@ public enum ArtifactVisit: Sendable {
     case pickle(path: String, inspection: Inspection)
     /// A PyTorch file: its main pickle and the tensors (with their storage locations).
     case torch(path: String, inspection: TorchInspection)
+    /// A safetensors, npy, npz, GGUF, ONNX, Keras or HDF5 file: its byte layout and the
+    /// reader's findings. Pickles inside it (object arrays) come as `.pickle` visits.
+    case layout(path: String, layout: ArtifactLayout)
     /// An artifact Brine recognised but could not read: one line naming member and offset.
     case unreadable(path: String, message: String)
 }

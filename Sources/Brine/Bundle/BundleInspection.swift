@@ -8,14 +8,20 @@ public struct BundleReport: Codable, Sendable, Equatable {
     /// Always `bundle`, so consumers tell this document from a single file's report.
     public var format = "bundle"
     public var root: BundleMember
+    /// Hugging Face model folders in the bundle (a folder with config.json beside weights).
+    public var huggingFace: [HuggingFaceModel]? = nil
 
     /// Walks `path` with `options` (its limits apply at every nesting level), keeping reports.
     public static func inspect(path: String, options: BundleOptions) throws(InputError) -> BundleReport {
         var options = options
         options.keepsReports = true
-        var root = try BundleWalker(options: options).walk(path: path, followsLink: true)
+        let walker = BundleWalker(options: options)
+        var root = try walker.walk(path: path, followsLink: true)
         root.dropFlattenedAttributes()
-        return BundleReport(file: path, root: root)
+        var report = BundleReport(file: path, root: root)
+        let models = HuggingFaceFolders.analyze(root, json: walker.capturedJSON, tensors: [:]).models
+        if !models.isEmpty { report.huggingFace = models }
+        return report
     }
 }
 

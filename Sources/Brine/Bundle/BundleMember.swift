@@ -9,6 +9,8 @@ public enum MemberKind: String, Codable, Sendable {
     case joblib
     /// A PyTorch zip archive (`…/data.pkl` with `…/data/N` storages).
     case torch
+    /// A safetensors, npy, npz, GGUF, ONNX, Keras or HDF5 file, read by `FormatReaders`.
+    case tensors
     /// A compressed stream that holds neither a pickle nor an archive.
     case compressed
     case symlink
@@ -62,7 +64,7 @@ public struct BundleMember: Codable, Sendable, Equatable {
     }
 
     public var isBundle: Bool { kind == .directory || kind == .tar || kind == .zip || kind == .torch }
-    public var isArtifact: Bool { kind == .pickle || kind == .joblib || kind == .torch }
+    public var isArtifact: Bool { kind == .pickle || kind == .joblib || kind == .torch || kind == .tensors }
 
     /// Every member below this one, depth first, this one included.
     public func flattened() -> [BundleMember] {

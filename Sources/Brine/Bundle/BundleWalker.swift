@@ -21,6 +21,9 @@ public final class BundleWalker {
     public var handOverPath: String?
     /// Whether a member was handed over.
     public private(set) var handedOver = 0
+    /// Bytes of the small JSON members a Hugging Face folder is read from (`config.json`,
+    /// `*.safetensors.index.json`), by member path; see `HuggingFaceFolders`.
+    public private(set) var capturedJSON: [String: [UInt8]] = [:]
     private var members = 0
 
     public init(options: BundleOptions = BundleOptions()) {
@@ -106,6 +109,13 @@ public final class BundleWalker {
             return BundleMember(path: path, kind: .file, storedBytes: storedBytes, bytes: storedBytes)
         }
         let magic = try source.peek(CompressionFormat.magicLength)
+        // A safetensors header length can look like a codec's magic: formats read by
+        // content are tried on the raw bytes first.
+        if handOver == nil, let layout = try ArtifactReaders.layout(
+            source, head: try source.peek(FormatSniffer.headLength), path: path, storedBytes: storedBytes, diskPath: diskPath,
+            options: options, visitor: visitor, zips: false) {
+            return layout
+        }
         if ArtifactReaders.mayBeTorch(magic), let handOver {
             // The whole PyTorch file goes to the disassembler, which opens its zip.
             let spool = diskPath == nil ? try ArtifactReaders.spool(source, name: path) : nil
@@ -140,6 +150,10 @@ public final class BundleWalker {
         }
         let head = try stream.peek(ArchiveKind.detectLength)
         var member: BundleMember
+        if codec == nil, handOver == nil, let layout = try ArtifactReaders.layout(
+            stream, head: head, path: path, storedBytes: storedBytes, diskPath: diskPath, options: options, visitor: visitor) {
+            return layout
+        }
         if let archive = ArchiveKind.detect(head) {
             member = try walkArchive(stream, kind: archive, path: path, storedBytes: storedBytes, depth: depth + 1)
         } else if (head.count >= 2 && head[0] == 0x80 && (2...5).contains(head[1])) || Self.looksLikeProtocol0Pickle(head) {
@@ -152,6 +166,9 @@ public final class BundleWalker {
         } else {
             member = BundleMember(path: path, kind: codec == nil ? .file : .compressed, storedBytes: storedBytes, bytes: 0)
             member.format = FormatSniffer.foreign(head: head, size: codec == nil ? storedBytes : nil)?.name
+            if member.format == "json", codec == nil, storedBytes <= HuggingFaceFolders.maximumJSONBytes, HuggingFaceFolders.wantsJSON(path) {
+                capturedJSON[path] = try stream.peek(Int(storedBytes))
+            }
             member.bytes = codec == nil ? storedBytes : try drain(stream)
         }
         member.compression = codec?.rawValue

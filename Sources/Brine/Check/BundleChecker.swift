@@ -23,6 +23,7 @@ public enum BundleChecker {
     /// Throws when the walk itself stops: the path cannot be opened, a limit is reached
     /// (decompression bomb, member count, nesting) or an archive is damaged.
     public static func check(path: String, context: CheckContext, options: BundleOptions = BundleOptions()) throws(InputError) -> Result {
+        if let result = try checkLayout(path: path, context: context, options: options) { return result }
         try FormatSniffer.refuseForeign(path: path)
         if try !isBundle(path: path, options: options) {
             return checkArtifact(path: path, context: context, options: options)
@@ -40,6 +41,10 @@ public enum BundleChecker {
             case .torch(let member, let inspection):
                 collected.result.artifacts.append(member)
                 collected.result.findings += Checker.findings(ArtifactFacts(file: member, torch: inspection), context: context)
+            case .layout(let member, let layout):
+                collected.result.artifacts.append(member)
+                collected.result.findings += LayoutRules.findings(layout, file: member)
+                collected.tensorNames[member] = layout.tensors.map(\.name)
             case .unreadable(let member, let message):
                 collected.result.artifacts.append(member)
                 collected.result.unreadable.append(message)
@@ -57,6 +62,7 @@ public enum BundleChecker {
             return collected.result
         }
         var result = collected.result
+        result.findings += HuggingFaceFolders.analyze(root, json: walker.capturedJSON, tensors: collected.tensorNames).findings
         for member in root.flattened() where member.unsafePath == true {
             result.findings.append(unsafePathFinding(member))
         }
@@ -118,5 +124,6 @@ public enum BundleChecker {
 
     private final class Collector: @unchecked Sendable {
         var result = Result()
+        var tensorNames: [String: [String]] = [:]
     }
 }

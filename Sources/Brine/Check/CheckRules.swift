@@ -1,6 +1,6 @@
 /// The rules of `brine check`, by stable code. docs/checks.md has an entry for each;
 /// codes are never reused. Families: 1xx loading, 2xx versions, 3xx platform,
-/// 4xx data hygiene, 5xx privacy, 6xx security.
+/// 4xx data hygiene, 5xx privacy, 6xx security, 8xx tensor formats (`LayoutRules`).
 public enum CheckRules {
     static func rule(_ code: String, _ name: String, _ summary: String, security: Bool = false) -> FindingRule {
         FindingRule(code: code, name: name, summary: summary, helpPath: "docs/checks.md#\(code.lowercased())", isSecurity: security)
@@ -36,5 +36,5 @@ public enum CheckRules {
     public static let all: [FindingRule] = [
         mainModule, unresolvedModule, undeclaredDependency, missingName, sklearnVersion, numpy2, byValueCode,
         platformPath, deviceStorage, paddedCategory, stopWords, dangerousGlobal, unknownGlobal,
-    ]
+    ] + LayoutRules.all
 }

@@ -13,9 +13,11 @@ public struct ForeignFormat: Sendable, Equatable {
     /// Where support is tracked, when it is.
     public var support: String?
 
-    /// `a safetensors file; Brine reads pickle, joblib and PyTorch files (safetensors support: issue 16)`.
+    /// `a Parquet file; Brine reads pickle, joblib and PyTorch files`; for formats with a
+    /// reader, which commands read them (`brine dis` disassembles pickles only).
     public var refusal: String {
-        "\(description); Brine reads pickle, joblib and PyTorch files" + (support.map { " (\($0))" } ?? "")
+        if FormatReaders.readable.contains(name) { return "\(description), not a pickle; brine inspect, check, budget and diff read it" }
+        return "\(description); Brine reads pickle, joblib and PyTorch files" + (support.map { " (\($0))" } ?? "")
     }
 }
 
@@ -40,6 +42,10 @@ public enum FormatSniffer {
         }
         guard !head.isEmpty else { return nil }
         if head[0] == 0x80, head.count < 2 || head[1] <= 5 { return nil }
+        // Before the codecs: a header length of 0x178 starts with zlib's magic (78 01).
+        if isSafetensors(head, size: size) {
+            return ForeignFormat(name: "safetensors", description: "a safetensors file")
+        }
         if head.withUnsafeBytes({ CompressionFormat.detect($0) }) != nil { return nil }
         if ArchiveKind.detect(head) != nil { return nil }
         if starts([0x93] + Array("NUMPY".utf8)) {
@@ -56,9 +62,6 @@ public enum FormatSniffer {
         }
         if starts(Array("PAR1".utf8)) {
             return ForeignFormat(name: "parquet", description: "a Parquet file")
-        }
-        if isSafetensors(head, size: size) {
-            return ForeignFormat(name: "safetensors", description: "a safetensors file", support: "safetensors support: issue 16")
         }
         if isONNX(head) {
             return ForeignFormat(name: "onnx", description: "an ONNX model (protobuf)")
@@ -89,7 +92,8 @@ public enum FormatSniffer {
     /// The file at `path`, named on the command line, if it is of a format Brine does not
     /// read; throws `unsupportedFormat` then. Directories and anything unopenable pass: the
     /// command's own open reports those.
-    public static func refuseForeign(path: String) throws(InputError) {
+    /// `reading`: formats the caller reads itself (`FormatReaders.readable`), let through.
+    public static func refuseForeign(path: String, reading: Set<String> = []) throws(InputError) {
         var info = stat()
         guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return }
         guard let file = try? FileSource(path: path) else { return }
@@ -101,7 +105,10 @@ public enum FormatSniffer {
            let archive = try? ZipArchive(source: file) {
             format = foreign(zipMembers: archive.entries.map(\.name))
         }
-        if let format { throw InputError(path: path, offset: 0, reason: .unsupportedFormat(what: format.refusal)) }
+        // Formats with a reader (FormatReaders) are read, not refused.
+        if let format, !reading.contains(format.name) {
+            throw InputError(path: path, offset: 0, reason: .unsupportedFormat(what: format.refusal))
+        }
     }
 
     private static func read(_ file: FileSource, at offset: UInt64, count: Int) -> [UInt8] {
@@ -110,12 +117,16 @@ public enum FormatSniffer {
         return Array(bytes[..<got])
     }
 
-    /// An 8-byte little-endian header length that fits the file, then a JSON object.
-    /// A text pickle's first 8 bytes read as a length far beyond any file.
+    /// An 8-byte little-endian header length that fits the file, then a JSON object with a
+    /// key (`{"`, as every writer emits it). A text pickle's first 8 bytes read as a length
+    /// far beyond any file; a zlib stream has no `{"` at byte 8 under a length that fits.
     static func isSafetensors(_ head: [UInt8], size: UInt64?) -> Bool {
-        guard head.count >= 10, head[8] == UInt8(ascii: "{") else { return false }
+        guard head.count >= 10, head[8] == UInt8(ascii: "{"), head[9] == UInt8(ascii: "\"") || head[9] == UInt8(ascii: "}") else { return false }
         var length: UInt64 = 0
         for index in (0..<8).reversed() { length = length << 8 | UInt64(head[index]) }
+        // A length under 2^56 whatever the file's size: a damaged or hostile header is still
+        // a safetensors file (its reader says what is wrong). No text pickle has a 0 there.
+        if head[7] == 0, head[9] == UInt8(ascii: "\"") { return length >= 2 }
         guard length >= 2 else { return false }
         if let size { return size >= 8 && length <= size - 8 }
         return length < 100 << 20

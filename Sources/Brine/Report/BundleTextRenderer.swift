@@ -13,11 +13,26 @@ public struct BundleTextRenderer {
         var out = "\(report.file): \(summary(root))\n\n"
         out += pad("STORED", 10) + "  " + pad("UNCOMPRESSED", 12) + "  " + "KIND".padding(18) + "  MEMBER\n"
         renderMember(root, bundle: report.file, depth: 0, into: &out)
+        for model in report.huggingFace ?? [] { out += "\n" + huggingFace(model) }
         for member in root.flattened() {
             guard let artifactReport = member.report else { continue }
             out += "\n" + artifact.render(artifactReport)
         }
         return out
+    }
+
+    /// `Hugging Face model tiny-llama: LlamaForCausalLM (llama), float32, 2 safetensors shards …`.
+    private func huggingFace(_ model: HuggingFaceModel) -> String {
+        var parts: [String] = []
+        if !model.architectures.isEmpty { parts.append(model.architectures.joined(separator: ", ") + (model.modelType.map { " (\($0))" } ?? "")) }
+        if let dtype = model.torchDtype { parts.append(dtype) }
+        if !model.shards.isEmpty {
+            parts.append("\(model.shards.count) safetensors file\(model.shards.count == 1 ? "" : "s")" + (model.index.map { " with \($0)" } ?? ""))
+        }
+        if !model.pickledWeights.isEmpty { parts.append("pickled weights " + model.pickledWeights.joined(separator: ", ")) }
+        parts.append("\(ByteFormat.human(model.weightBytes)) of weights")
+        if !model.tokenizerFiles.isEmpty { parts.append("tokenizer: " + model.tokenizerFiles.joined(separator: ", ")) }
+        return "Hugging Face model \(model.folder.isEmpty ? "(root)" : model.folder): " + parts.joined(separator: ", ") + "\n"
     }
 
     private func renderMember(_ member: BundleMember, bundle: String, depth: Int, into out: inout String) {

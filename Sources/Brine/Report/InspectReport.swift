@@ -23,11 +23,14 @@ public struct InspectReport: Codable, Sendable, Equatable {
     public var trainingOnly: [TrainingOnlyFinding]
     /// PyTorch files only: tensors, zip records and where the bytes outside the tree go.
     public var torch: TorchReport? = nil
+    /// safetensors, npy, npz, GGUF, ONNX, Keras and HDF5 files: every byte range the reader
+    /// found (tensors, header regions), metadata, facts and findings (docs/json-schema.md).
+    public var layout: ArtifactLayout? = nil
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion, file, format, compression, fileBytes, streamBytes
         case protocol_ = "protocol"
-        case pickles, overheadBytes, memoryBytes, root, trainingOnly, torch
+        case pickles, overheadBytes, memoryBytes, root, trainingOnly, torch, layout
     }
 
     /// Like the synthesized encoder, but `compression` is written as null when absent, so
@@ -47,6 +50,7 @@ public struct InspectReport: Codable, Sendable, Equatable {
         try container.encode(root, forKey: .root)
         try container.encode(trainingOnly, forKey: .trainingOnly)
         try container.encodeIfPresent(torch, forKey: .torch)
+        try container.encodeIfPresent(layout, forKey: .layout)
     }
 }
 

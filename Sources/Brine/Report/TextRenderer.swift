@@ -30,7 +30,7 @@ public struct TextRenderer {
         renderNode(report.root, depth: 0, total: report.streamBytes, into: &out)
         if let torch = report.torch {
             out += torchOverhead(torch.overhead, total: report.streamBytes)
-        } else if report.overheadBytes > 0 {
+        } else if report.overheadBytes > 0, report.layout == nil {
             out += line(bytes: report.overheadBytes, memory: nil, total: report.streamBytes, depth: 0,
                         text: "(pickle framing: PROTO, FRAME, STOP)")
         }
@@ -60,6 +60,16 @@ public struct TextRenderer {
     }
 
     private func header(_ report: InspectReport) -> String {
+        if let layout = report.layout {
+            // Headers and regions are in the tree; facts are what the file says it is.
+            var parts = [layout.format, ByteFormat.human(layout.fileBytes), "\(layout.tensors.count) tensors (\(ByteFormat.human(layout.tensorBytes)) of data)"]
+            parts += layout.facts.sorted { $0.key < $1.key }.filter { $0.key != "tensors" }.map { "\($0.key) \($0.value)" }
+            var text = "\(report.file): " + parts.joined(separator: ", ") + "\n"
+            if !layout.findings.isEmpty {
+                text += "\(layout.findings.count) \(layout.findings.count == 1 ? "problem" : "problems") found: brine check \(report.file) explains \(layout.findings.count == 1 ? "it" : "them")\n"
+            }
+            return text
+        }
         var parts = [report.format]
         if let compression = report.compression {
             parts.append("\(compression)-compressed, \(ByteFormat.human(report.fileBytes)) on disk, \(ByteFormat.human(report.streamBytes)) uncompressed")

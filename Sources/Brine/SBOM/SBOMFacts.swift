@@ -103,6 +103,10 @@ public struct LoadRequirements: Sendable {
                 box.value.add(ArtifactFacts(file: member, inspection: inspection))
             case .torch(let member, let inspection):
                 box.value.add(ArtifactFacts(file: member, torch: inspection), torchMetadata: inspection.metadata)
+            case .layout:
+                // Tensor formats import no Python module when read; pickles inside them
+                // (npy object arrays) come as their own .pickle visits.
+                break
             case .unreadable(_, let message):
                 box.value.unreadable.append(message)
             }

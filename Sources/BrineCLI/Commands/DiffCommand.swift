@@ -55,7 +55,7 @@ struct DiffCommand: BrineSubcommand {
         let inputs: [CommandInput]
         do { inputs = try io.open([old, new], accepts: .artifactOrBundle, limit: bundleLimits.limits.maximumDecompressed) } catch { return error }
         do {
-            for input in inputs { try FormatSniffer.refuseForeign(path: input.path) }
+            for input in inputs { try FormatSniffer.refuseForeign(path: input.path, reading: FormatReaders.readable) }
             guard let before = try walk(inputs[0], options: options, io: io),
                   let after = try walk(inputs[1], options: options, io: io) else { return .unreadableInput }
             let changes = SizeDiff.compare(SizeSnapshot.of(before), SizeSnapshot.of(after))

@@ -56,6 +56,7 @@ struct InspectCommand: BrineSubcommand {
         do { input = try io.open(file, accepts: .artifactOrBundle, limit: limits.maximumDecompressed) } catch { return error }
         let progress = ProgressReporter.standard(quiet: quiet, io: io)
         do {
+            if let layout = try FormatReaders.read(path: input.path) { return try inspectLayout(layout, input: input, io: io) }
             try FormatSniffer.refuseForeign(path: input.path)
             if !tensors, try BundleChecker.isBundle(path: input.path, options: bundleLimits.options) {
                 return try inspectBundle(input, io: io)
@@ -110,7 +111,7 @@ struct InspectCommand: BrineSubcommand {
         return write(report, io: io)
     }
 
-    private func write(_ report: InspectReport, io: CommandIO) -> ExitStatus {
+    func write(_ report: InspectReport, io: CommandIO) -> ExitStatus {
         switch format {
         case .json:
             return emit(encodeJSON(report), io: io)
@@ -126,7 +127,7 @@ struct InspectCommand: BrineSubcommand {
         depth.map { TextRenderer(maximumDepth: $0, topChildren: top, colour: colour) } ?? .summary(topChildren: top, colour: colour)
     }
 
-    private func emit(_ text: String, io: CommandIO) -> ExitStatus {
+    func emit(_ text: String, io: CommandIO) -> ExitStatus {
         writeReport(text, to: output, io: io) ? .success : .unreadableInput
     }
 }

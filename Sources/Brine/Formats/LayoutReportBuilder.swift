@@ -1,0 +1,85 @@
+/// The inspect report of a non-pickle file: tensors grouped by their dotted name prefix
+/// (`model.layers.3.mlp` holds every tensor under it), header and container regions beside
+/// them, so the tree's sizes add up to the file's.
+public enum LayoutReportBuilder {
+    public static func build(_ layout: ArtifactLayout, file: String) -> InspectReport {
+        let root = tree(layout)
+        return InspectReport(
+            schemaVersion: InspectReport.schemaVersion, file: file, format: layout.format, compression: nil,
+            fileBytes: layout.fileBytes, streamBytes: layout.fileBytes, protocol_: 0, pickles: layout.pickles.count,
+            overheadBytes: layout.regionBytes, memoryBytes: root.memory, root: root, trainingOnly: [], layout: layout)
+    }
+
+    /// A name's groups: `a.b.c` is in `a` and `a.b`. Names without dots are leaves of the root.
+    static func tree(_ layout: ArtifactLayout) -> ReportNode {
+        final class Group {
+            var children: [String: Group] = [:]
+            var tensors: [LayoutTensor] = []
+        }
+        let top = Group()
+        for tensor in layout.tensors {
+            var group = top
+            for component in tensor.name.split(separator: ".", omittingEmptySubsequences: false).dropLast() {
+                let key = String(component)
+                if let next = group.children[key] { group = next } else {
+                    let next = Group()
+                    group.children[key] = next
+                    group = next
+                }
+            }
+            group.tensors.append(tensor)
+        }
+        func build(_ group: Group, path: String) -> ReportNode {
+            var children: [ReportNode] = group.children.map { key, child in build(child, path: path.isEmpty ? key : path + "." + key) }
+            for tensor in group.tensors {
+                // Data in another file (ONNX external data) takes no byte of this one, but memory.
+                let memory = tensor.bytes
+                children.append(ReportNode(
+                    path: tensor.name, type: tensor.location == nil ? "tensor" : "external tensor", bytes: tensor.location == nil ? tensor.bytes : 0,
+                    memory: memory, count: UInt64(tensor.shape.reduce(1) { $0 &* max($1, 0) }), elements: nil,
+                    array: ArrayReport(shape: tensor.shape, dtype: tensor.dtype, dataBytes: tensor.bytes, storage: tensor.location ?? layout.format),
+                    value: nil, shared: nil, reference: nil, trainingOnly: nil, children: [], other: nil))
+            }
+            sort(&children)
+            let count = children.reduce(UInt64(0)) { $0 &+ ($1.type == "group" ? ($1.count ?? 0) : 1) }
+            return ReportNode(path: path, type: "group", bytes: children.reduce(0) { $0 &+ $1.bytes },
+                              memory: children.reduce(0) { $0 &+ $1.memory }, count: count, elements: nil, array: nil,
+                              value: nil, shared: nil, reference: nil, trainingOnly: nil, children: children, other: nil)
+        }
+        var root = build(top, path: "")
+        root.type = layout.format
+        for region in layout.regions where region.bytes > 0 {
+            root.children.append(ReportNode(
+                path: "(\(region.name))", type: "region", bytes: region.bytes, memory: 0, count: nil, elements: nil, array: nil,
+                value: nil, shared: nil, reference: nil, trainingOnly: nil, children: [], other: nil))
+            root.bytes &+= region.bytes
+        }
+        sort(&root.children)
+        root.count = UInt64(layout.tensors.count)
+        return root
+    }
+
+    private static func sort(_ nodes: inout [ReportNode]) {
+        nodes.sort { $0.bytes != $1.bytes ? $0.bytes > $1.bytes : $0.path < $1.path }
+    }
+}
+
+/// `brine inspect --tensors` of a non-pickle file: one tensor per line, in file order.
+public enum LayoutTensorTable {
+    public static func render(_ layout: ArtifactLayout, file: String) -> String {
+        var out = "\(file): \(layout.format), \(layout.tensors.count) tensors, \(ByteFormat.human(layout.tensorBytes)) of data\n"
+        out += "BYTES       DTYPE     SHAPE            OFFSET      NAME\n"
+        for tensor in layout.tensors {
+            var row = pad(ByteFormat.human(tensor.bytes), 10) + "  " + pad(tensor.dtype, 8) + "  "
+            row += pad(tensor.shape.count == 1 ? "(\(tensor.shape[0]),)" : "(" + tensor.shape.map(String.init).joined(separator: ", ") + ")", 15) + "  " + pad(String(tensor.offset), 10) + "  "
+            row += tensor.name
+            if let location = tensor.location { row += "  (external: \(location))" }
+            out += row + "\n"
+        }
+        return out
+    }
+
+    private static func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+    }
+}

@@ -1,0 +1,432 @@
+"""Round-trip truth for the non-pickle readers: what `brine inspect` reports (names, dtypes,
+shapes, offsets, sizes) equals what the real library reads from the same file, in the same
+run; hostile headers give one line and exit 2; check, budget and diff see the same layout."""
+import glob
+import json
+import os
+import struct
+import subprocess
+
+import numpy as np
+import pytest
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+FORMATS = os.path.join(ROOT, "fixtures", "formats")
+
+
+def run(brine, *args):
+    return subprocess.run([brine, *args], capture_output=True, text=True, timeout=120)
+
+
+def inspect_json(brine, path, *extra):
+    result = run(brine, "inspect", "--format", "json", *extra, path)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def fixtures(pattern):
+    found = sorted(glob.glob(os.path.join(FORMATS, pattern), recursive=True))
+    assert found, pattern
+    return found
+
+
+ALL_FILES = [p for p in fixtures("**/*") if os.path.isfile(p) and not p.endswith((".json", ".py", ".bin", ".data"))]
+
+
+@pytest.mark.parametrize("path", ALL_FILES, ids=lambda p: os.path.relpath(p, FORMATS))
+def test_tree_adds_up_to_the_file(brine, path):
+    report = inspect_json(brine, path)
+    size = os.path.getsize(path)
+    assert report["fileBytes"] == size
+    assert report["root"]["bytes"] == size
+    assert sum(child["bytes"] for child in report["root"]["children"]) == size
+    layout = report["layout"]
+    covered = sum(t["bytes"] for t in layout["tensors"] if t.get("location") is None) + sum(r["bytes"] for r in layout["regions"])
+    assert covered == size
+
+
+# ---------------------------------------------------------------- safetensors
+
+SAFETENSORS_ITEMSIZE = {"BOOL": 1, "U8": 1, "I8": 1, "F8_E5M2": 1, "F8_E4M3": 1, "I16": 2, "U16": 2, "F16": 2, "BF16": 2,
+                        "I32": 4, "U32": 4, "F32": 4, "F64": 8, "I64": 8, "U64": 8}
+
+
+def safetensors_truth(path):
+    """Names, dtypes and shapes from safetensors itself; offsets from the header it wrote."""
+    from safetensors import safe_open
+    with safe_open(path, "numpy") as f:
+        metadata = f.metadata() or {}
+        tensors = {name: (f.get_slice(name).get_dtype(), list(f.get_slice(name).get_shape())) for name in f.keys()}
+    with open(path, "rb") as f:
+        (length,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(length))
+    offsets = {name: (8 + length + entry["data_offsets"][0], entry["data_offsets"][1] - entry["data_offsets"][0])
+               for name, entry in header.items() if name != "__metadata__"}
+    return metadata, tensors, offsets
+
+
+@pytest.mark.parametrize("path", fixtures("**/*.safetensors"), ids=lambda p: os.path.relpath(p, FORMATS))
+def test_safetensors_round_trip(brine, path):
+    metadata, truth, offsets = safetensors_truth(path)
+    listing = inspect_json(brine, path, "--tensors")
+    assert listing["format"] == "safetensors"
+    seen = {t["name"]: t for t in listing["tensors"]}
+    assert set(seen) == set(truth)
+    for name, (dtype, shape) in truth.items():
+        assert seen[name]["dtype"].upper() == dtype.upper().replace("FLOAT8_E4M3FN", "F8_E4M3"), name
+        assert seen[name]["shape"] == shape, name
+        assert (seen[name]["offset"], seen[name]["bytes"]) == offsets[name], name
+        if dtype.upper() in SAFETENSORS_ITEMSIZE:
+            assert seen[name]["bytes"] == int(np.prod(shape, dtype=np.int64)) * SAFETENSORS_ITEMSIZE[dtype.upper()]
+    assert inspect_json(brine, path)["layout"]["metadata"] == metadata
+
+
+def test_safetensors_numpy_sizes(brine):
+    from safetensors.numpy import load_file
+    path = os.path.join(FORMATS, "safetensors", "tiny.safetensors")
+    arrays = load_file(path)
+    listing = {t["name"]: t for t in inspect_json(brine, path, "--tensors")["tensors"]}
+    for name, array in arrays.items():
+        assert listing[name]["bytes"] == array.nbytes
+        assert listing[name]["shape"] == list(array.shape)
+
+
+def test_inspect_groups_by_dotted_prefix(brine):
+    path = os.path.join(FORMATS, "safetensors", "tiny.safetensors")
+    from safetensors.numpy import load_file
+    arrays = load_file(path)
+    report = inspect_json(brine, path)
+
+    def find(node, wanted):
+        if node["path"] == wanted:
+            return node
+        for child in node["children"]:
+            hit = find(child, wanted)
+            if hit:
+                return hit
+    layers = find(report["root"], "model.layers")
+    assert layers["type"] == "group"
+    assert layers["bytes"] == sum(a.nbytes for n, a in arrays.items() if n.startswith("model.layers."))
+
+
+# ---------------------------------------------------------------- npy / npz
+
+@pytest.mark.parametrize("path", fixtures("numpy/*.npy"), ids=os.path.basename)
+def test_npy_round_trip(brine, path):
+    with open(path, "rb") as f:
+        version = np.lib.format.read_magic(f)
+        # numpy's own header reader (private since numpy 2: numpy.lib._format_impl).
+        from numpy.lib import _format_impl
+        header = _format_impl._read_array_header(f, version, max_header_size=1 << 20)
+        data_offset = f.tell()
+    shape, fortran, dtype = header
+    listing = inspect_json(brine, path, "--tensors")
+    (tensor,) = listing["tensors"]
+    assert tensor["shape"] == list(shape)
+    assert tensor["offset"] == data_offset
+    report = inspect_json(brine, path)
+    assert report["layout"]["metadata"]["fortran_order"] == str(fortran)
+    if dtype.hasobject:
+        with pytest.raises(ValueError):
+            np.load(path, allow_pickle=False)
+        assert tensor["bytes"] == os.path.getsize(path) - data_offset
+        return
+    array = np.load(path, allow_pickle=False, max_header_size=1 << 20)
+    assert tensor["bytes"] == array.nbytes
+    if dtype.names is None:
+        assert tensor["dtype"] == array.dtype.str
+
+
+@pytest.mark.parametrize("path", fixtures("numpy/*.npz"), ids=os.path.basename)
+def test_npz_round_trip(brine, path):
+    import zipfile
+    listing = {t["name"]: t for t in inspect_json(brine, path, "--tensors")["tensors"]}
+    with zipfile.ZipFile(path) as archive:
+        infos = {i.filename[:-4]: i for i in archive.infolist()}
+    with np.load(path, allow_pickle=True) as data:
+        assert set(listing) == set(data.files)
+        for name in data.files:
+            array = data[name]
+            assert listing[name]["shape"] == list(array.shape), name
+            info = infos[name]
+            if info.compress_type == zipfile.ZIP_STORED and not array.dtype.hasobject:
+                assert listing[name]["bytes"] == array.nbytes, name
+            if info.compress_type == zipfile.ZIP_DEFLATED:
+                assert listing[name]["bytes"] == info.compress_size, name
+
+
+def test_object_array_is_a_pickle_finding(brine):
+    path = os.path.join(FORMATS, "numpy", "object_member.npz")
+    with pytest.raises(ValueError):
+        np.load(path, allow_pickle=False)["mixed"]
+    result = run(brine, "check", "--format", "json", path)
+    assert result.returncode == 1, result.stderr
+    findings = json.loads(result.stdout)["findings"]
+    codes = {f["code"] for f in findings}
+    assert "BR806" in codes
+    # The pickle engine ran on the member's data: the os.path.join it pickles is named.
+    assert any("posixpath.join" in f["message"] for f in findings)
+
+
+# ---------------------------------------------------------------- GGUF
+
+@pytest.mark.parametrize("path", fixtures("gguf/*.gguf"), ids=os.path.basename)
+def test_gguf_round_trip(brine, path):
+    import gguf
+    reader = gguf.GGUFReader(path)
+    listing = {t["name"]: t for t in inspect_json(brine, path, "--tensors")["tensors"]}
+    assert set(listing) == {t.name for t in reader.tensors}
+    for t in reader.tensors:
+        mine = listing[t.name]
+        assert mine["dtype"] == t.tensor_type.name
+        assert mine["shape"] == [int(x) for x in t.shape]
+        assert mine["offset"] == t.data_offset
+        assert mine["bytes"] == t.n_bytes
+    facts = inspect_json(brine, path)["layout"]["facts"]
+    field = reader.fields
+    arch = bytes(field["general.architecture"].parts[-1]).decode()
+    assert facts["architecture"] == arch
+    assert facts["context length"] == str(int(field[f"{arch}.context_length"].parts[-1][0]))
+    assert facts["vocabulary"] == str(len(field["tokenizer.ggml.tokens"].data))
+    assert facts["quantization"] == gguf.LlamaFileType(int(field["general.file_type"].parts[-1][0])).name
+
+
+# ---------------------------------------------------------------- Hugging Face folders
+
+def test_shard_index_findings_match_the_shards(brine):
+    from safetensors import safe_open
+    folder = os.path.join(FORMATS, "hf", "bad-index")
+    with open(os.path.join(folder, "model.safetensors.index.json")) as f:
+        weight_map = json.load(f)["weight_map"]
+    holders = {}
+    for shard in sorted(glob.glob(os.path.join(folder, "*.safetensors"))):
+        with safe_open(shard, "numpy") as f:
+            for name in f.keys():
+                holders.setdefault(name, []).append(os.path.basename(shard))
+    missing = {w for w, s in weight_map.items() if os.path.basename(s) not in holders.get(w, [])}
+    duplicated = {w for w, files in holders.items() if len(files) > 1}
+    result = run(brine, "check", "--format", "json", folder)
+    assert result.returncode == 1, result.stderr
+    findings = [f for f in json.loads(result.stdout)["findings"] if f["code"] == "BR804"]
+    assert {f["path"] for f in findings} == missing | duplicated
+    clean = run(brine, "check", os.path.join(FORMATS, "hf", "tiny-llama"))
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+
+
+def test_duplicate_weights_in_check_and_budget(brine):
+    folder = os.path.join(FORMATS, "hf", "duplicate-weights")
+    check = run(brine, "check", "--format", "json", folder)
+    assert any(f["code"] == "BR805" and f["file"].endswith("pytorch_model.bin") for f in json.loads(check.stdout)["findings"])
+    budget = run(brine, "budget", "--format", "json", "--limit", "1GB", folder)
+    assert budget.returncode == 0, budget.stderr
+    assert any(f["code"] == "duplicate-weights" for f in json.loads(budget.stdout)["findings"])
+
+
+def test_hf_folder_in_a_tarball(brine, tmp_path):
+    import tarfile
+    tarball = tmp_path / "model.tar.gz"
+    with tarfile.open(tarball, "w:gz") as tar:
+        tar.add(os.path.join(FORMATS, "hf", "bad-index"), arcname="bad-index")
+    result = run(brine, "check", "--format", "json", str(tarball))
+    assert result.returncode == 1, result.stderr
+    assert any(f["code"] == "BR804" for f in json.loads(result.stdout)["findings"])
+
+
+# ---------------------------------------------------------------- diff
+
+def test_diff_shows_per_tensor_growth(brine, tmp_path):
+    from safetensors.numpy import save_file
+    old, new = tmp_path / "old.safetensors", tmp_path / "new.safetensors"
+    a = {"model.layers.0.w": np.zeros((4, 4), np.float32), "model.norm": np.ones(4, np.float32)}
+    b = dict(a, **{"model.layers.0.w": np.zeros((40, 4), np.float32)})
+    save_file(a, str(old))
+    save_file(b, str(new))
+    result = run(brine, "diff", "--format", "json", "--depth", "6", str(old), str(new))
+    assert result.returncode == 0, result.stderr
+    changes = {c["key"]: c for c in json.loads(result.stdout)["changes"]}
+    grown = changes[":: model.layers.0.w"]
+    assert grown["delta"] == b["model.layers.0.w"].nbytes - a["model.layers.0.w"].nbytes
+
+
+# ---------------------------------------------------------------- hostile headers
+
+def one_line_error(result):
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
+    assert len(lines) == 1, result.stderr
+    assert "offset" in lines[0], lines[0]
+    return lines[0]
+
+
+def safetensors_bytes(header, data=b""):
+    text = json.dumps(header).encode()
+    return struct.pack("<Q", len(text)) + text + data
+
+
+HOSTILE = {
+    "truncated_header.safetensors": lambda: safetensors_bytes({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}, bytes(8))[:20],
+    "huge_length.safetensors": lambda: struct.pack("<Q", 1 << 55) + b'{"a":1}' + bytes(16),
+    "not_json.safetensors": lambda: struct.pack("<Q", 6) + b'{"a":]' + bytes(4),
+    "gguf_count_overflow.gguf": lambda: b"GGUF" + struct.pack("<IQQ", 3, 1, (1 << 64) - 1),
+    "gguf_string_past_eof.gguf": lambda: b"GGUF" + struct.pack("<IQQ", 3, 0, 1) + struct.pack("<Q", 1 << 40) + b"general",
+    "npy_truncated.npy": lambda: b"\x93NUMPY\x01\x00\x76\x00{'descr': '<f4', 'fortran_order': False, 'shape': (3,",
+    "npy_eval.npy": lambda: b"\x93NUMPY\x01\x00\x30\x00{'descr': __import__('os').system('x'), }     \n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_headers_are_one_line_exit_2(brine, tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(HOSTILE[name]())
+    for command in ("inspect", "check"):
+        one_line_error(run(brine, command, str(path)))
+
+
+def test_the_real_libraries_refuse_them_too(tmp_path):
+    from safetensors import safe_open
+    for name in ("truncated_header.safetensors", "huge_length.safetensors", "not_json.safetensors"):
+        path = tmp_path / name
+        path.write_bytes(HOSTILE[name]())
+        with pytest.raises(Exception):
+            with safe_open(str(path), "numpy") as f:
+                list(f.keys())
+
+
+def test_overlapping_offsets(brine, tmp_path):
+    from safetensors import safe_open
+    path = tmp_path / "overlap.safetensors"
+    path.write_bytes(safetensors_bytes({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
+                                        "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}}, bytes(12)))
+    with pytest.raises(Exception):
+        with safe_open(str(path), "numpy") as f:
+            f.get_tensor("b")
+    line = one_line_error(run(brine, "inspect", str(path)))
+    assert "overlaps" in line
+    check = run(brine, "check", "--format", "json", str(path))
+    assert check.returncode == 1
+    assert any(f["code"] == "BR801" and "overlaps" in f["message"] for f in json.loads(check.stdout)["findings"])
+
+
+# ---------------------------------------------------------------- ONNX
+
+def dtype_name(number):
+    from onnx import TensorProto
+    return TensorProto.DataType.Name(number)
+
+
+@pytest.mark.parametrize("path", fixtures("onnx/**/*.onnx"), ids=lambda p: os.path.relpath(p, FORMATS))
+def test_onnx_round_trip(brine, path):
+    import onnx
+    model = onnx.load(path, load_external_data=False)
+    listing = {t["name"]: t for t in inspect_json(brine, path, "--tensors")["tensors"]}
+    assert set(listing) == {t.name for t in model.graph.initializer}
+    for tensor in model.graph.initializer:
+        mine = listing[tensor.name]
+        assert mine["dtype"] == dtype_name(tensor.data_type)
+        assert mine["shape"] == list(tensor.dims)
+        if tensor.data_location == onnx.TensorProto.EXTERNAL:
+            external = {e.key: e.value for e in tensor.external_data}
+            assert mine["location"] == external["location"]
+            assert mine["offset"] == int(external.get("offset", 0))
+            if "length" in external:
+                assert mine["bytes"] == int(external["length"])
+        else:
+            assert mine["bytes"] == len(tensor.raw_data)
+    facts = inspect_json(brine, path)["layout"]["facts"]
+    assert facts["opsets"] == ", ".join(f"{o.domain or 'ai.onnx'} {o.version}" for o in model.opset_import)
+    assert facts["ir version"] == str(model.ir_version)
+
+
+def test_onnx_external_data_loads_and_matches(brine):
+    import onnx
+    from onnx import numpy_helper
+    path = os.path.join(FORMATS, "onnx", "external", "model.onnx")
+    model = onnx.load(path)  # reads model.onnx.data
+    listing = {t["name"]: t for t in inspect_json(brine, path, "--tensors")["tensors"]}
+    for tensor in model.graph.initializer:
+        assert listing[tensor.name]["bytes"] == numpy_helper.to_array(tensor).nbytes
+    assert run(brine, "check", path).returncode == 0
+
+
+def test_onnx_path_traversal_and_custom_domain(brine):
+    import onnx
+    path = os.path.join(FORMATS, "onnx", "traversal.onnx")
+    model = onnx.load(path, load_external_data=False)
+    (tensor,) = model.graph.initializer
+    location = {e.key: e.value for e in tensor.external_data}["location"]
+    assert ".." in location
+    result = run(brine, "check", "--format", "json", path)
+    assert result.returncode == 1
+    findings = json.loads(result.stdout)["findings"]
+    assert any(f["code"] == "BR807" and location in f["message"] for f in findings)
+    custom = {o.domain for o in model.opset_import} - {"", "ai.onnx"}
+    assert {f["path"] for f in findings if f["code"] == "BR808"} == custom
+
+
+# ---------------------------------------------------------------- Keras
+
+@pytest.mark.parametrize("path", fixtures("keras/*.keras"), ids=os.path.basename)
+def test_keras_members_and_version(brine, path):
+    import zipfile
+    report = inspect_json(brine, path)
+    regions = {r["name"].split(":")[0]: r["bytes"] for r in report["layout"]["regions"]}
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            assert regions[info.filename] == info.compress_size
+        metadata = json.loads(archive.read("metadata.json"))
+        config = json.loads(archive.read("config.json"))
+    assert report["layout"]["facts"]["keras version"] == metadata["keras_version"]
+    lambdas = [layer["config"]["name"] for layer in config["config"]["layers"] if layer["class_name"] == "Lambda"]
+    custom = [layer["config"]["name"] for layer in config["config"]["layers"] if not layer["module"].startswith("keras")]
+    result = run(brine, "check", "--format", "json", path)
+    flagged = {f["path"] for f in json.loads(result.stdout)["findings"] if f["code"] == "BR809"}
+    assert flagged == set(lambdas + custom)
+    assert result.returncode == (1 if flagged else 0)
+
+
+def test_legacy_h5_is_named_and_sized(brine):
+    import h5py
+    path = os.path.join(FORMATS, "keras", "legacy.h5")
+    with h5py.File(path) as h5:
+        assert "model_weights" in h5
+    report = inspect_json(brine, path)
+    assert report["format"] == "hdf5"
+    assert report["fileBytes"] == os.path.getsize(path)
+    result = run(brine, "check", "--format", "json", path)
+    assert result.returncode == 0
+    assert [f["code"] for f in json.loads(result.stdout)["findings"]] == ["BR810"]
+
+
+def test_every_format_inside_a_tarball(brine, tmp_path):
+    """The bundle walker reads every format inside archives, by content."""
+    import tarfile
+    tarball = tmp_path / "models.tar"
+    with tarfile.open(tarball, "w") as tar:
+        for name in ("safetensors/tiny.safetensors", "numpy/object_member.npz", "numpy/float32_2d.npy", "gguf/tiny-llama.gguf",
+                     "onnx/traversal.onnx", "keras/lambda.keras", "keras/legacy.h5"):
+            tar.add(os.path.join(FORMATS, name), arcname=os.path.basename(name))
+    report = inspect_json(brine, str(tarball))
+    formats = {os.path.basename(m["path"].split("!")[-1]): m.get("format") for m in report["root"]["children"]}
+    assert formats == {"tiny.safetensors": "safetensors", "object_member.npz": "npz", "float32_2d.npy": "npy",
+                       "tiny-llama.gguf": "gguf", "traversal.onnx": "onnx", "lambda.keras": "keras", "legacy.h5": "hdf5"}
+    check = run(brine, "check", "--format", "json", str(tarball))
+    codes = {f["code"] for f in json.loads(check.stdout)["findings"]}
+    assert {"BR806", "BR807", "BR808", "BR809", "BR810"} <= codes
+
+
+def test_hf_folder_summary(brine, tmp_path):
+    import tarfile
+    folder = os.path.join(FORMATS, "hf", "tiny-llama")
+    with open(os.path.join(folder, "config.json")) as f:
+        config = json.load(f)
+    shards = sorted(os.path.basename(p) for p in glob.glob(os.path.join(folder, "*.safetensors")))
+    tarball = tmp_path / "model.tar.gz"
+    with tarfile.open(tarball, "w:gz") as tar:
+        tar.add(folder, arcname="tiny-llama")
+    for path in (folder, str(tarball)):
+        (model,) = inspect_json(brine, path)["huggingFace"]
+        assert model["architectures"] == config["architectures"]
+        assert model["torchDtype"] == config["torch_dtype"]
+        assert model["shards"] == shards
+        assert model["weightBytes"] == sum(os.path.getsize(os.path.join(folder, s)) for s in shards)
+        assert "tokenizer.json" in model["tokenizerFiles"]
