@@ -32,8 +32,13 @@ struct FormatSnifferTests {
         var safetensors = withUnsafeBytes(of: UInt64(header.count).littleEndian, Array.init) + header
         safetensors += [0, 0, 0, 0]
         #expect(FormatSniffer.foreign(head: safetensors, size: UInt64(safetensors.count))?.name == "safetensors")
-        // The same length prefix claiming more than the file holds is no safetensors file.
-        #expect(FormatSniffer.foreign(head: safetensors, size: 20)?.name != "safetensors")
+        // The same length prefix claiming more than the file holds is still a safetensors file:
+        // a damaged header goes to the safetensors reader, which names what is wrong and where.
+        #expect(FormatSniffer.foreign(head: safetensors, size: 20)?.name == "safetensors")
+        // Without the leading `{"` after eight bytes it is not one, whatever the length says.
+        var notSafetensors = safetensors
+        notSafetensors[8] = UInt8(ascii: "[")
+        #expect(FormatSniffer.foreign(head: notSafetensors, size: UInt64(notSafetensors.count))?.name != "safetensors")
         #expect(FormatSniffer.foreign(head: [0x93] + Array("NUMPY".utf8) + [1, 0], size: 128)?.name == "npy")
         #expect(FormatSniffer.foreign(head: Array("GGUF".utf8) + [3, 0, 0, 0], size: 64)?.name == "gguf")
         #expect(FormatSniffer.foreign(head: [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A], size: 64)?.name == "hdf5")
