@@ -44,3 +44,23 @@ func exerciseReport(_ layout: ArtifactLayout) {
     _ = try? JSONEncoderBridge.encode(report)
     for finding in FormatReaders.findings(layout, file: "fuzz") { precondition(!finding.message.contains("\n"), "multi-line finding: \(finding.message)") }
 }
+
+nonisolated(unsafe) private var layoutScratchPath = ""
+
+/// The driver of every tensor-format target: each input goes to the format's reader on
+/// memory (`format`), and, with `byPath`, to a scratch file read by path (zip-based formats
+/// are opened through libarchive, which wants a file). The scratch directory goes at exit.
+public func runLayoutFuzzer(
+    _ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+    format: String?, byPath: Bool
+) -> CInt {
+    let scratch = ScratchDirectory()
+    layoutScratchPath = scratch.path
+    atexit { _ = try? FileManager.default.removeItem(atPath: layoutScratchPath) }
+    let input = scratch.path + "/input"
+    return runFuzzer(argc, argv) { data in
+        let bytes = Array(data)
+        if let format { exerciseLayout(bytes, format: format) }
+        if byPath { exerciseLayoutFile(bytes, path: input) }
+    }
+}

@@ -50,16 +50,6 @@ struct DecompileCommand: BrineSubcommand {
             io.report("\(file): \(error)")
             return .unreadableInput
         }
-        guard let output else {
-            io.output.write(text)
-            return .success
-        }
-        do {
-            try writeAtomically(Array(text.utf8), to: output)
-        } catch {
-            io.report("\(output): \(error)")
-            return .unreadableInput
-        }
-        return .success
+        return writeReport(text, to: output, io: io) ? .success : .unreadableInput
     }
 }

@@ -22,18 +22,7 @@ struct FindingOutputOptions: ParsableArguments {
     func write(_ report: FindingReport, io: CommandIO) -> Bool {
         let text = format.render(report, toolVersion: BrineVersion.current,
                                  repositoryRoot: FileManager.default.currentDirectoryPath)
-        guard let output else {
-            io.output.write(text)
-            return true
-        }
-        do {
-            try writeAtomically(Array(text.utf8), to: output)
-            return true
-        } catch {
-            // The output layer's error names the file already.
-            io.report(error.description)
-            return false
-        }
+        return writeReport(text, to: output, io: io)
     }
 }
 

@@ -33,7 +33,8 @@ func writeReport(_ text: String, to output: String?, io: CommandIO) -> Bool {
         try writeAtomically(Array(text.utf8), to: output)
         return true
     } catch {
-        io.report("\(output): \(error)")
+        // The output layer's error names the file already.
+        io.report(error.description)
         return false
     }
 }

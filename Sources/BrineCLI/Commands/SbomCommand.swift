@@ -61,17 +61,7 @@ struct SbomCommand: BrineSubcommand {
         }
         if unreadable { return .unreadableInput }
         let text = encodeJSON(SBOMBuilder.cycloneDX(subjects, toolVersion: BrineVersion.current))
-        guard let output else {
-            io.output.write(text)
-            return .success
-        }
-        do {
-            try writeAtomically(Array(text.utf8), to: output)
-        } catch {
-            io.report("\(output): \(error)")
-            return .unreadableInput
-        }
-        return .success
+        return writeReport(text, to: output, io: io) ? .success : .unreadableInput
     }
 
     private func isDirectory(_ path: String) -> Bool {
