@@ -65,7 +65,8 @@ def make_gguf(path, total):
     nbytes = hidden // 32 * 34 * hidden
     count = max(1, total // nbytes)
     for layer in range(count):
-        writer.add_tensor_info(f"blk.{layer}.attn_q.weight", (hidden, hidden), np.dtype(np.uint8), nbytes,
+        # Quantized tensors are given by their byte shape (rows of 4096 / 32 blocks of 34 bytes).
+        writer.add_tensor_info(f"blk.{layer}.attn_q.weight", (hidden, hidden // 32 * 34), np.dtype(np.uint8), nbytes,
                                raw_dtype=gguf.GGMLQuantizationType.Q8_0)
     writer.write_header_to_file()
     writer.write_kv_data_to_file()
