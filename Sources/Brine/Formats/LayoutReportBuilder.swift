@@ -1,3 +1,5 @@
+import BrineIO
+
 /// The inspect report of a non-pickle file: tensors grouped by their dotted name prefix
 /// (`model.layers.3.mlp` holds every tensor under it), header and container regions beside
 /// them, so the tree's sizes add up to the file's.
@@ -30,13 +32,16 @@ public enum LayoutReportBuilder {
             group.tensors.append(tensor)
         }
         func build(_ group: Group, path: String) -> ReportNode {
-            var children: [ReportNode] = group.children.map { key, child in build(child, path: path.isEmpty ? key : path + "." + key) }
+            var children: [ReportNode] = group.children.map { key, child in
+                build(child, path: path.isEmpty ? escapingControlCharacters(key) : path + "." + escapingControlCharacters(key))
+            }
             for tensor in group.tensors {
                 // Data in another file (ONNX external data) takes no byte of this one, but memory.
                 let memory = tensor.bytes
                 children.append(ReportNode(
-                    path: tensor.name, type: tensor.location == nil ? "tensor" : "external tensor", bytes: tensor.location == nil ? tensor.bytes : 0,
-                    memory: memory, count: UInt64(tensor.shape.reduce(1) { $0 &* max($1, 0) }), elements: nil,
+                    // Names come from the file: control characters would break the text tree.
+                    path: escapingControlCharacters(tensor.name), type: tensor.location == nil ? "tensor" : "external tensor", bytes: tensor.location == nil ? tensor.bytes : 0,
+                    memory: memory, count: elementCount(tensor.shape), elements: nil,
                     array: ArrayReport(shape: tensor.shape, dtype: tensor.dtype, dataBytes: tensor.bytes, storage: tensor.location ?? layout.format),
                     value: nil, shared: nil, reference: nil, trainingOnly: nil, children: [], other: nil))
             }
@@ -59,6 +64,19 @@ public enum LayoutReportBuilder {
         return root
     }
 
+    /// prod(shape), nil when a dimension is negative or the product overflows (hostile
+    /// headers declare such shapes; their findings say so).
+    static func elementCount(_ shape: [Int64]) -> UInt64? {
+        var count: UInt64 = 1
+        for dimension in shape {
+            guard dimension >= 0 else { return nil }
+            let (product, overflow) = count.multipliedReportingOverflow(by: UInt64(dimension))
+            guard !overflow else { return nil }
+            count = product
+        }
+        return count
+    }
+
     private static func sort(_ nodes: inout [ReportNode]) {
         nodes.sort { $0.bytes != $1.bytes ? $0.bytes > $1.bytes : $0.path < $1.path }
     }
@@ -72,8 +90,8 @@ public enum LayoutTensorTable {
         for tensor in layout.tensors {
             var row = pad(ByteFormat.human(tensor.bytes), 10) + "  " + pad(tensor.dtype, 8) + "  "
             row += pad(tensor.shape.count == 1 ? "(\(tensor.shape[0]),)" : "(" + tensor.shape.map(String.init).joined(separator: ", ") + ")", 15) + "  " + pad(String(tensor.offset), 10) + "  "
-            row += tensor.name
-            if let location = tensor.location { row += "  (external: \(location))" }
+            row += escapingControlCharacters(tensor.name)
+            if let location = tensor.location { row += "  (external: \(escapingControlCharacters(location)))" }
             out += row + "\n"
         }
         return out

@@ -1,3 +1,5 @@
+import BrineIO
+
 /// `brine inspect`'s readable tree, in the manner of `du` and bloaty: sizes, share of the
 /// stream, a bar, estimated memory, then the path and what the object is.
 public struct TextRenderer {
@@ -64,7 +66,8 @@ public struct TextRenderer {
             // Headers and regions are in the tree; facts are what the file says it is.
             var parts = [layout.format, ByteFormat.human(layout.fileBytes), "\(layout.tensors.count) tensors (\(ByteFormat.human(layout.tensorBytes)) of data)"]
             parts += layout.facts.sorted { $0.key < $1.key }.filter { $0.key != "tensors" }.map { "\($0.key) \($0.value)" }
-            var text = "\(report.file): " + parts.joined(separator: ", ") + "\n"
+            // Facts quote the file (architecture, producer): one line whatever they hold.
+            var text = "\(report.file): " + escapingControlCharacters(parts.joined(separator: ", ")) + "\n"
             if !layout.findings.isEmpty {
                 text += "\(layout.findings.count) \(layout.findings.count == 1 ? "problem" : "problems") found: brine check \(report.file) explains \(layout.findings.count == 1 ? "it" : "them")\n"
             }
