@@ -141,7 +141,12 @@ public enum FormatSniffer {
     }
 
     /// UTF-8 with no control characters but tab, newline, carriage return and form feed.
+    static let minimumTextLength = 8
+
     static func isText(_ head: [UInt8]) -> Bool {
+        // A few bytes tell nothing: a zip cut after "P" or a pickle cut short is no text file,
+        // and the reader that takes it says where it ends.
+        guard head.count >= minimumTextLength else { return false }
         guard head.allSatisfy({ $0 >= 0x20 && $0 != 0x7F || [0x09, 0x0A, 0x0C, 0x0D].contains($0) }) else { return false }
         // A multi-byte character cut by the end of the head is still text; a whole file is not cut.
         let cuts = head.count >= headLength ? 3 : 0
