@@ -52,23 +52,27 @@ def assert_same_probe_output(original_state_dict, state_dict):
     assert torch.allclose(got, expected, rtol=PROBE_RTOL, atol=PROBE_ATOL), (got - expected).abs().max()
 
 
-def test_inference_preset_on_checkpoint(brine, tmp_path):
-    src = os.path.join(FIXTURES, "checkpoint.pt")
-    out = str(tmp_path / "inference.pt")
-    run = strip(brine, src, out, "--preset", "torch-inference")
-    assert run.returncode == 0, run.stderr
+def assert_inference_checkpoint_of(src, out):
+    """`out` is `src` without its optimizer/scheduler state: epoch and loss kept, the
+    model_state_dict bit-identical (keys, dtypes, shapes, bytes), the same probe outputs."""
     original = torch.load(src, weights_only=True)
     stripped = torch.load(out, weights_only=True)
     assert sorted(stripped) == ["epoch", "loss", "model_state_dict"]
     assert stripped["epoch"] == original["epoch"] and stripped["loss"] == original["loss"]
-    # model_state_dict bit-identical: same keys, dtypes, shapes and bytes.
     assert list(stripped["model_state_dict"]) == list(original["model_state_dict"])
     for key, tensor in original["model_state_dict"].items():
         other = stripped["model_state_dict"][key]
         assert other.dtype == tensor.dtype and other.shape == tensor.shape
         assert other.numpy().tobytes() == tensor.numpy().tobytes(), key
-    # A model built from it gives the outputs of the trained model on the probe.
     assert_same_probe_output(original["model_state_dict"], stripped["model_state_dict"])
+
+
+def test_inference_preset_on_checkpoint(brine, tmp_path):
+    src = os.path.join(FIXTURES, "checkpoint.pt")
+    out = str(tmp_path / "inference.pt")
+    run = strip(brine, src, out, "--preset", "torch-inference")
+    assert run.returncode == 0, run.stderr
+    assert_inference_checkpoint_of(src, out)
     # Smaller by at least the optimizer's storage bytes.
     saving = os.path.getsize(src) - os.path.getsize(out)
     assert saving >= EXPECTED["checkpoint.pt"]["optimizerStorageBytes"]
@@ -115,16 +119,7 @@ def test_legacy_checkpoint_loses_its_optimizer_when_written_as_zip(brine, tmp_pa
     run = strip(brine, src, out, "--preset", "torch-inference", "--to-zip")
     assert run.returncode == 0, run.stderr
     assert "removed ['optimizer_state_dict']" in run.stdout and zipfile.is_zipfile(out)
-    original = torch.load(src, weights_only=True)
-    stripped = torch.load(out, weights_only=True)
-    assert sorted(stripped) == ["epoch", "loss", "model_state_dict"]
-    assert stripped["epoch"] == original["epoch"] and stripped["loss"] == original["loss"]
-    assert list(stripped["model_state_dict"]) == list(original["model_state_dict"])
-    for key, tensor in original["model_state_dict"].items():
-        other = stripped["model_state_dict"][key]
-        assert other.dtype == tensor.dtype and other.shape == tensor.shape
-        assert other.numpy().tobytes() == tensor.numpy().tobytes(), key
-    assert_same_probe_output(original["model_state_dict"], stripped["model_state_dict"])
+    assert_inference_checkpoint_of(src, out)
     assert os.path.getsize(src) - os.path.getsize(out) >= EXPECTED["checkpoint_legacy.pt"]["optimizerStorageBytes"]
 
 
