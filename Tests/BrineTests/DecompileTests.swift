@@ -119,7 +119,7 @@ import Testing
 
     @Test func sha256MatchesKnownVectors() {
         func digest(_ text: String) -> String {
-            var hash = SHA256()
+            var hash = SHA256Digest()
             Array(text.utf8).withUnsafeBytes { hash.update($0) }
             return hash.finish()
         }

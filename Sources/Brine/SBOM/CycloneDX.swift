@@ -159,7 +159,7 @@ public enum SBOMBuilder {
     /// always gets the same serial number.
     static func serialNumber(_ digests: [String]) -> String {
         var hex = digests.count == 1 ? digests[0] : {
-            var hash = SHA256()
+            var hash = SHA256Digest()
             Array(digests.sorted().joined(separator: "\n").utf8).withUnsafeBytes { hash.update($0) }
             return hash.finish()
         }()

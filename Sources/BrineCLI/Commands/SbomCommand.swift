@@ -49,7 +49,7 @@ struct SbomCommand: BrineSubcommand {
                 for line in requirements.unreadable { io.report(line) }
                 if !requirements.unreadable.isEmpty { unreadable = true }
                 // A directory has no bytes of its own to hash: its artifacts' paths identify it.
-                let digest = isBundle && isDirectory(path) ? directoryDigest(requirements.artifacts) : try SHA256.file(path)
+                let digest = isBundle && isDirectory(path) ? directoryDigest(requirements.artifacts) : try SHA256Digest.file(path)
                 subjects.append(SBOMSubject(path: path, sha256: digest, isBundle: isBundle, requirements: requirements))
             } catch let error as InputError {
                 io.report(error.description)
@@ -70,7 +70,7 @@ struct SbomCommand: BrineSubcommand {
     }
 
     private func directoryDigest(_ artifacts: [String]) -> String {
-        var hash = SHA256()
+        var hash = SHA256Digest()
         Array(artifacts.sorted().joined(separator: "\n").utf8).withUnsafeBytes { hash.update($0) }
         return hash.finish()
     }

@@ -1,7 +1,7 @@
 import BrineIO
 
-/// SHA-256 (FIPS 180-4), fed in chunks: the artifact hash an SBOM records.
-public struct SHA256: Sendable {
+/// SHA-256 (FIPS 180-4), fed in chunks: the artifact hash an SBOM and a conversion record.
+public struct SHA256Digest: Sendable {
     private static let k: [UInt32] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
         0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -73,7 +73,7 @@ public struct SHA256: Sendable {
     /// The SHA-256 of a whole file, read in 1 MiB chunks.
     public static func file(_ path: String) throws(InputError) -> String {
         let source = try FileSource(path: path)
-        var hash = SHA256()
+        var hash = SHA256Digest()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         defer { buffer.deallocate() }
         while true {
