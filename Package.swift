@@ -18,6 +18,8 @@ let package = Package(
         // brine.toml (Config/TOMLDocument.swift): TOML 1.0 through toml++.
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        // SHA-256 of artifacts (Digest/SHA256Digest.swift).
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"4.0.0"),
     ],
     targets: [
         // C libraries, imported only by BrineIO.
@@ -50,6 +52,7 @@ let package = Package(
             dependencies: [
                 "BrineIO", "BrineONNX", .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: hotPathSettings
         ),

@@ -159,6 +159,29 @@ def test_removing_a_shared_storage_owner_is_refused(brine, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_dry_run_refuses_what_a_real_run_refuses(brine, tmp_path):
+    # A dry run writes the real output (beside -o, or under TMPDIR without it), reads it back and
+    # deletes it: whatever a real run refuses, including an output it cannot write, it refuses
+    # too, and nothing is left behind.
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = dict(os.environ, TMPDIR=str(scratch))
+    src = os.path.join(FIXTURES, "checkpoint.pt")
+    for args, code, says in [
+        (["--remove", "['base']", os.path.join(FIXTURES, "shared_views.pt")], 1, "refused"),
+        (["--preset", "torch-inference", src, "-o", str(tmp_path / "missing" / "out.pt")], 2, "missing"),
+    ]:
+        refused = subprocess.run([brine, "strip", "--dry-run", *args], capture_output=True, text=True, env=env)
+        assert refused.returncode == code and says in refused.stderr, refused.stdout + refused.stderr
+        assert len(refused.stderr.strip().splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tmp"]
+    planned = subprocess.run([brine, "strip", "--dry-run", "--preset", "torch-inference", src],
+                             capture_output=True, text=True, env=env)
+    assert planned.returncode == 0, planned.stderr
+    assert "would remove" in planned.stdout and "nothing written" in planned.stdout
+    assert list(scratch.iterdir()) == []
+
+
 def test_cuda_checkpoint_keeps_its_locations(brine, tmp_path):
     src = os.path.join(FIXTURES, "checkpoint_cuda.pt")
     out = str(tmp_path / "cuda.pt")

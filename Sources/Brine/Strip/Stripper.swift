@@ -11,6 +11,9 @@ public struct StripOptions: Sendable {
     public var setNone = false
     /// Plan and measure, write nothing.
     public var dryRun = false
+    /// Whether a dry run still writes its trial output to a scratch file and reads it back, so
+    /// that it refuses what a real run refuses. Off only to ask whether anything would be cut.
+    public var dryRunWritesTrial = true
     /// Output codec: nil keeps the input's; `.some(nil)` writes uncompressed.
     public var compression: CompressionFormat?? = nil
     public var compressionLevel: Int32? = nil
@@ -80,6 +83,7 @@ public enum Stripper {
         var needed: Set<Int64> = []
 
         if options.dryRun {
+            guard options.dryRunWritesTrial else { return result }
             // The real run's rewrite and read-back, into a temporary file that is never moved
             // into place: a dry run refuses exactly what a real run refuses. Uncompressed, as
             // the check is of the pickle stream.
@@ -193,7 +197,7 @@ public enum Stripper {
     }
 
     /// Where a dry run without `-o` writes its trial output (deleted after the check).
-    private static func scratchPath(for input: String) -> String {
+    static func scratchPath(for input: String) -> String {
         let directory = getenv("TMPDIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
         let base = input.split(separator: "/").last.map(String.init) ?? "brine"
         return (directory.hasSuffix("/") ? directory : directory + "/") + base

@@ -67,17 +67,22 @@ public enum TorchStripper {
                 let storages = storagesBelow(cut.path, inspection)
                 return StripResult.Removed(path: cut.path, what: cut.what, bytes: cut.range.upperBound - cut.range.lowerBound + storages)
             })
-        if options.dryRun { return result }
-        guard let output else { throw .unsupported("an output path (-o) is needed unless --dry-run is given") }
+        if options.dryRun, !options.dryRunWritesTrial { return result }
+        // A dry run writes and reads back the real output too, into a temporary file that is
+        // never moved into place, so it refuses exactly what a real run refuses.
+        guard let target = output ?? (options.dryRun ? Stripper.scratchPath(for: input) : nil) else {
+            throw .unsupported("an output path (-o) is needed unless --dry-run is given")
+        }
 
         // Written to the sink's temporary file, read back and compared, and only then renamed.
         do {
-            let file = try AtomicFileSink(path: output)
+            let file = try AtomicFileSink(path: target)
             file.commitsOnFinish = false
             defer { file.discard() }  // after commit() this does nothing
             try writeZip(inspection, pickle: pickleBytes, keptKeys: keptKeys, into: file)
             try file.finish()
             try verify(inspection, cuts: selectedCuts, setNone: options.setNone, staged: file.temporaryPath, options: options)
+            if options.dryRun { return result }
             try file.commit()
         } catch let error as OutputError {
             throw .output(error)
@@ -91,7 +96,7 @@ public enum TorchStripper {
             throw .verificationFailed("\(error)")
         }
         var info = stat()
-        if stat(output, &info) == 0 { result.outputBytes = UInt64(info.st_size) }
+        if stat(target, &info) == 0 { result.outputBytes = UInt64(info.st_size) }
         return result
     }
 

@@ -132,6 +132,7 @@ struct StripCommand: BrineSubcommand {
                 // that a file with nothing to remove is not asked for a flag it does not need.
                 var probe = options
                 probe.dryRun = true
+                probe.dryRunWritesTrial = false
                 _ = try TorchStripper.strip(input: input.path, output: nil, options: probe)
                 io.report("\(input.name): a legacy-format PyTorch file (torch.save before 1.6) can only be written in PyTorch's zip format, which torch.load reads too; pass --to-zip to accept (nothing was written)")
                 return .usage
