@@ -114,6 +114,16 @@ import Testing
             let bytes = try #require(child["bytes"] as? Double), path = try #require(child["path"] as? String)
             if bytes >= stream * 0.005 { #expect(summary.output.contains("  \(path)  "), "\(path)") }
         }
+        // "[N more: kind n, ...]": the kinds listed add up to N.
+        for line in summary.output.split(separator: "\n") where line.contains(" more: ") {
+            let inside = line[line.index(after: line.lastIndex(of: "[")!)..<line.lastIndex(of: "]")!]
+            let parts = inside.split(separator: ":", maxSplits: 1)
+            let count = Int(parts[0].split(separator: " ")[0].replacingOccurrences(of: ",", with: ""))
+            // Kinds are separated by ", "; a count itself may hold grouping commas ("13,133,224").
+            let listed = String(parts[1]).components(separatedBy: ", ")
+                .compactMap { Int($0.split(separator: " ").last!.replacingOccurrences(of: ",", with: "")) }.reduce(0, +)
+            #expect(count == listed, "\(line)")
+        }
         if protocol_ == 4 { #expect(summary.output == (try Repository.golden("inspect-default-tfidf.txt"))) }
         // JSON is the contract: it keeps everything whatever the text shows.
         #expect(json.output.contains("__reduce_args__"))

@@ -100,16 +100,23 @@ public struct TextRenderer {
         let hidden = large.dropFirst(topChildren) + visible.filter { $0.bytes < threshold }
         var otherCount = UInt64(hidden.count), otherBytes = hidden.reduce(0) { $0 &+ $1.bytes }
         var otherMemory = hidden.reduce(0) { $0 &+ $1.memory }
-        var otherKinds = ""
+        // The kinds listed add up to the count: hidden children by their type, then what the
+        // report summarised without a node of its own.
+        var kinds: [String: UInt64] = [:]
         if let other = node.other, !(node.children.isEmpty && node.elements != nil) {
             otherCount &+= other.count
             otherBytes &+= other.bytes
             otherMemory &+= other.memory
-            otherKinds = " " + elementList(other.elements)
+            kinds = other.elements
+        }
+        for child in hidden {
+            let type = child.type.split(separator: ".").last.map(String.init) ?? child.type
+            kinds[type, default: 0] &+= 1
         }
         if otherCount > 0 {
+            let listed = kinds.isEmpty ? "" : ": " + elementList(kinds)
             out += line(bytes: otherBytes, memory: otherMemory, total: total, depth: depth + 1,
-                        text: "[\(ByteFormat.grouped(otherCount)) more\(otherKinds)]")
+                        text: "[\(ByteFormat.grouped(otherCount)) more\(listed)]")
         }
     }
 
