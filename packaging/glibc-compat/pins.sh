@@ -11,11 +11,11 @@
 set -euo pipefail
 symbols=$1 libdir=$2 max=$3 outdir=$4
 
-case $(uname -m) in
-  x86_64) jump() { echo "	jmp $1@PLT"; } ;;
-  aarch64) jump() { echo "	b $1"; } ;;
-  *) echo "pins.sh: no trampoline for $(uname -m)" >&2; exit 1 ;;
-esac
+# The jump for the architecture the assembler targets (the C preprocessor runs on .S files).
+jump() {
+  printf '#if defined(__x86_64__)\n\tjmp %s@PLT\n#elif defined(__aarch64__)\n\tb %s\n' "$1" "$1"
+  printf '#else\n#error "pins.sh: no trampoline for this architecture"\n#endif\n'
+}
 
 # "version name kind" for every versioned function and variable glibc's libraries define.
 defined=$(for lib in libc.so.6 libm.so.6 libpthread.so.0 libdl.so.2 librt.so.1; do
