@@ -45,7 +45,7 @@ HIDDEN int __wrap___libc_start_main(start_fn main, int argc, char **argv, start_
                                                 fini, rtld_fini, stack_end);
 }
 
-/* --- arc4random (2.36): libstdc++'s std::random_device -----------------------------------
+/* --- arc4random_buf (2.36): libstdc++'s std::random_device -----------------------------------
  * The kernel's CSPRNG through getrandom(2) (2.25), /dev/urandom where the syscall is refused
  * (old seccomp filters); like glibc's own, it aborts rather than return weak bytes. */
 static void fill_random(void *buffer, size_t size) {
@@ -76,12 +76,6 @@ HIDDEN void __wrap_arc4random_buf(void *buffer, size_t size) {
     int saved = errno;
     fill_random(buffer, size);
     errno = saved;
-}
-
-HIDDEN uint32_t __wrap_arc4random(void) {
-    uint32_t value;
-    __wrap_arc4random_buf(&value, sizeof value);
-    return value;
 }
 
 /* --- __libc_single_threaded (2.32): libstdc++'s reference counts -------------------------
@@ -144,9 +138,7 @@ HIDDEN int __wrap__dl_find_object(void *pc, struct dl_find_object *result) {
 #endif
 int __glibc_compat_old___xstat(int, const char *, struct stat *) HIDDEN;
 int __glibc_compat_old___fxstat(int, int, struct stat *) HIDDEN;
-int __glibc_compat_old___fxstatat(int, int, const char *, struct stat *, int) HIDDEN;
 int __glibc_compat_old___lxstat(int, const char *, struct stat *) HIDDEN;
-int __glibc_compat_old___xmknod(int, const char *, mode_t, dev_t *) HIDDEN;
 
 HIDDEN int __wrap_stat(const char *path, struct stat *buf) {
     return __glibc_compat_old___xstat(STAT_VERSION, path, buf);
@@ -156,16 +148,6 @@ HIDDEN int __wrap_lstat(const char *path, struct stat *buf) {
 }
 HIDDEN int __wrap_fstat(int fd, struct stat *buf) {
     return __glibc_compat_old___fxstat(STAT_VERSION, fd, buf);
-}
-/* On 64-bit targets struct stat64 is struct stat and fstat64 is fstat. */
-HIDDEN int __wrap_fstat64(int fd, struct stat *buf) {
-    return __glibc_compat_old___fxstat(STAT_VERSION, fd, buf);
-}
-HIDDEN int __wrap_fstatat(int dirfd, const char *path, struct stat *buf, int flags) {
-    return __glibc_compat_old___fxstatat(STAT_VERSION, dirfd, path, buf, flags);
-}
-HIDDEN int __wrap_mknod(const char *path, mode_t mode, dev_t dev) {
-    return __glibc_compat_old___xmknod(0 /* _MKNOD_VER */, path, mode, &dev);
 }
 
 /* --- posix_spawn_file_actions_addchdir_np (2.29): Foundation's Process -------------------
