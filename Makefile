@@ -100,7 +100,7 @@ static-libs: deps-static
 # them relinks (SwiftPM does not track files named by -Xlinker).
 GLIBC_MAX := 2.28
 GLIBC_COMPAT := packaging/glibc-compat
-GLIBC_LIBDIR := $(dir $(shell $(CLANG) -print-file-name=libc.so.6))
+GLIBC_LIBDIR = $(dir $(shell $(CLANG) -print-file-name=libc.so.6))
 GLIBC_COMPAT_HASH := $(shell cat $(GLIBC_COMPAT)/* | sha256sum | cut -c1-12)
 GLIBC_COMPAT_LIB := $(STATIC_DIR)/glibc-compat-$(GLIBC_COMPAT_HASH).a
 GLIBC_COMPAT_FLAGS := -Xswiftc -use-ld=lld -Xlinker $(GLIBC_COMPAT_LIB) \
