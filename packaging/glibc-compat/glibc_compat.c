@@ -1,7 +1,7 @@
 /* The glibc interfaces the release binary uses that glibc 2.28 lacks or defines differently,
  * in terms of interfaces 2.28 has (docs/packaging.md, "glibc 2.28"). Linked into the release
  * binary only: the link's --wrap=SYM sends every reference to SYM to __wrap_SYM here, and
- * __glibc_compat_old_SYM (pins.S, generated) is SYM at its newest version <= 2.28. */
+ * __glibc_compat_old_SYM (SYM.S, written by pins.sh) is SYM at its newest version <= 2.28. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
