@@ -19,7 +19,7 @@ DIS_ARTIFACT := fixtures/pickle/sklearn_pipeline_p4.pkl
 CHECK_ARTIFACT := fixtures/check/findings/main_pipeline.pkl
 BUNDLE_ARTIFACT := fixtures/bundles/sagemaker/model-torch.tar.gz
 
-.PHONY: help deps deps-static static-libs build release wheel man tools-venv wheelhouse test-wheel browser-deps venv-browser browser-test demo venv venv-torch venv-formats test conformance conformance-torch conformance-formats fixtures-formats malformed fixtures fixtures-torch opcode-table clean fuzz fuzz-build test-asan
+.PHONY: help deps deps-static static-libs glibc-compat build release wheel man tools-venv wheelhouse old-glibc test-wheel browser-deps venv-browser browser-test demo venv venv-torch venv-formats test conformance conformance-torch conformance-formats fixtures-formats malformed fixtures fixtures-torch opcode-table clean fuzz fuzz-build test-asan
 
 help:
 	@echo "make demo    install system packages, build release, run brine on a bundled artifact"
@@ -89,11 +89,37 @@ static-libs: deps-static
 	  echo "Libs: -L$(STATIC_DIR) -l$${pc##*:}" >> $(STATIC_DIR)/pkgconfig/$${pc%%:*}.pc.tmp; \
 	  write $(STATIC_DIR)/pkgconfig/$${pc%%:*}.pc; \
 	done
-RELEASE_FLAGS := -c release --static-swift-stdlib -Xlinker -L$(STATIC_DIR)
+
+# The release binary is bound to glibc symbol versions no newer than GLIBC_MAX, so the wheel is
+# manylinux_2_28 although this machine's glibc is newer (docs/packaging.md, "glibc 2.28"): every
+# reference to a symbols.txt entry is sent by --wrap to packaging/glibc-compat (a trampoline to
+# the symbol's old version, or a replacement) and check.sh fails the build on any newer one.
+# lld, because gold also wraps the trampolines' own versioned references (an endless loop).
+# The old versions of libpthread's and libdl's symbols live in those libraries before 2.34:
+# they stay NEEDED. The archive's name carries a hash of its sources, so that a change to
+# them relinks (SwiftPM does not track files named by -Xlinker).
+GLIBC_MAX := 2.28
+GLIBC_COMPAT := packaging/glibc-compat
+GLIBC_LIBDIR = $(dir $(shell $(CLANG) -print-file-name=libc.so.6))
+GLIBC_COMPAT_HASH := $(shell cat $(GLIBC_COMPAT)/* | sha256sum | cut -c1-12)
+GLIBC_COMPAT_LIB := $(STATIC_DIR)/glibc-compat-$(GLIBC_COMPAT_HASH).a
+GLIBC_COMPAT_FLAGS := -Xswiftc -use-ld=lld -Xlinker $(GLIBC_COMPAT_LIB) \
+  $(shell awk '$$1 == "pin" || $$1 == "wrap" { printf " -Xlinker --wrap=%s", $$2 }' $(GLIBC_COMPAT)/symbols.txt) \
+  -Xlinker --no-as-needed -Xlinker -l:libpthread.so.0 -Xlinker -l:libdl.so.2
+glibc-compat: $(GLIBC_COMPAT_LIB)
+$(GLIBC_COMPAT_LIB):
+	@rm -rf $(STATIC_DIR)/glibc-compat $(STATIC_DIR)/glibc-compat-*.a && mkdir -p $(STATIC_DIR)/glibc-compat
+	@bash $(GLIBC_COMPAT)/pins.sh $(GLIBC_COMPAT)/symbols.txt $(GLIBC_LIBDIR) $(GLIBC_MAX) $(STATIC_DIR)/glibc-compat
+	@cd $(STATIC_DIR)/glibc-compat && for src in *.S $(CURDIR)/$(GLIBC_COMPAT)/glibc_compat.c; do \
+	  $(CLANG) -c -O2 -fPIC -Wall -Wextra -Werror "$$src" -o "$$(basename "$${src%.*}").o"; done
+	@ar rcs $@.tmp $(STATIC_DIR)/glibc-compat/*.o && mv $@.tmp $@
+
+RELEASE_FLAGS := -c release --static-swift-stdlib -Xlinker -L$(STATIC_DIR) $(GLIBC_COMPAT_FLAGS)
 RELEASE_ENV := PKG_CONFIG_PATH=$(STATIC_DIR)/pkgconfig
 
-release: static-libs
+release: static-libs glibc-compat
 	$(RELEASE_ENV) $(SWIFT) build $(RELEASE_FLAGS)
+	@bash $(GLIBC_COMPAT)/check.sh $(RELEASE_BIN) $(GLIBC_MAX)
 
 # Man page: swift-argument-parser's generate-manual tool (the tool its GenerateManual plugin
 # runs; run directly, so the plugin's own full rebuild is skipped) over the release binary's
@@ -113,7 +139,7 @@ tools-venv:
 
 # `make wheel`: hatchling (PEP 517, no build isolation: the pinned backend from the tools venv)
 # packs the stripped release binary, the man page and completions into a py3-none-linux_<arch>
-# wheel; auditwheel then checks it and renames it to the manylinux tag the binary meets.
+# wheel; auditwheel then checks it meets manylinux_2_28 (GLIBC_MAX) and renames it to that tag.
 WHEEL_STAGE := .build/wheel
 wheel: release man tools-venv
 	@venv=$$($(TOOLS_VENV)); \
@@ -122,7 +148,8 @@ wheel: release man tools-venv
 	BRINE_BINARY=$(CURDIR)/$(WHEEL_STAGE)/brine BRINE_MAN=$(CURDIR)/$(MAN_DIR)/brine.1 \
 	  "$$venv/bin/python" -m build --wheel --no-isolation --outdir $(WHEEL_STAGE)/unrepaired . >$(WHEEL_STAGE)/build.log \
 	  || { cat $(WHEEL_STAGE)/build.log; exit 1; }; \
-	PATH="$$venv/bin:$$PATH" "$$venv/bin/auditwheel" repair --wheel-dir dist $(WHEEL_STAGE)/unrepaired/brine_cli-*.whl; \
+	PATH="$$venv/bin:$$PATH" "$$venv/bin/auditwheel" repair --plat manylinux_$(subst .,_,$(GLIBC_MAX))_$$(uname -m) \
+	  --wheel-dir dist $(WHEEL_STAGE)/unrepaired/brine_cli-*.whl; \
 	ls -l dist/brine_cli-*.whl
 
 # Offline installs of the repository itself (pre-commit's `pip install .`) need the build
@@ -133,11 +160,29 @@ wheelhouse: tools-venv
 	  "$$venv/bin/python" -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: -d $(WHEELHOUSE) \
 	    $$(grep -E '^[^#].*# backend' fixtures/requirements-tools.txt | cut -d' ' -f1) && touch $(WHEELHOUSE)/.complete; }
 
-# The wheel installed into fresh venvs with no network, auditwheel's verdict, the pre-commit
-# hooks run by pre-commit, the Action's steps run as a script (Tests/packaging).
-test-wheel: wheel wheelhouse
+# An older glibc than the build machine's to run the wheel's binary under: Debian 11's libc6
+# (glibc 2.31, the oldest deb.debian.org serves; before 2.34's libpthread merge, 2.33's stat
+# and 2.35's _dl_find_object), unpacked once by apt-get download with private lists (the
+# system's apt state is untouched).
+OLD_GLIBC_SUITE := bullseye
+OLD_GLIBC := $(HOME)/.cache/brine/glibc-$(OLD_GLIBC_SUITE)
+old-glibc:
+	@[ -f $(OLD_GLIBC)/.complete ] || { rm -rf $(OLD_GLIBC) && mkdir -p $(OLD_GLIBC)/apt/parts $(OLD_GLIBC)/apt/lists/partial $(OLD_GLIBC)/apt/cache/archives/partial && \
+	  printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: $(OLD_GLIBC_SUITE)\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+	    > $(OLD_GLIBC)/apt/parts/$(OLD_GLIBC_SUITE).sources && \
+	  apt=(-qq -o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts=$(OLD_GLIBC)/apt/parts \
+	    -o Dir::State::Lists=$(OLD_GLIBC)/apt/lists -o Dir::Cache=$(OLD_GLIBC)/apt/cache -o Debug::NoLocking=1 -o APT::Sandbox::User=root) && \
+	  apt-get "$${apt[@]}" update && \
+	  version=$$(apt-cache "$${apt[@]}" madison libc6 | awk -F' [|] ' '{ print $$2; exit }') && \
+	  (cd $(OLD_GLIBC)/apt && apt-get "$${apt[@]}" download libc6=$$version) && \
+	  dpkg-deb -x $(OLD_GLIBC)/apt/libc6_*.deb $(OLD_GLIBC)/root && rm -rf $(OLD_GLIBC)/apt && touch $(OLD_GLIBC)/.complete; }
+
+# The wheel installed into fresh venvs with no network, auditwheel's verdict, the binary under
+# an older glibc, the pre-commit hooks run by pre-commit, the Action's steps run as a script
+# (Tests/packaging).
+test-wheel: wheel wheelhouse old-glibc
 	@venv=$$($(TOOLS_VENV)); \
-	BRINE_RELEASE_BIN=$(CURDIR)/$(RELEASE_BIN) BRINE_WHEELHOUSE=$(WHEELHOUSE) PATH="$$venv/bin:$$PATH" \
+	BRINE_RELEASE_BIN=$(CURDIR)/$(RELEASE_BIN) BRINE_WHEELHOUSE=$(WHEELHOUSE) BRINE_OLD_GLIBC=$(OLD_GLIBC)/root PATH="$$venv/bin:$$PATH" \
 	  "$$venv/bin/python" -m pytest -q -p no:cacheprovider Tests/packaging
 
 demo: release

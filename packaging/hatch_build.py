@@ -50,7 +50,7 @@ class BrineBuildHook(BuildHookInterface):
             path.write_bytes(script)
             build_data["shared_data"][str(path)] = target
         # No Python ABI involved: any Python 3 on this platform. auditwheel (make wheel)
-        # then replaces linux_<arch> with the manylinux tag the binary really meets.
+        # then checks the binary meets manylinux_2_28 and replaces linux_<arch> with that tag.
         build_data["pure_python"] = False
         build_data["tag"] = "py3-none-" + sysconfig.get_platform().replace("-", "_").replace(".", "_")
 

@@ -9,6 +9,12 @@ CHECK_FIXTURE = os.path.join(ROOT, "fixtures/check/findings/main_pipeline.pkl")
 INSPECT_FIXTURE = os.path.join(ROOT, "fixtures/joblib/pipeline.joblib.gz")
 
 
+# Runs of the installed binary compared with the release binary's, byte for byte.
+COMPARED_RUNS = (["check", CHECK_FIXTURE], ["check", "--format", "sarif", CHECK_FIXTURE],
+                 ["check", "--format", "json", CHECK_FIXTURE], ["inspect", "--depth", "3", INSPECT_FIXTURE],
+                 ["check", os.path.join(ROOT, "fixtures/bundles/sagemaker/model-torch.tar.gz")])
+
+
 def run(argv, **kwargs):
     return subprocess.run(argv, capture_output=True, cwd=ROOT, **kwargs)
 
@@ -44,9 +50,7 @@ def test_installed_check_matches_the_source_build_byte_for_byte(installed, relea
     installed_bin = os.path.join(installed, "bin", "brine")
     python = os.path.join(installed, "bin", "python")
     # The source build is the release binary the wheel was made from, run in the same place.
-    for args in (["check", CHECK_FIXTURE], ["check", "--format", "sarif", CHECK_FIXTURE],
-                 ["check", "--format", "json", CHECK_FIXTURE], ["inspect", "--depth", "3", INSPECT_FIXTURE],
-                 ["check", os.path.join(ROOT, "fixtures/bundles/sagemaker/model-torch.tar.gz")]):
+    for args in COMPARED_RUNS:
         expected = run([release_bin, *args])
         for argv in ([installed_bin, *args], [python, "-m", "brine", *args]):
             got = run(argv)
