@@ -7,6 +7,7 @@ is compared with what pickle.load / joblib.load return for the same file, in the
 Never run for fixtures/malformed or the check fixtures with dangerous globals."""
 import glob
 import os
+import pickle
 import pickletools
 import subprocess
 import sys
@@ -188,3 +189,70 @@ def test_summary_marks_dangerous_calls(brine, tmp_path):
     out = subprocess.run([brine, "decompile", hostile[0]], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert "# BR601 dangerous-global:" in out.stdout
+
+
+# Summaries: the counts of a summarised container are every item the stream holds, read
+# here from the same pickle by pickletools (so the count is computed, not recorded), for
+# containers long enough to span many APPENDS/SETITEMS/ADDITEMS batches and frames, in
+# every protocol that batches (1-5; protocol 0 appends one item at a time).
+SUMMARY_DRIVER = textwrap.dedent(r'''
+    import pickle, sys
+    protocol, path = int(sys.argv[1]), sys.argv[2]
+    obj = {
+        "vocabulary_": {"w%d" % i: i for i in range(25000)},
+        "stop_words_": {"s%d" % i for i in range(30000)},
+        "mixed": [None, True, 1.5, b"xy", "z" * 300, 2 ** 40, -3] * 3000,
+        "shared": ["again"] * 5000,
+    }
+    with open(path, "wb") as f:
+        pickle.dump(obj, f, protocol=protocol)
+''')
+
+
+@pytest.mark.parametrize("protocol", [1, 2, 3, 4, 5])
+def test_summary_counts_every_item(brine, tmp_path, protocol):
+    import ast
+    import re
+    path = tmp_path / ("long_p%d.pkl" % protocol)
+    subprocess.run([sys.executable, "-c", SUMMARY_DRIVER, str(protocol), str(path)], check=True, timeout=120)
+    out = subprocess.run([brine, "decompile", str(path)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    with open(path, "rb") as f:
+        obj = pickle.load(f)
+    # Each container is `[shown items, ... N more kinds, size ...]`.
+    for name, value in obj.items():
+        opening = {list: "[", dict: "{", set: "{"}[type(value)]
+        # Memoized containers used in the state get a name first: `_var3 = {...}`, then `'name': _var3`.
+        named = re.search(r"'%s': (_var\d+)" % name, out.stdout)
+        prefix = "(?m)^" + re.escape(named.group(1) + " = " + opening) if named else re.escape("'%s': %s" % (name, opening))
+        pattern = prefix + r"(.*?)(?:, )?\.\.\. ([\d,]+) more ([^.]*?), [\d.]+ [KMG]?B \.\.\."
+        match = re.search(pattern, out.stdout)
+        assert match, (name, out.stdout[:3000])
+        shown = ast.literal_eval(opening + match.group(1) + {"[": "]", "{": "}"}[opening]) if match.group(1) else []
+        hidden = int(match.group(2).replace(",", ""))
+        assert len(shown) + hidden == len(value), (name, len(shown), hidden, len(value))
+        kinds = {k.strip() for k in match.group(3).split(",")}
+        if isinstance(value, dict):
+            assert kinds == {"str: int"}, kinds
+        elif name == "mixed":
+            assert kinds <= {"None", "bool", "float", "bytes", "str", "int"} and len(kinds) == 3, kinds  # the first three
+        else:
+            assert kinds == {"str"}, kinds
+
+
+def test_full_output_of_a_bundle_member_rebuilds_it(brine, tmp_path):
+    import tarfile
+    bundle = os.path.join(FIXTURES, "bundles", "sagemaker", "model.tar.gz")
+    for member in ("word_dict.pkl", "checkpoint.pkl"):
+        code = tmp_path / ("%s.py" % member)
+        run = subprocess.run([brine, "decompile", "--full", "--member", member, bundle, "-o", str(code)],
+                             capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stderr
+        assert code.read_text(encoding="utf-8").startswith("# brine decompile %s!%s: pickle" % (bundle, member))
+        with tarfile.open(bundle) as tar:
+            (tmp_path / member).write_bytes(tar.extractfile(member).read())
+        driver = tmp_path / "driver.py"
+        driver.write_text("FIXTURES = %r\n" % FIXTURES + DRIVER)
+        result = subprocess.run([sys.executable, str(driver), str(tmp_path / member), str(code), "pickle"],
+                                capture_output=True, text=True, timeout=120, cwd=tmp_path)
+        assert result.returncode == 0 and result.stdout.strip().endswith("ok"), result.stdout[-2000:] + result.stderr[-4000:]
