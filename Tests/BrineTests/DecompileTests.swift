@@ -142,7 +142,7 @@ import Testing
         // The checkpoint inside a tarball: the tar member, then the zip's record.
         let nested = runBrine(["decompile", "--member", "model.pth!checkpoint/data.pkl", Repository.path("fixtures/bundles/sagemaker/model-torch.tar.gz")])
         #expect(nested.status == 0, "\(nested.errors)")
-        #expect(nested.output.contains("model-torch.tar.gz!model.pth: PyTorch zip file, record checkpoint/data.pkl"))
+        #expect(nested.output.contains("model-torch.tar.gz!model.pth: PyTorch torch-zip file, record checkpoint/data.pkl"))
         #expect(nested.output.contains("_rebuild_tensor_v2("))
     }
 

@@ -209,9 +209,14 @@ SUMMARY_DRIVER = textwrap.dedent(r'''
 ''')
 
 
+class Names(dict):
+    """Every name a shown item uses evaluates to a distinct placeholder."""
+    def __missing__(self, key):
+        return object()
+
+
 @pytest.mark.parametrize("protocol", [1, 2, 3, 4, 5])
 def test_summary_counts_every_item(brine, tmp_path, protocol):
-    import ast
     import re
     path = tmp_path / ("long_p%d.pkl" % protocol)
     subprocess.run([sys.executable, "-c", SUMMARY_DRIVER, str(protocol), str(path)], check=True, timeout=120)
@@ -219,19 +224,31 @@ def test_summary_counts_every_item(brine, tmp_path, protocol):
     assert out.returncode == 0, out.stderr
     with open(path, "rb") as f:
         obj = pickle.load(f)
-    # Each container is `[shown items, ... N more kinds, size ...]`.
-    for name, value in obj.items():
-        opening = {list: "[", dict: "{", set: "{"}[type(value)]
-        # Memoized containers used in the state get a name first: `_var3 = {...}`, then `'name': _var3`.
+    # Each container is `[shown items, ... N more kinds, size ...]`, in the state literal or,
+    # memoized and used, named first: `_var3 = {...}`, then `'name': _var3`; a set before
+    # protocol 4 is `_var4 = set(_var3)` of a list.
+    def container_text(name):
         named = re.search(r"'%s': (_var\d+)" % name, out.stdout)
-        prefix = "(?m)^" + re.escape(named.group(1) + " = " + opening) if named else re.escape("'%s': %s" % (name, opening))
-        pattern = prefix + r"(.*?)(?:, )?\.\.\. ([\d,]+) more ([^.]*?), [\d.]+ [KMG]?B \.\.\."
-        match = re.search(pattern, out.stdout)
-        assert match, (name, out.stdout[:3000])
-        shown = ast.literal_eval(opening + match.group(1) + {"[": "]", "{": "}"}[opening]) if match.group(1) else []
-        hidden = int(match.group(2).replace(",", ""))
+        if not named:
+            return out.stdout[out.stdout.index("'%s': " % name) + len(name) + 4:]
+        variable = named.group(1)
+        while True:
+            line = re.search(r"(?m)^%s = (.*)$" % variable, out.stdout).group(1)
+            call = re.fullmatch(r"\w+\((_var\d+)\)", line)
+            if not call:
+                return line
+            variable = call.group(1)
+
+    for name, value in obj.items():
+        text = container_text(name)
+        match = re.match(r"([\[{])(.*?)(?:, )?\.\.\. ([\d,]+) more ([^.]*?), [\d.]+ [KMG]?B \.\.\.", text)
+        assert match, (name, text[:300])
+        opening = match.group(1)
+        # Shown items may name variables (protocols 1-2 pickle bytes as `_codecs.encode(...)` calls).
+        shown = eval(opening + match.group(2) + {"[": "]", "{": "}"}[opening], {"__builtins__": {}}, Names()) if match.group(2) else []
+        hidden = int(match.group(3).replace(",", ""))
         assert len(shown) + hidden == len(value), (name, len(shown), hidden, len(value))
-        kinds = {k.strip() for k in match.group(3).split(",")}
+        kinds = {k.strip() for k in match.group(4).split(",")}
         if isinstance(value, dict):
             assert kinds == {"str: int"}, kinds
         elif name == "mixed":
