@@ -117,6 +117,67 @@ import Testing
         #expect(result.output.contains("_rebuild_tensor_v2("))
     }
 
+    @Test func bundleMemberIsDecompiledUnderItsName() throws {
+        let bundle = Repository.path("fixtures/bundles/sagemaker/model.tar.gz")
+        let result = runBrine(["decompile", "--member", "word_dict.pkl", bundle])
+        #expect(result.status == 0, "\(result.errors)")
+        #expect(result.errors.isEmpty)
+        #expect(relative(result.output) == (try Repository.golden("decompile-sagemaker-word_dict.py")))
+        // Without --member: every artifact, each after its own header, the member among them.
+        let all = runBrine(["decompile", bundle])
+        #expect(all.status == 0, "\(all.errors)")
+        #expect(all.output.contains("# brine decompile \(bundle)!checkpoint.pkl: pickle, protocol "))
+        #expect(all.output.contains(result.output))
+    }
+
+    @Test func torchRecordIsPickedByMember() throws {
+        let path = Repository.path("fixtures/torch/checkpoint.pt")
+        let whole = runBrine(["decompile", path])
+        let record = runBrine(["decompile", "--member", "checkpoint/data.pkl", path])
+        #expect(record.status == 0, "\(record.errors)")
+        #expect(record.output == whole.output)
+        let constants = runBrine(["decompile", "--member", "scripted/constants.pkl", Repository.path("fixtures/torch/scripted.pt")])
+        #expect(constants.status == 0, "\(constants.errors)")
+        #expect(constants.output.contains(": PyTorch torchscript file, record scripted/constants.pkl, protocol "))
+        // The checkpoint inside a tarball: the tar member, then the zip's record.
+        let nested = runBrine(["decompile", "--member", "model.pth!checkpoint/data.pkl", Repository.path("fixtures/bundles/sagemaker/model-torch.tar.gz")])
+        #expect(nested.status == 0, "\(nested.errors)")
+        #expect(nested.output.contains("model-torch.tar.gz!model.pth: PyTorch torch-zip file, record checkpoint/data.pkl"))
+        #expect(nested.output.contains("_rebuild_tensor_v2("))
+    }
+
+    @Test func memberErrorsAreUsageOrUnreadable() throws {
+        let bundle = Repository.path("fixtures/bundles/sagemaker/model.tar.gz")
+        let missing = runBrine(["decompile", "--member", "nope.pkl", bundle])
+        #expect(missing.status == 64)
+        #expect(missing.errors.hasPrefix("brine: \(bundle): no member nope.pkl; it holds checkpoint.pkl, word_dict.pkl, "))
+        #expect(missing.output.isEmpty)
+        let checkpoint = Repository.path("fixtures/torch/checkpoint.pt")
+        let record = runBrine(["decompile", "--member", "checkpoint/nope.pkl", checkpoint])
+        #expect(record.status == 64)
+        #expect(record.errors.hasPrefix("brine: \(checkpoint): no member checkpoint/nope.pkl; it holds checkpoint/data.pkl, "))
+        let storage = runBrine(["decompile", "--member", "checkpoint/data/0", checkpoint])
+        #expect(storage.status == 2)
+        #expect(storage.errors.hasPrefix("brine: \(checkpoint)!checkpoint/data/0: a tensor storage record ("))
+        let plain = Repository.path("fixtures/pickle/memo_p2.pkl")
+        let notBundle = runBrine(["decompile", "--member", "x", plain])
+        #expect(notBundle.status == 64)
+        #expect(notBundle.errors == "brine: \(plain): --member x: not a bundle or a PyTorch zip; give the file alone\n")
+        // A member that is no artifact: one line naming it, exit 2.
+        let script = runBrine(["decompile", "--member", "code/inference.py", bundle])
+        #expect(script.status == 2)
+        #expect(script.errors.hasPrefix("brine: \(bundle)!code/inference.py: "))
+        #expect(script.errors.split(separator: "\n").count == 1)
+    }
+
+    @Test func spdxMatchesGoldenButForItsCreationTime() throws {
+        let result = runBrine(["sbom", "--format", "spdx", Repository.path("fixtures/models/pipeline_tfidf_lr.pkl")])
+        #expect(result.status == 0, "\(result.errors)")
+        let created = try #require(result.output.firstRange(of: #/"created" : "[0-9T:Z-]+"/#))
+        let text = result.output.replacingCharacters(in: created, with: #""created" : "<SOURCE_DATE_EPOCH or now>""#)
+        #expect(relative(text) == (try Repository.golden("sbom-pipeline_tfidf_lr.spdx.json")))
+    }
+
     @Test func sha256MatchesKnownVectors() {
         func digest(_ text: String) -> String {
             var hash = SHA256Digest()

@@ -52,6 +52,11 @@ BRINE_READ = [
 BRINE_CHECK = [
     ["{brine}", "check", "{input}"],
 ]
+BRINE_DECOMPILE = [
+    ["{brine}", "decompile", "{input}"],
+]
+# fickling's decompiler is far slower than its safety check: its runs are cut off here.
+FICKLING_DECOMPILE_TIMEOUT_S = 600.0
 BRINE_STRIP = [
     ["{brine}", "strip", "--preset", "deploy", "{input}", "-o", "{tmp}/brine-stripped.pkl"],
 ]
@@ -179,6 +184,19 @@ WORKLOADS = [
             {"name": "Python: joblib.load, del stop_words_, joblib.dump(compress=zlib)",
              "cmd": ["{python}", "-c", PYTHON_STRIP_JOBLIB, "{input}", "{tmp}/python-stripped.joblib.z"],
              "output": "{tmp}/python-stripped.joblib.z"},
+        ],
+    },
+    {
+        "name": "Decompile the big pickle",
+        "about": "Render what unpickling the artifact does as Python, without running it: `brine decompile` "
+                 "(long containers summarised) against fickling's decompiler (`fickling FILE` prints the "
+                 "whole program). fickling's runs are killed after "
+                 f"{FICKLING_DECOMPILE_TIMEOUT_S:.0f} s.",
+        "input": "tfidf_big.pkl",
+        "tools": [
+            {"name": "brine decompile", "brine": BRINE_DECOMPILE},
+            {"name": "fickling (decompile)", "cmd": ["{bin}/fickling", "{input}"],
+             "timeout": FICKLING_DECOMPILE_TIMEOUT_S},
         ],
     },
     {
@@ -369,15 +387,16 @@ def remove_output(path):
         os.unlink(path)
 
 
-def measure_tool(name, argv, subst, args, mem_limit, out_path=None):
+def measure_tool(name, argv, subst, args, mem_limit, out_path=None, timeout=None):
+    timeout = min(args.timeout, timeout or args.timeout)
     time.sleep(SETTLE_S)
     remove_output(out_path)
     log(f"  {name}: warm-up: {' '.join(argv)[:160]}")
-    warm = run_once(argv, subst["tmp"], args.timeout, mem_limit, capture=True)
+    warm = run_once(argv, subst["tmp"], timeout, mem_limit, capture=True)
     log(f"  {name}: warm-up {warm['wall']:.2f} s, exit {warm['exit']}, peak RSS {warm['rss_kb']} KB")
     result = {"warmup": warm, "runs": [], "note": ""}
     if warm["exit"] == "timeout":
-        result["note"] = f"killed after --timeout {args.timeout:.0f} s; no timed run"
+        result["note"] = f"killed after {timeout:.0f} s; no timed run"
         return result
     if warm["wall"] > LONG_RUN_S:
         result["runs"] = [dict(warm, stdout=None)]
@@ -386,11 +405,11 @@ def measure_tool(name, argv, subst, args, mem_limit, out_path=None):
         return result
     for i in range(args.runs):
         remove_output(out_path)
-        r = run_once(argv, subst["tmp"], args.timeout, mem_limit)
+        r = run_once(argv, subst["tmp"], timeout, mem_limit)
         log(f"  {name}: run {i + 1}/{args.runs}: {r['wall']:.2f} s, exit {r['exit']}, peak RSS {r['rss_kb']} KB")
         result["runs"].append(r)
         if r["exit"] == "timeout":
-            result["note"] = f"run {i + 1} killed after --timeout {args.timeout:.0f} s"
+            result["note"] = f"run {i + 1} killed after {timeout:.0f} s"
             break
     return result
 
@@ -724,7 +743,7 @@ def main() -> int:
             tr["argv"] = argv
             tr["cmd_shown"] = fmt_cmd(argv, subst)
             out_path = tool.get("output", "").format(**subst) if tool.get("output") else None
-            m = measure_tool(tool["name"], argv, subst, args, mem_limit, out_path)
+            m = measure_tool(tool["name"], argv, subst, args, mem_limit, out_path, tool.get("timeout"))
             tr.update(warmup=m["warmup"], note=m["note"], runs=m["runs"])
             tr["summary"] = summarize(m, input_bytes)
             if tr["summary"] is None:

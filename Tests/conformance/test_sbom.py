@@ -19,8 +19,8 @@ MODELS = ["models/pipeline_tfidf_lr.pkl", "models/random_forest.joblib.gz", "mod
           "check/benign/lightgbm_classifier.pkl", "joblib/tfidf.joblib"]
 
 
-def sbom(brine, *paths):
-    out = subprocess.run([brine, "sbom", *paths], capture_output=True, text=True, timeout=120)
+def sbom(brine, *paths, env=None):
+    out = subprocess.run([brine, "sbom", *paths], capture_output=True, text=True, timeout=120, env=env)
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)
 
@@ -123,3 +123,53 @@ def test_output_is_deterministic(brine):
     first = subprocess.run([brine, "sbom", path], capture_output=True, timeout=120).stdout
     second = subprocess.run([brine, "sbom", path], capture_output=True, timeout=120).stdout
     assert first == second and first
+
+
+# SPDX 2.3: no PyPI package ships the official SPDX 2.3 JSON schema file (spdx-tools, the
+# SPDX project's own Python tools, converts and validates in code instead), so the document
+# is parsed by spdx-tools' JSON parser and checked by its full SPDX-2.3 validator.
+def spdx(brine, *paths):
+    return sbom(brine, "--format", "spdx", *paths, env=dict(os.environ, SOURCE_DATE_EPOCH="1700000000"))
+
+
+def spdx_problems(document, tmp_path):
+    from spdx_tools.spdx.parser.json import json_parser
+    from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
+    path = tmp_path / "sbom.spdx.json"
+    path.write_text(json.dumps(document))
+    parsed = json_parser.parse_from_file(str(path))
+    return [m.validation_message for m in validate_full_spdx_document(parsed, "SPDX-2.3")]
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_spdx_validates_and_lists_what_loading_imports(brine, tmp_path, name):
+    path = os.path.join(FIXTURES, name)
+    document = spdx(brine, path)
+    assert spdx_problems(document, tmp_path) == []
+    assert document["spdxVersion"] == "SPDX-2.3"
+    assert document["creationInfo"]["created"] == "2023-11-14T22:13:20Z"  # SOURCE_DATE_EPOCH
+    with open(path, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()
+    artifact = [p for p in document["packages"] if p["SPDXID"].startswith("SPDXRef-Artifact-")]
+    assert len(artifact) == 1 and artifact[0]["checksums"] == [{"algorithm": "SHA256", "checksumValue": digest}]
+    libraries = {normalize(p["name"]) for p in document["packages"] if p.get("primaryPackagePurpose") == "LIBRARY"}
+    assert libraries == {normalize(d) for d in loaded_distributions(path)}
+    # The same libraries and versions as the CycloneDX BOM, and every one a dependency of the artifact.
+    bom = sbom(brine, path)
+    assert {(c["name"], c.get("version")) for c in bom["components"]} == {
+        (p["name"], p.get("versionInfo")) for p in document["packages"] if p.get("primaryPackagePurpose") == "LIBRARY"}
+    needed = {r["relatedSpdxElement"] for r in document["relationships"]
+              if r["spdxElementId"] == artifact[0]["SPDXID"] and r["relationshipType"] == "DEPENDS_ON"}
+    assert needed == {p["SPDXID"] for p in document["packages"] if p.get("primaryPackagePurpose") == "LIBRARY"}
+
+
+def test_spdx_of_bundles_and_several_paths_validates(brine, tmp_path):
+    bundles = os.path.join(FIXTURES, "bundles")
+    paths = [os.path.join(bundles, "sagemaker", "model.tar.gz"), os.path.join(bundles, "repo"),
+             os.path.join(FIXTURES, "models", "pipeline_tfidf_lr.pkl")]
+    for path in paths:
+        assert spdx_problems(spdx(brine, path), tmp_path) == [], path
+    document = spdx(brine, *paths)
+    assert spdx_problems(document, tmp_path) == []
+    described = [r for r in document["relationships"] if r["relationshipType"] == "DESCRIBES"]
+    assert len(described) == 3

@@ -1,9 +1,11 @@
 /// The decompiler's memo. Real pickles memoize every string, tens of millions in a large
 /// vectorizer: an entry made inside a summarised container keeps one byte (its kind), since
-/// its text was never decoded; the others keep their expression.
+/// its text was never decoded; the others keep their expression. The one-byte codes are
+/// `MemoTable`'s, so inspect's scanner (`SymbolicMachine.scan`) reads and extends the table.
 struct DecompiledMemo {
-    private static let unset: UInt8 = 0
-    private static let kept: UInt8 = 1
+    private static let unset: UInt8 = 0xFF
+    /// An entry with its expression in `values` (never a plain scalar to the scanner).
+    private static let kept: UInt8 = 0x80
     private static let denseSlack = 1 << 16
     private var codes: [UInt8] = []
     private var values: [Int64: DecompiledValue] = [:]
@@ -14,7 +16,7 @@ struct DecompiledMemo {
     /// Stores `value` under `index`; false when the index is negative.
     mutating func store(_ value: DecompiledValue, at index: Int64) -> Bool {
         guard index >= 0 else { return false }
-        let code: UInt8 = value.lazy != nil ? 2 + value.kind.rawValue : Self.kept
+        let code = value.lazy != nil ? value.kind.valueKind.rawValue : Self.kept
         if value.lazy == nil { values[index] = value } else { values[index] = nil }
         let slot = Int(clamping: index)
         if slot < codes.count || slot < max(2 * count, Self.denseSlack) {
@@ -31,7 +33,7 @@ struct DecompiledMemo {
     /// Stores a literal of a summarised container: one byte, nothing decoded.
     mutating func storeLazy(_ kind: DecompiledValue.Kind, at index: Int64) -> Bool {
         guard index >= 0 else { return false }
-        let code = 2 + kind.rawValue
+        let code = kind.valueKind.rawValue
         if index == Int64(codes.count), codes.count == count {
             codes.append(code)
             count += 1
@@ -55,11 +57,25 @@ struct DecompiledMemo {
         case Self.unset: return nil
         case Self.kept: return values[index]
         default:
-            let kind = DecompiledValue.Kind(rawValue: code - 2) ?? .other
+            let kind = DecompiledValue.Kind(ValueKind(rawValue: code) ?? .instance)
             var value = DecompiledValue(kind: kind, text: "<\(DecompiledValue(kind: kind).typeName) of a summarised container>")
             value.kind = .other
             return value
         }
+    }
+
+    /// True while every index stored so far continued the sequence 0, 1, 2, … (the scanner's condition).
+    var acceptsSequentialAppend: Bool { count == codes.count && sparse.isEmpty }
+
+    /// Lends the codes to the scanner, which reads the kinds of memoized scalars a GET fetches.
+    func withCodes<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        codes.withUnsafeBufferPointer(body)
+    }
+
+    /// Appends the scanner's entries (summarised scalars) at the next indices.
+    mutating func appendSequential(_ newCodes: ArraySlice<UInt8>) {
+        codes.append(contentsOf: newCodes)
+        count += newCodes.count
     }
 }
 

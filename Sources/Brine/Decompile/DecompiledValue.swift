@@ -116,6 +116,41 @@ struct DecompiledValue {
     }
 }
 
+extension DecompiledValue.Kind {
+    /// The symbolic machine's kind: what the memo's one-byte codes and the scanner use.
+    var valueKind: ValueKind {
+        switch self {
+        case .none: .none
+        case .bool: .bool
+        case .int: .int
+        case .float: .float
+        case .str: .str
+        case .bytes: .bytes
+        case .bytearray: .bytearray
+        case .tuple: .tuple
+        case .frozenset: .frozenset
+        case .global: .global
+        case .variable, .container, .other: .instance
+        }
+    }
+
+    init(_ kind: ValueKind) {
+        switch kind {
+        case .none: self = .none
+        case .bool: self = .bool
+        case .int: self = .int
+        case .float: self = .float
+        case .str: self = .str
+        case .bytes: self = .bytes
+        case .bytearray: self = .bytearray
+        case .tuple, .emptyTuple: self = .tuple
+        case .frozenset: self = .frozenset
+        case .global: self = .global
+        default: self = .other
+        }
+    }
+}
+
 /// What the decompiler knows about a `_varN` built by a call: enough to find joblib's
 /// array data after the wrapper's BUILD.
 struct DecompiledObject {

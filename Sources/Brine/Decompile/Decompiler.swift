@@ -37,7 +37,7 @@ public final class Decompiler {
     var marks: [(index: Int, lazy: Bool)] = []
     var memo = DecompiledMemo()
     var protocolVersion = 0
-    public private(set) var highestProtocol = -1
+    public internal(set) var highestProtocol = -1
     var objects: [Int: DecompiledObject] = [:]
     public private(set) var isJoblib = false
     var nesting = 0
@@ -45,6 +45,8 @@ public final class Decompiler {
     /// Literals read above a lazy MARK and not pushed: the batch's items while they only
     /// go into a summarised container's count (plain structs, no reference counting).
     var lazyItems: [PickleInstruction] = []
+    /// The scanner's memo codes, reused from batch to batch.
+    var scanKinds: [UInt8] = []
 
     public init(reader: PickleReader, options: DecompileOptions = DecompileOptions()) {
         self.reader = reader
@@ -93,6 +95,7 @@ public final class Decompiler {
         lazyItems = []
         defer { (stack, marks, memo, protocolVersion, lazyItems) = saved }
         while true {
+            if marks.last?.lazy == true, try scanSummarisedBatch() { continue }
             guard let instruction = try reader.readInstruction() else {
                 throw PickleError(offset: reader.offset, reason: .truncated(expected: "an opcode (the pickle has no STOP)"))
             }
@@ -121,6 +124,8 @@ public final class Decompiler {
             return false
         }
         switch instruction.opcode {
+        case .frame:
+            return true  // no effect on the stack: a batch split by a frame stays one batch
         case .int, .binint, .binint1, .binint2, .long, .long1, .long4, .float, .binfloat, .string, .binstring, .shortBinstring,
              .binbytes, .shortBinbytes, .binbytes8, .bytearray8, .unicode, .shortBinunicode, .binunicode, .binunicode8:
             lazyItems.append(instruction)

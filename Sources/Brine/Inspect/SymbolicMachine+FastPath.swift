@@ -73,6 +73,34 @@ extension SymbolicMachine {
         var bytes: UInt64 = 0
         var memory: UInt64 = 0
         var str: UInt64 = 0, int: UInt64 = 0, float: UInt64 = 0, bool: UInt64 = 0, none: UInt64 = 0, other: UInt64 = 0
+        /// The first three distinct kinds of whole items (a dict's: key and value), for a
+        /// summary's text (`str: int`), packed as `first << 8 | second`.
+        private(set) var itemKinds: (UInt16, UInt16, UInt16) = (0, 0, 0)
+        private(set) var itemKindCount = 0
+        /// The highest protocol among the opcodes consumed (4 for SHORT_BINUNICODE or
+        /// MEMOIZE, 2 for NEWTRUE/NEWFALSE, else 1: every other opcode scanned is protocol 1).
+        var highestProtocol = 1
+
+        /// The distinct item kinds noted, at most three: (first, second) pairs, second `.none` for single values.
+        var kindsOfItems: [(ValueKind, ValueKind)] {
+            [itemKinds.0, itemKinds.1, itemKinds.2].prefix(itemKindCount).map {
+                (ValueKind(rawValue: UInt8($0 >> 8)) ?? .none, ValueKind(rawValue: UInt8($0 & 0xFF)) ?? .none)
+            }
+        }
+
+        @inline(__always)
+        mutating func noteItem(_ first: ValueKind, _ second: ValueKind) {
+            guard itemKindCount < 3 else { return }
+            let code = UInt16(first.rawValue) << 8 | UInt16(second.rawValue)
+            if itemKindCount > 0, itemKinds.0 == code { return }
+            if itemKindCount > 1, itemKinds.1 == code { return }
+            switch itemKindCount {
+            case 0: itemKinds.0 = code
+            case 1: itemKinds.1 = code
+            default: itemKinds.2 = code
+            }
+            itemKindCount += 1
+        }
 
         func count(_ kind: ValueKind) -> UInt64 {
             switch kind {
@@ -130,6 +158,8 @@ extension SymbolicMachine {
                 cursor = next + 1
             }
             if strings > 0 {
+                result.noteItem(.str, .none)
+                result.highestProtocol = 4
                 result.str &+= strings
                 result.items &+= strings
                 result.bytes &+= UInt64(stringBytes)
@@ -170,6 +200,8 @@ extension SymbolicMachine {
                 cursor = value + valueLength
             }
             if entries > 0 {
+                result.noteItem(.str, .int)
+                result.highestProtocol = 4
                 result.str &+= entries
                 result.int &+= entries
                 result.items &+= entries
@@ -183,6 +215,11 @@ extension SymbolicMachine {
             if bytes[cursor] == PickleOpcode.binget.rawValue || bytes[cursor] == PickleOpcode.longBinget.rawValue {
                 result.writesMemoIndex = true
             }
+            switch bytes[cursor] {
+            case PickleOpcode.shortBinunicode.rawValue: result.highestProtocol = 4
+            case PickleOpcode.newtrue.rawValue, PickleOpcode.newfalse.rawValue: result.highestProtocol = max(result.highestProtocol, 2)
+            default: break
+            }
             var length = item.length
             // A memo store right after the value belongs to it. The byte after the value must
             // be seen (at the buffer's end, or with a FRAME in between, the store could come
@@ -194,6 +231,7 @@ extension SymbolicMachine {
                 switch bytes[next] {
                 case PickleOpcode.memoize.rawValue:
                     stored = true
+                    result.highestProtocol = 4
                     length += 1
                 case PickleOpcode.binput.rawValue:
                     guard next + 1 < bytes.count, Int64(bytes[next + 1]) == memoBase + Int64(memoCount + groupMemo) else { break }
@@ -225,6 +263,7 @@ extension SymbolicMachine {
             cursor += length
             inGroup += 1
             if inGroup == group {
+                result.noteItem(groupKinds.0, group == 2 ? groupKinds.1 : .none)
                 result.add(groupKinds.0)
                 if group == 2 { result.add(groupKinds.1) }
                 result.bytes &+= UInt64(groupBytes)

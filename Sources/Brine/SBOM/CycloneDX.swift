@@ -67,12 +67,15 @@ public struct SBOMSubject: Sendable {
     public var path: String
     public var sha256: String
     public var isBundle: Bool
+    /// A directory (then `sha256` is of its artifacts' sorted paths, not of bytes).
+    public var isDirectory: Bool
     public var requirements: LoadRequirements
 
-    public init(path: String, sha256: String, isBundle: Bool, requirements: LoadRequirements) {
+    public init(path: String, sha256: String, isBundle: Bool, isDirectory: Bool = false, requirements: LoadRequirements) {
         self.path = path
         self.sha256 = sha256
         self.isBundle = isBundle
+        self.isDirectory = isDirectory
         self.requirements = requirements
     }
 }
@@ -81,10 +84,10 @@ public enum SBOMBuilder {
     /// The BOM of `subjects`. Deterministic: no timestamp, and the serial number is a UUID
     /// made from the inputs' SHA-256 (see `serialNumber`).
     public static func cycloneDX(_ subjects: [SBOMSubject], toolVersion: String) -> CycloneDXBOM {
-        var libraries: [String: LoadRequirements.Library] = [:]
+        let (libraries, needsByIndex) = collect(subjects)
         var needs: [String: Set<String>] = [:]
         var subjectComponents: [CycloneDXBOM.Component] = []
-        for subject in subjects {
+        for (index, subject) in subjects.enumerated() {
             let ref = "artifact:" + subject.path
             var properties: [CycloneDXBOM.Property] = []
             if subject.isBundle {
@@ -99,13 +102,7 @@ public enum SBOMBuilder {
             subjectComponents.append(CycloneDXBOM.Component(
                 type: subject.isBundle ? "file" : "machine-learning-model", bomRef: ref, name: subject.path,
                 hashes: [.init(content: subject.sha256)], properties: properties.isEmpty ? nil : properties))
-            for library in subject.requirements.libraries {
-                var merged = libraries[library.distribution] ?? library
-                if merged.version == nil { merged.version = library.version }
-                merged.modules = Array(Set(merged.modules).union(library.modules)).sorted()
-                libraries[library.distribution] = merged
-                needs[ref, default: []].insert(library.distribution)
-            }
+            needs[ref, default: []].formUnion(needsByIndex[index] ?? [])
         }
         let names = libraries.keys.sorted()
         func reference(_ name: String) -> String { purl(name, libraries[name]?.version) }
@@ -133,6 +130,23 @@ public enum SBOMBuilder {
                                              component: subjects.count == 1 ? subjectComponents[0] : nil)
         return CycloneDXBOM(serialNumber: serialNumber(subjects.map(\.sha256)), metadata: metadata, components: components,
                             dependencies: dependencies)
+    }
+
+    /// The distributions of every subject merged by name (versions and modules combined),
+    /// and the names each subject (by index) needs.
+    static func collect(_ subjects: [SBOMSubject]) -> (libraries: [String: LoadRequirements.Library], needs: [Int: Set<String>]) {
+        var libraries: [String: LoadRequirements.Library] = [:]
+        var needs: [Int: Set<String>] = [:]
+        for (index, subject) in subjects.enumerated() {
+            for library in subject.requirements.libraries {
+                var merged = libraries[library.distribution] ?? library
+                if merged.version == nil { merged.version = library.version }
+                merged.modules = Array(Set(merged.modules).union(library.modules)).sorted()
+                libraries[library.distribution] = merged
+                needs[index, default: []].insert(library.distribution)
+            }
+        }
+        return (libraries, needs)
     }
 
     /// `pkg:pypi/scikit-learn@1.4.2` (purl-spec: PyPI names lowercased, `_` as `-`).

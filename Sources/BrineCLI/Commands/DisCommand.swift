@@ -78,39 +78,16 @@ struct DisCommand: BrineSubcommand {
     /// Every artifact of the bundle (or the one --member names), each after a header line;
     /// one that cannot be disassembled is reported and the next one follows.
     private func disassembleBundle(_ disassembler: ArtifactDisassembler, input: CommandInput, io: CommandIO) -> ExitStatus {
-        let file = input.path
         var output = io.output
-        var failed = false
-        let walker = BundleWalker(options: bundleLimits.options)
-        var isDirectory: ObjCBool = false
-        _ = FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory)
-        if let member {
-            walker.handOverPath = file + (file.hasSuffix("/") ? "" : (isDirectory.boolValue ? "/" : "!")) + member
-        }
-        let wanted = walker.handOverPath
-        walker.handOver = { path, diskPath in
+        return BundleArtifactWalk(options: bundleLimits.options).run(input, member: member, io: io) { path, diskPath, record in
             if member == nil { output.write("==> \(path) <==\n") }
-            // A record of a PyTorch zip inside the bundle: the rest of the name after the zip's.
-            let record = wanted.flatMap { $0.hasPrefix(path + "!") ? String($0.dropFirst(path.count + 1)) : nil }
             do throws(DisassemblyError) {
                 try disassembler.disassemble(path: diskPath, name: path, member: record, to: &output)
+                return true
             } catch {
-                failed = true
                 io.report(error.description)
+                return false
             }
         }
-        let root: BundleMember
-        do {
-            root = try walker.walk(path: file, followsLink: true)
-        } catch {
-            io.report(error.description)
-            return .unreadableInput
-        }
-        if let member, walker.handedOver == 0 {
-            let names = root.flattened().dropFirst().filter { $0.kind != .directory }.map { $0.name(relativeTo: file) }
-            io.report("\(input.name): no member \(member); it holds \(names.joined(separator: ", "))")
-            return .usage
-        }
-        return failed ? .unreadableInput : .success
     }
 }

@@ -7,7 +7,7 @@ import Foundation
 struct SbomCommand: BrineSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "sbom",
-        abstract: "Write a CycloneDX 1.6 SBOM of the distributions an artifact or bundle needs to load.",
+        abstract: "Write a CycloneDX 1.6 (or SPDX 2.3) SBOM of the distributions an artifact or bundle needs to load.",
         discussion: """
             Nothing in the files is imported or run. Every top-level module the pickles \
             import (outside the standard library) becomes a `library` component named after \
@@ -18,6 +18,11 @@ struct SbomCommand: BrineSubcommand {
             metadata.component, with its SHA-256. Output is deterministic: no timestamp, and \
             the serial number is a UUID made from the SHA-256 (docs/sbom.md).
 
+            --format spdx writes the same as an SPDX 2.3 JSON document: the artifact a \
+            package the document DESCRIBES, each distribution a LIBRARY package with its \
+            purl, DEPENDS_ON relationships; its required creation time is SOURCE_DATE_EPOCH \
+            when set, else now.
+
             PATH may be a directory or a tar/zip bundle: the libraries of every artifact in \
             it are listed. Exit codes: 0 written, 2 an input or one of its artifacts could \
             not be read, 64 usage error.
@@ -26,12 +31,13 @@ struct SbomCommand: BrineSubcommand {
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case cyclonedx
+        case spdx
     }
 
     @Argument(help: "Pickle, joblib or PyTorch files, directories, tar or zip bundles (formats are detected by content).")
     var paths: [String]
 
-    @Option(help: "Output format: cyclonedx (CycloneDX 1.6 JSON).")
+    @Option(help: "Output format: cyclonedx (CycloneDX 1.6 JSON) or spdx (SPDX 2.3 JSON).")
     var format: Format = .cyclonedx
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Write the SBOM to this file (atomically) instead of stdout.", valueName: "file"))
@@ -49,8 +55,9 @@ struct SbomCommand: BrineSubcommand {
                 for line in requirements.unreadable { io.report(line) }
                 if !requirements.unreadable.isEmpty { unreadable = true }
                 // A directory has no bytes of its own to hash: its artifacts' paths identify it.
-                let digest = isBundle && isDirectory(path) ? directoryDigest(requirements.artifacts) : try SHA256Digest.file(path)
-                subjects.append(SBOMSubject(path: path, sha256: digest, isBundle: isBundle, requirements: requirements))
+                let directory = isBundle && isDirectory(path)
+                let digest = directory ? directoryDigest(requirements.artifacts) : try SHA256Digest.file(path)
+                subjects.append(SBOMSubject(path: path, sha256: digest, isBundle: isBundle, isDirectory: directory, requirements: requirements))
             } catch let error as InputError {
                 io.report(error.description)
                 unreadable = true
@@ -60,8 +67,20 @@ struct SbomCommand: BrineSubcommand {
             }
         }
         if unreadable { return .unreadableInput }
-        let text = encodeJSON(SBOMBuilder.cycloneDX(subjects, toolVersion: BrineVersion.current))
+        let text: String
+        switch format {
+        case .cyclonedx: text = encodeJSON(SBOMBuilder.cycloneDX(subjects, toolVersion: BrineVersion.current))
+        case .spdx: text = encodeJSON(SBOMBuilder.spdx(subjects, toolVersion: BrineVersion.current, created: creationTime()))
+        }
         return writeReport(text, to: output, io: io) ? .success : .unreadableInput
+    }
+
+    /// SPDX's required creation time: `SOURCE_DATE_EPOCH` (reproducible builds) when set, else now.
+    private func creationTime() -> String {
+        let epoch = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap { TimeInterval($0) }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: epoch.map { Date(timeIntervalSince1970: $0) } ?? Date())
     }
 
     private func isDirectory(_ path: String) -> Bool {
