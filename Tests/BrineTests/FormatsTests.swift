@@ -107,9 +107,11 @@ import Testing
         #expect(shifted.findings.map(\.rule) == ["tensor-alignment"])
         #expect(shifted.findings.first?.name == "w")
         let aligned = #"{"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}"#
-        let unpadded = safetensors(aligned + "   ", data: 4, padded: false)
+        // Padded to a multiple of 8 and 3 spaces more: the data starts 3 bytes past a boundary.
+        let header = aligned + String(repeating: " ", count: (8 - aligned.utf8.count % 8) % 8 + 3)
+        let unpadded = safetensors(header, data: 4, padded: false)
         let start = try SafetensorsReader.read(MemorySource(unpadded, name: "start"), fileBytes: UInt64(unpadded.count))
-        #expect((8 + aligned.utf8.count + 3) % 8 != 0)
+        #expect((8 + header.utf8.count) % 8 == 3)
         #expect(start.findings.map(\.rule) == ["tensor-alignment"])
         #expect(start.findings.first?.offset == 0)
         let padded = safetensors(aligned, data: 4)
