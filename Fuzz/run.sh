@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Runs every fuzz target (or those named) for FUZZ_SECONDS each; logs and corpora live in
-# .fuzz/ (git-ignored). A crash, hang or OOM input is copied into
-# fixtures/malformed/fuzz-crashes/<target>/ so `make test` replays it from then on.
+# Runs every fuzz target (or those named) for FUZZ_SECONDS each, one after another, or all
+# at once with FUZZ_PARALLEL=1 (each target one process; on a shared machine they share its
+# cores, so exec/s drop); logs and corpora live in .fuzz/ (git-ignored). A crash, hang or
+# OOM input is copied into fixtures/malformed/fuzz-crashes/<target>/ so `make test` replays
+# it from then on.
 #
 # Each Targets/<Name>/Harness.swift names its seeds and dictionary in header lines:
 #   // fuzz-seeds: fixtures/pickle/*.pkl fixtures/models/*.pkl
@@ -14,9 +16,11 @@ rss=${FUZZ_RSS_MB:-2048}
 bin=Fuzz/.build/release
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=($(ls Fuzz/Targets))
+parallel=${FUZZ_PARALLEL:-0}
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
-for target in "${targets[@]}"; do
-  harness=Fuzz/Targets/$target/Harness.swift
+run_target() {
+  local target=$1
+  local harness=Fuzz/Targets/$target/Harness.swift seeds dict corpus crashes seeddir log status found
   seeds=$(sed -n 's|^// fuzz-seeds: ||p' "$harness")
   dict=$(sed -n 's|^// fuzz-dict: ||p' "$harness")
   corpus=.fuzz/corpus/$target crashes=.fuzz/crashes/$target seeddir=.fuzz/seeds/$target
@@ -35,4 +39,13 @@ for target in "${targets[@]}"; do
     cp -n "$crashes"/* "fixtures/malformed/fuzz-crashes/$target/"
     echo "!! $target: $found finding(s) copied to fixtures/malformed/fuzz-crashes/$target (exit $status)"
   fi
+}
+pids=()
+for target in "${targets[@]}"; do
+  if [ "$parallel" = 1 ]; then
+    run_target "$target" & pids+=($!)
+  else
+    run_target "$target"
+  fi
 done
+for pid in "${pids[@]}"; do wait "$pid"; done

@@ -307,6 +307,57 @@ def test_overlapping_offsets(brine, tmp_path):
     assert any(f["code"] == "BR801" and "overlaps" in f["message"] for f in json.loads(check.stdout)["findings"])
 
 
+def alignment_findings(brine, path):
+    result = run(brine, "check", "--format", "json", str(path))
+    assert result.returncode in (0, 1), result.stderr
+    return [f for f in json.loads(result.stdout)["findings"] if f["code"] == "BR813"]
+
+
+@pytest.mark.parametrize("path", fixtures("**/*.safetensors"), ids=lambda p: os.path.relpath(p, FORMATS))
+def test_safetensors_writer_output_is_aligned(brine, path):
+    with open(path, "rb") as f:
+        (length,) = struct.unpack("<Q", f.read(8))
+    assert (8 + length) % 8 == 0  # what safetensors' writer guarantees, checked on its own output
+    assert alignment_findings(brine, path) == []
+
+
+def test_safetensors_mixed_dtypes_from_the_writer_are_aligned(brine, tmp_path):
+    from safetensors.numpy import save_file
+    path = tmp_path / "mixed.safetensors"
+    save_file({"a": np.arange(3, dtype=np.uint8), "b": np.ones(3, np.float16), "c": np.ones(5, np.float64),
+               "d": np.ones(7, np.int32)}, str(path))
+    assert alignment_findings(brine, path) == []
+
+
+def test_unaligned_data_loads_in_safetensors_and_is_a_finding(brine, tmp_path):
+    """safetensors' reader accepts both misalignments (so the finding is a warning, not BR801);
+    Brine names the data section start and the misaligned tensor, not the byte-sized one."""
+    from safetensors.numpy import load_file
+    small = np.arange(3, dtype=np.uint8)
+    wide = np.arange(4, dtype=np.float32)
+    header = {"small": {"dtype": "U8", "shape": [3], "data_offsets": [0, 3]},
+              "wide": {"dtype": "F32", "shape": [4], "data_offsets": [3, 19]}}
+    text = json.dumps(header).encode()
+    text += b" " * ((-len(text)) % 8)  # the data section itself starts on 8 bytes
+    shifted = tmp_path / "shifted.safetensors"
+    shifted.write_bytes(struct.pack("<Q", len(text)) + text + small.tobytes() + wide.tobytes())
+    loaded = load_file(str(shifted))
+    assert np.array_equal(loaded["small"], small) and np.array_equal(loaded["wide"], wide)
+    (finding,) = alignment_findings(brine, shifted)
+    assert finding["path"] == "wide" and finding["severity"] == "warning"
+    assert finding["offset"] == 8 + len(text) + 3
+
+    unpadded = json.dumps({"wide": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}}).encode()
+    unpadded += b" " * (((-len(unpadded)) % 8) or 8) + b" " * 3  # 3 bytes past a multiple of 8
+    assert (8 + len(unpadded)) % 8 == 3
+    start = tmp_path / "start.safetensors"
+    start.write_bytes(struct.pack("<Q", len(unpadded)) + unpadded + wide.tobytes())
+    assert np.array_equal(load_file(str(start))["wide"], wide)
+    findings = alignment_findings(brine, start)
+    assert len(findings) == 1 and findings[0]["offset"] == 0 and str(8 + len(unpadded)) in findings[0]["message"]
+    assert run(brine, "check", str(start)).returncode == 0  # a warning does not fail check by default
+
+
 # ---------------------------------------------------------------- ONNX
 
 def dtype_name(number):
@@ -335,6 +386,77 @@ def test_onnx_round_trip(brine, path):
     facts = inspect_json(brine, path)["layout"]["facts"]
     assert facts["opsets"] == ", ".join(f"{o.domain or 'ai.onnx'} {o.version}" for o in model.opset_import)
     assert facts["ir version"] == str(model.ir_version)
+
+
+@pytest.mark.parametrize("path", fixtures("onnx/**/*.onnx"), ids=lambda p: os.path.relpath(p, FORMATS))
+def test_onnx_initializers_sit_where_onnx_reads_them(brine, path):
+    """Each in-file initializer's offset and size are those of the raw_data onnx decodes."""
+    import onnx
+    model = onnx.load(path, load_external_data=False)
+    listing = {t["name"]: t for t in inspect_json(brine, path, "--tensors")["tensors"]}
+    with open(path, "rb") as f:
+        data = f.read()
+    spans = []
+    for tensor in model.graph.initializer:
+        if tensor.data_location == onnx.TensorProto.EXTERNAL:
+            continue
+        mine = listing[tensor.name]
+        assert data[mine["offset"]:mine["offset"] + mine["bytes"]] == tensor.raw_data
+        spans.append((mine["offset"], mine["offset"] + mine["bytes"]))
+    spans.sort()
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))
+
+
+def onnx_typed_model(tmp_path):
+    import onnx
+    from onnx import TensorProto, helper
+    floats = [0.5, -1.25, 3.0, 8.0, 1e-3, -7.5]
+    longs = [1, -2, 300000, 2**40]
+    w = helper.make_tensor("w", TensorProto.FLOAT, [2, 3], floats)  # raw=False: packed float_data
+    n = helper.make_tensor("n", TensorProto.INT64, [4], longs)      # packed varint int64_data
+    r = helper.make_tensor("r", TensorProto.FLOAT, [2], np.array([1, 2], np.float32).tobytes(), raw=True)
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])
+    graph = helper.make_graph([helper.make_node("Add", ["x", "w"], ["y"])], "typed", [x], [y], [w, n, r])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    onnx.checker.check_model(model)
+    path = tmp_path / "typed.onnx"
+    onnx.save(model, str(path))
+    return path, floats, longs
+
+
+def test_onnx_typed_initializers_are_placed_at_their_fields(brine, tmp_path):
+    import onnx
+    path, floats, longs = onnx_typed_model(tmp_path)
+    model = onnx.load(str(path))
+    assert list(model.graph.initializer[0].float_data) == pytest.approx(floats)
+    listing = {t["name"]: t for t in inspect_json(brine, str(path), "--tensors")["tensors"]}
+    data = path.read_bytes()
+    w = listing["w"]
+    assert w["bytes"] == 4 * len(floats)
+    assert np.frombuffer(data[w["offset"]:w["offset"] + w["bytes"]], "<f4").tolist() == pytest.approx(floats)
+    n = listing["n"]
+    # int64_data is packed as varints: decode the bytes Brine points at.
+    values, shift, value = [], 0, 0
+    for byte in data[n["offset"]:n["offset"] + n["bytes"]]:
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            values.append(value - (1 << 64) if value >> 63 else value)
+            value, shift = 0, 0
+    assert values == longs
+    assert data[listing["r"]["offset"]:listing["r"]["offset"] + 8] == np.array([1, 2], np.float32).tobytes()
+
+
+def test_onnx_truncated_inside_an_initializer_is_one_line(brine, tmp_path):
+    path, _, _ = onnx_typed_model(tmp_path)
+    listing = {t["name"]: t for t in inspect_json(brine, str(path), "--tensors")["tensors"]}
+    cut = tmp_path / "cut.onnx"
+    cut.write_bytes(path.read_bytes()[:listing["w"]["offset"] + 3])
+    import onnx
+    with pytest.raises(Exception):
+        onnx.load(str(cut))
+    one_line_error(run(brine, "inspect", str(cut)))
 
 
 def test_onnx_external_data_loads_and_matches(brine):
@@ -430,3 +552,115 @@ def test_hf_folder_summary(brine, tmp_path):
         assert model["shards"] == shards
         assert model["weightBytes"] == sum(os.path.getsize(os.path.join(folder, s)) for s in shards)
         assert "tokenizer.json" in model["tokenizerFiles"]
+
+
+# ---------------------------------------------------------------- diff and budget inside bundles
+
+def tensor_files(folder, rows):
+    """One artifact per format, each holding a tensor `w` of `rows` × 4 float32, written by
+    the format's own library; returns each file's truth {name: (tensor key, bytes of w)}."""
+    import gguf
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    from safetensors.numpy import save_file
+    folder.mkdir()
+    w = np.arange(rows * 4, dtype=np.float32).reshape(rows, 4)
+    save_file({"model.layers.0.w": w, "model.norm": np.ones(4, np.float32)}, str(folder / "model.safetensors"))
+    np.savez(folder / "stored.npz", w=w, b=np.ones(3))
+    np.savez_compressed(folder / "deflated.npz", w=w, b=np.ones(3))
+    writer = gguf.GGUFWriter(str(folder / "model.gguf"), "llama")
+    writer.add_tensor("blk.0.w", w)
+    writer.add_tensor("output_norm.weight", np.ones(4, np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    graph = helper.make_graph([helper.make_node("Identity", ["layers.0.w"], ["y"])], "g", [],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, list(w.shape))],
+                              [numpy_helper.from_array(w, "layers.0.w")])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(folder / "model.onnx"))
+    return w
+
+
+def truth_sizes(folder):
+    """Per-file size of the grown tensor, as each library reads it from the file."""
+    import gguf
+    import onnx
+    import zipfile
+    from safetensors import safe_open
+    sizes = {}
+    with safe_open(str(folder / "model.safetensors"), "numpy") as f:
+        sizes[("model.safetensors", "model.layers.0.w")] = f.get_tensor("model.layers.0.w").nbytes
+    # A stored member's array is its data after the npy header; a deflated one's, its compressed bytes.
+    with np.load(folder / "stored.npz") as data:
+        sizes[("stored.npz", "w")] = data["w"].nbytes
+    with zipfile.ZipFile(folder / "deflated.npz") as archive:
+        sizes[("deflated.npz", "w")] = archive.getinfo("w.npy").compress_size
+    (tensor,) = [t for t in gguf.GGUFReader(str(folder / "model.gguf")).tensors if t.name == "blk.0.w"]
+    sizes[("model.gguf", "blk.0.w")] = int(tensor.n_bytes)
+    sizes[("model.onnx", "layers.0.w")] = len(onnx.load(str(folder / "model.onnx")).graph.initializer[0].raw_data)
+    return sizes
+
+
+def pack(folder, kind):
+    import tarfile
+    import zipfile
+    path = folder.parent / (folder.name + (".tar.gz" if kind == "tar" else ".zip"))
+    if kind == "tar":
+        with tarfile.open(path, "w:gz") as tar:
+            tar.add(folder, arcname="models")
+    else:
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            for file in sorted(folder.iterdir()):
+                archive.write(file, "models/" + file.name)
+    return path
+
+
+def attribute_change(changes, member, tensor):
+    """The diff line of `tensor` in `member`, whatever prefix the bundle gives it."""
+    found = [c for c in changes.values() if c["key"].endswith(" :: " + tensor) and member in c["key"]]
+    assert len(found) == 1, (member, tensor, sorted(changes))
+    return found[0]
+
+
+@pytest.mark.parametrize("kind", ["dir", "tar", "zip"])
+def test_diff_of_every_format_inside_bundles(brine, tmp_path, kind):
+    tensor_files(tmp_path / "old", 4)
+    tensor_files(tmp_path / "new", 40)
+    before, after = truth_sizes(tmp_path / "old"), truth_sizes(tmp_path / "new")
+    old, new = (tmp_path / "old", tmp_path / "new") if kind == "dir" else (pack(tmp_path / "old", kind), pack(tmp_path / "new", kind))
+    result = run(brine, "diff", "--format", "json", "--depth", "6", str(old), str(new))
+    assert result.returncode == 0, result.stderr
+    changes = {c["key"]: c for c in json.loads(result.stdout)["changes"]}
+    for (member, tensor), size in before.items():
+        change = attribute_change(changes, member, tensor)
+        assert (change["before"], change["after"]) == (size, after[(member, tensor)]), change
+
+
+@pytest.mark.parametrize("kind", ["dir", "tar", "zip"])
+def test_budget_of_every_format_inside_bundles(brine, tmp_path, kind):
+    """budget's snapshot (what baselines and diff compare) sizes each member as the file and
+    each tensor as its library reads it; the limit is enforced on the same walk."""
+    folder = tmp_path / "bundle"
+    tensor_files(folder, 64)
+    sizes = truth_sizes(folder)
+    path = folder if kind == "dir" else pack(folder, kind)
+    result = run(brine, "budget", "--format", "json", "--measure", "uncompressed", "--limit", "1GB", str(path))
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    entries = report["snapshot"]["entries"]
+
+    def entry(member, attribute=None):
+        # Keys are relative to the bundle: `x.npz` in a folder, `b.tar.gz!models/x.npz` in an archive.
+        found = [v for k, v in entries.items() if k.partition(" :: ")[0].replace("!", "/").split("/")[-1] == member
+                 and (k.partition(" :: ")[2] or None) == attribute]
+        assert len(found) == 1, (member, attribute, sorted(entries))
+        return found[0]
+
+    for member, tensor in sizes:
+        assert entry(member) == os.path.getsize(folder / member)
+        assert entry(member, tensor) == sizes[(member, tensor)]
+    if kind == "dir":
+        assert report["measuredBytes"] == sum(os.path.getsize(f) for f in folder.iterdir())
+    over = run(brine, "budget", "--format", "json", "--measure", "uncompressed", "--limit", str(report["measuredBytes"] - 1), str(path))
+    assert over.returncode == 1, over.stderr

@@ -23,7 +23,7 @@ public enum KerasReader {
             }
             let source: ByteSource
             do { source = try archive.open(entry) } catch { throw HeaderBytes.malformed(path, error.offset, "keras: \(entry.name): \(error)") }
-            let bytes = try HeaderBytes.read(NamedMemberSource(source, name: path + "!" + entry.name), count: Int(entry.uncompressedSize), at: 0, what: entry.name)
+            let bytes = try HeaderBytes.read(NamedSource(source, name: path + "!" + entry.name), count: Int(entry.uncompressedSize), at: 0, what: entry.name)
             let json: JSONValue
             do { json = try JSONParser.parse(bytes) } catch {
                 throw HeaderBytes.malformed(path + "!" + entry.name, error.offset, "keras \(entry.name): expected \(error.expected)")

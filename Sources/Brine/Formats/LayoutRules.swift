@@ -53,6 +53,9 @@ public enum LayoutRules {
             entry("BR812", "gguf-metadata", "A GGUF metadata value has the wrong type or an implausible value.", .warning,
                   "llama.cpp reads general.alignment, architecture and context length by type; a wrong type or an alignment that is not a power of two makes it refuse the file.",
                   "Re-convert with llama.cpp's convert scripts or gguf.GGUFWriter."),
+            entry("BR813", "tensor-alignment", "safetensors data is not aligned as safetensors' writer aligns it.", .warning,
+                  "safetensors' writer pads the header so the data starts on an 8-byte boundary and orders tensors so each starts on a multiple of its element size; its reader accepts a file without that, but readers that map the file and use a tensor's bytes as its dtype in place get misaligned data and must copy or fail.",
+                  "Re-export with safetensors' own writer (safetensors.torch.save_file, save_pretrained)."),
         ]
         return Dictionary(uniqueKeysWithValues: list.map { ($0.rule.name, $0) })
     }()

@@ -21,7 +21,7 @@ public enum NpzReader {
             }
             let member: ByteSource
             do { member = try archive.open(entry) } catch { throw HeaderBytes.malformed(path, error.offset, "npz member \(entry.name): \(error)") }
-            let named = NamedMemberSource(member, name: path + "!" + entry.name)
+            let named = NamedSource(member, name: path + "!" + entry.name)
             let header = try NpyReader.readHeader(named)
             let stored = entry.method == ZipEntry.stored
             guard header.headerBytes <= entry.uncompressedSize else {
@@ -41,18 +41,4 @@ public enum NpzReader {
         layout.accountForRest()
         return layout
     }
-}
-
-/// A member stream reporting errors under `archive!member`.
-final class NamedMemberSource: ByteSource {
-    let upstream: ByteSource
-    let name: String
-    var knownLength: UInt64? { upstream.knownLength }
-    var position: UInt64 { upstream.position }
-    init(_ upstream: ByteSource, name: String) {
-        self.upstream = upstream
-        self.name = name
-    }
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws(InputError) -> Int { try upstream.read(into: buffer) }
-    func skip(_ count: UInt64) throws(InputError) -> UInt64 { try upstream.skip(count) }
 }

@@ -6,11 +6,14 @@ import Foundation
 /// ONNX: a `ModelProto` (protobuf), decoded by swift-protobuf from onnx.proto's generated
 /// messages (Sources/BrineONNX). Protobuf messages are at most 2 GiB by design (larger models
 /// keep their weights in external data files), so the file is read whole up to that limit:
-/// peak memory is about twice the file. Initializers are sized from their `raw_data` (or
-/// their serialized typed fields); external data is listed with its location and never read.
+/// peak memory is about twice the file. Initializers are placed and sized by their `raw_data`
+/// (or their typed fields) where the wire format puts them (`ONNXInitializerOffsets`), checked
+/// against what swift-protobuf decoded; external data is listed with its location and never read.
 public enum ONNXReader {
     /// protobuf's own message limit (2 GiB − 1).
     public static let maximumBytes: UInt64 = (1 << 31) - 1
+    /// Nesting of messages (and groups) swift-protobuf and the wire walk accept.
+    public static let messageDepthLimit = 100
     /// Operator domains every ONNX runtime provides.
     public static let standardDomains: Set<String> = ["", "ai.onnx", "ai.onnx.ml", "ai.onnx.training", "ai.onnx.preview.training", "com.microsoft"]
 
@@ -33,10 +36,14 @@ public enum ONNXReader {
         let model: Onnx_ModelProto
         do {
             var options = BinaryDecodingOptions()
-            options.messageDepthLimit = 100
+            options.messageDepthLimit = messageDepthLimit
             model = try Onnx_ModelProto(serializedBytes: bytes, options: options)
         } catch {
             throw HeaderBytes.malformed(source.name, 0, "ONNX: not a ModelProto protobuf (\(error))")
+        }
+        let places = try ONNXInitializerOffsets.initializers(bytes, name: source.name, maximumDepth: messageDepthLimit)
+        guard places.count == model.graph.initializer.count else {
+            throw HeaderBytes.malformed(source.name, 0, "ONNX: swift-protobuf decoded \(model.graph.initializer.count) initializers, the wire format holds \(places.count)")
         }
         var layout = ArtifactLayout(format: "onnx", fileBytes: fileBytes)
         layout.facts["ir version"] = String(model.irVersion)
@@ -56,7 +63,7 @@ public enum ONNXReader {
         }
 
         var seen = Set<String>()
-        for tensor in model.graph.initializer {
+        for (tensor, place) in zip(model.graph.initializer, places) {
             let shape = tensor.dims
             let type = dataTypes[tensor.dataType]
             let dtype = type?.name ?? "type \(tensor.dataType)"
@@ -77,12 +84,17 @@ public enum ONNXReader {
                 checkExternal(tensor.name, location: location, offset: offset, length: length, directory: directory, into: &layout)
                 continue
             }
-            let bytes = tensor.hasRawData ? UInt64(tensor.rawData.count) : UInt64((try? tensor.serializedBytes() as [UInt8])?.count ?? 0)
+            guard place.raw == tensor.hasRawData, !place.raw || place.bytes == UInt64(tensor.rawData.count) else {
+                throw HeaderBytes.malformed(source.name, place.offset, "ONNX: initializer '\(tensor.name)': swift-protobuf and the wire format disagree on its raw_data")
+            }
+            // Typed fields (float_data…) are sized as written: their varints and packing are the data.
+            let bytes = place.bytes
             if tensor.hasRawData, let bits = type?.bits, bits > 0,
                let expected = HeaderBytes.byteCount(shape: shape.map { UInt64(max($0, 0)) }, bitsPerElement: bits), expected != bytes {
-                layout.findings.append(LayoutFinding(rule: "tensor-layout", message: "initializer '\(tensor.name)' holds \(bytes) raw bytes, but \(dtype) \(shape) needs \(expected)", name: tensor.name))
+                layout.findings.append(LayoutFinding(rule: "tensor-layout", message: "initializer '\(tensor.name)' holds \(bytes) raw bytes, but \(dtype) \(shape) needs \(expected)",
+                                                     offset: place.offset, name: tensor.name))
             }
-            layout.tensors.append(LayoutTensor(name: tensor.name, dtype: dtype, shape: shape, offset: 0, bytes: bytes))
+            layout.tensors.append(LayoutTensor(name: tensor.name, dtype: dtype, shape: shape, offset: place.offset, bytes: bytes))
         }
         layout.facts["initializers"] = String(model.graph.initializer.count)
         let external = layout.tensors.filter { $0.location != nil }

@@ -12,6 +12,9 @@ public enum SafetensorsReader {
     /// safetensors' own `MAX_HEADER_SIZE` (100,000,000 bytes, safetensors/src/tensor.rs).
     public static let maximumHeaderBytes: UInt64 = 100_000_000
 
+    /// Where safetensors' writer puts the data section: a multiple of 8 bytes from the start.
+    public static let dataAlignment: UInt64 = 8
+
     /// Bits per element of every dtype safetensors 0.8 defines.
     public static let dtypeBits: [String: UInt64] = [
         "BOOL": 8, "F4": 4, "F6_E2M3": 6, "F6_E3M2": 6, "U8": 8, "I8": 8, "F8_E5M2": 8, "F8_E4M3": 8, "F8_E8M0": 8,
@@ -90,6 +93,7 @@ public enum SafetensorsReader {
             }
         }
         checkSpans(spans, dataBytes: dataBytes, dataStart: dataStart, into: &layout)
+        checkAlignment(dataStart: dataStart, into: &layout)
         layout.tensors.sort { $0.offset != $1.offset ? $0.offset < $1.offset : $0.name < $1.name }
         layout.facts["tensors"] = String(layout.tensors.count)
         if let dtypes = Optional(Set(layout.tensors.map(\.dtype)).sorted()), !dtypes.isEmpty { layout.facts["dtypes"] = dtypes.joined(separator: ", ") }
@@ -130,6 +134,29 @@ public enum SafetensorsReader {
                 end = span.end
             }
             for index in layout.tensors.indices where !charged.contains(layout.tensors[index].name) { layout.tensors[index].bytes = 0 }
+        }
+    }
+
+    /// safetensors' writer (`prepare`, safetensors/src/tensor.rs) pads the JSON header with
+    /// spaces to a multiple of 8 and orders tensors by descending dtype size, so the data
+    /// section starts on an 8-byte boundary and every tensor on a multiple of its element size.
+    /// Its reader (`validate`) does not require either, so such a file loads, but readers that
+    /// map the file and use each tensor's bytes as its dtype in place get misaligned data.
+    private static func checkAlignment(dataStart: UInt64, into layout: inout ArtifactLayout) {
+        if dataStart % dataAlignment != 0 {
+            layout.findings.append(LayoutFinding(
+                rule: "tensor-alignment", message: "the data section starts at byte \(dataStart), not a multiple of \(dataAlignment): the header length \(dataStart - 8) is not padded as safetensors pads it",
+                offset: 0))
+        }
+        for tensor in layout.tensors where tensor.bytes > 0 {
+            guard let bits = dtypeBits[tensor.dtype], bits % 8 == 0, bits > 8 else { continue }
+            let size = bits / 8
+            let relative = tensor.offset - dataStart
+            if relative % size != 0 {
+                layout.findings.append(LayoutFinding(
+                    rule: "tensor-alignment", message: "tensor '\(tensor.name)' (\(tensor.dtype)) starts at data offset \(relative), not a multiple of its \(size)-byte element",
+                    offset: tensor.offset, name: tensor.name))
+            }
         }
     }
 
