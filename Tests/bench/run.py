@@ -742,6 +742,9 @@ def main() -> int:
     ap.add_argument("--bench-dir", default=os.environ.get("BRINE_BENCH_DIR")
                     or os.path.join(os.path.expanduser("~"), ".cache", "brine", "bench"))
     ap.add_argument("--only", action="append", default=[], help="run only workloads whose name contains this (repeatable)")
+    ap.add_argument("--tool", action="append", default=[],
+                    help="run only tools whose name contains this (repeatable), e.g. the goals alone: "
+                         "--tool brine --tool floor --tool 'Python: pickle'")
     ap.add_argument("--timeout", type=float, default=3600.0, help="kill a run after this many seconds (default 3600)")
     ap.add_argument("--mem-limit-gb", type=float, default=None,
                     help="address-space limit per run (default: 75%% of RAM; 0 for none)")
@@ -822,6 +825,8 @@ def main() -> int:
         log(f"workload: {w['name']} ({w['input']})")
         wr = {"name": w["name"], "about": w["about"], "input": w["input"], "input_bytes": input_bytes, "tools": []}
         for tool in w["tools"]:
+            if args.tool and not any(t.lower() in tool["name"].lower() for t in args.tool):
+                continue
             tr = {"name": tool["name"], "is_brine": "brine" in tool, "floor": tool.get("floor", False)}
             if "brine" in tool:
                 argv_t = next((c for c in tool["brine"] if c[1] in subcommands), None)
