@@ -421,27 +421,21 @@ def evaluate_goals(results) -> list[dict]:
         s, o = summary(goal["tool"]), summary(goal.get("other", goal["tool"]))
         row = {"what": goal["what"], "workload": goal["workload"], "measured": None, "met": None}
         kind = goal["kind"]
+        if kind in ("ratio", "speedup"):
+            row["target"] = f"<= {goal['max']:g}x" if kind == "ratio" else f">= {goal['min']:g}x"
         if kind == "mbps":
             row["target"] = f">= {goal['min'] / 1000:g} GB/s"
             if s and s["mbps"]:
                 row["measured"] = f"{s['mbps'] / 1000:.2f} GB/s ({s['median']:.3f} s)"
                 row["met"] = s["mbps"] >= goal["min"]
-        elif kind == "ratio":
-            row["target"] = f"<= {goal['max']:g}x"
-            if s and o:
-                value = s["median"] / o["median"]
-                row["measured"] = f"{value:.2f}x ({s['median']:.3f} s / {o['median']:.3f} s)"
-                if s["cpu"] and o["cpu"]:
-                    row["measured"] += f"; CPU time {s['cpu'] / o['cpu']:.2f}x ({s['cpu']:.3f} s / {o['cpu']:.3f} s)"
-                row["met"] = value <= goal["max"]
-        elif kind == "speedup":
-            row["target"] = f">= {goal['min']:g}x"
-            if s and o:
-                value = o["median"] / s["median"]
-                row["measured"] = f"{value:.1f}x ({o['median']:.2f} s / {s['median']:.3f} s)"
-                if s["cpu"] and o["cpu"]:
-                    row["measured"] += f"; CPU time {o['cpu'] / s['cpu']:.1f}x ({o['cpu']:.2f} s / {s['cpu']:.3f} s)"
-                row["met"] = value >= goal["min"]
+        elif kind in ("ratio", "speedup") and s and o:
+            # ratio: the tool's time over the other's, at most `max`; speedup: the other's over the tool's, at least `min`.
+            top, bottom = (s, o) if kind == "ratio" else (o, s)
+            value = top["median"] / bottom["median"]
+            row["measured"] = f"{value:.2f}x ({top['median']:.3f} s / {bottom['median']:.3f} s)"
+            if top["cpu"] and bottom["cpu"]:
+                row["measured"] += f"; CPU time {top['cpu'] / bottom['cpu']:.2f}x ({top['cpu']:.3f} s / {bottom['cpu']:.3f} s)"
+            row["met"] = value <= goal["max"] if kind == "ratio" else value >= goal["min"]
         elif kind == "rss":
             row["target"] = f"<= 1/{1 / goal['max']:g}"
             if s and o and s["rss_mib"] and o["rss_mib"]:
