@@ -117,6 +117,7 @@ WORKLOADS = [
         "input": "tfidf_big.pkl",
         "tools": [
             {"name": "brine", "brine": BRINE_READ},
+            {"name": "C opcode walk (floor)", "cmd": ["{opwalk}", "{input}"], "floor": True},
             {"name": "python -m pickletools", "cmd": ["{python}", "-m", "pickletools", "{input}"]},
             {"name": "picklescan", "cmd": ["{bin}/picklescan", "--path", "{input}"]},
             {"name": "fickling --check-safety",
@@ -144,6 +145,7 @@ WORKLOADS = [
         "input": "tfidf_big_p5.pkl",
         "tools": [
             {"name": "brine", "brine": BRINE_READ},
+            {"name": "C opcode walk (floor)", "cmd": ["{opwalk}", "{input}"], "floor": True},
             {"name": "picklescan", "cmd": ["{bin}/picklescan", "--path", "{input}"]},
             {"name": "fickling --check-safety",
              "cmd": ["{bin}/fickling", "--check-safety", "--json-output", "{tmp}/fickling.json", "{input}"]},
@@ -156,6 +158,7 @@ WORKLOADS = [
         "input": "tfidf_big.pkl",
         "tools": [
             {"name": "brine check", "brine": BRINE_CHECK},
+            {"name": "C opcode walk (floor)", "cmd": ["{opwalk}", "{input}"], "floor": True},
             {"name": "picklescan", "cmd": ["{bin}/picklescan", "--path", "{input}"]},
             {"name": "modelscan", "cmd": ["{bin}/modelscan", "scan", "-p", "{input}"]},
         ],
@@ -235,12 +238,37 @@ WORKLOADS = [
     },
 ]
 
+# What issue 20 asks of brine, checked against the same run's medians. "mbps": the tool's
+# MB/s at least `min`; "ratio": tool median / `other`'s median at most `max` (`other` is a
+# tool name in the same workload, "floor" the C opcode walk); "speedup": `other`'s median /
+# the tool's at least `min`; "rss": the tool's peak RSS / `other`'s at most `max`.
+GOALS = [
+    {"workload": "Read the big pickle", "tool": "brine", "kind": "mbps", "min": 1500.0,
+     "what": "`brine inspect` throughput"},
+    {"workload": "Read the big pickle", "tool": "brine", "kind": "ratio", "other": "floor", "max": 2.0,
+     "what": "`brine inspect` time / C opcode walk time"},
+    {"workload": "Check the big pickle", "tool": "brine check", "kind": "mbps", "min": 1500.0,
+     "what": "`brine check` throughput"},
+    {"workload": "Check the big pickle", "tool": "brine check", "kind": "ratio", "other": "floor", "max": 2.0,
+     "what": "`brine check` time / C opcode walk time"},
+    {"workload": "Strip stop_words_ for deployment", "tool": "brine strip --preset deploy", "kind": "speedup",
+     "other": "Python: pickle.load, del stop_words_, pickle.dump", "min": 30.0,
+     "what": "`brine strip --preset deploy` speed-up over the Python path"},
+    {"workload": "Strip stop_words_ for deployment", "tool": "brine strip --preset deploy", "kind": "rss",
+     "other": "Python: pickle.load, del stop_words_, pickle.dump", "max": 1 / 20,
+     "what": "`brine strip --preset deploy` peak RSS / the Python path's"},
+]
+
+# The floor of the read workloads: a C program walking the opcodes (Tests/bench/opwalk.c),
+# compiled in the run with the system compiler.
+OPWALK_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "opwalk.c")
+
 # A tool whose warm-up run takes longer than this gets that run as its only
 # measurement; a run longer than --timeout is killed.
 LONG_RUN_S = 150.0  # a tool slower than this gets its warm-up as its only measurement
 # Pause before each tool's warm-up: the peers before it may have just released several GB,
 # which the kernel reclaims for a while after they exit, slowing whatever runs next.
-SETTLE_S = 5.0
+SETTLE_S = float(os.environ.get("BRINE_BENCH_SETTLE", "5.0"))
 
 # --------------------------------------------------------------------------
 
@@ -314,8 +342,11 @@ def run_once(argv, cwd, timeout, mem_limit, capture=False):
 
         timer = threading.Timer(timeout, kill)
         timer.start()
-        code = p.wait()
+        # wait4: the child's CPU time to the microsecond (GNU time's %U and %S have 10 ms steps);
+        # it includes GNU time's own, about a millisecond.
+        _, status, usage = os.wait4(p.pid, 0)
         wall = time.perf_counter() - t0
+        code = p.returncode = os.waitstatus_to_exitcode(status)
         timer.cancel()
         timed_out = expired.is_set()
         err.seek(0)
@@ -324,11 +355,13 @@ def run_once(argv, cwd, timeout, mem_limit, capture=False):
         time_lines = [l.strip() for l in f if l.strip()]
     os.unlink(time_file)
     rss_kb = int(time_lines[-1]) if time_lines and time_lines[-1].isdigit() else None
+    cpu = usage.ru_utime + usage.ru_stime
     signal_msg = next((l for l in time_lines if l.startswith("Command terminated by signal")), None)
     stderr_text = stderr.decode("utf-8", "replace")
     return {
         "wall": wall,
         "rss_kb": rss_kb,
+        "cpu": cpu,
         "exit": "timeout" if timed_out else (signal_msg.replace("Command terminated by ", "") if signal_msg else code),
         "stdout": out.text() if out else None,
         "stdout_bytes": out.total if out else None,
@@ -361,6 +394,8 @@ def fmt_cmd(argv: list[str], subst: dict[str, str]) -> str:
             a = "python(torch venv)"
         elif i == 0 and subst["brine"] and a == subst["brine"]:
             a = "brine"
+        elif i == 0 and subst.get("opwalk") and a == subst["opwalk"]:
+            a = "opwalk"
         elif i == 0 and a.startswith(subst["bin"] + os.sep):
             a = a[len(subst["bin"]) + 1:]
         elif subst["input"] and a == subst["input"]:
@@ -376,6 +411,57 @@ def fmt_cmd(argv: list[str], subst: dict[str, str]) -> str:
 def expand(argv: list[str], subst: dict[str, str]) -> list[str]:
     snippets = (PYTHON_STRIP, PYTHON_STRIP_JOBLIB, TORCH_LIST, TORCH_STRIP)
     return [a.format(**subst) if "{" in a and a not in snippets else a for a in argv]
+
+
+def build_opwalk(tmp: str) -> tuple[str | None, str]:
+    """Compiles the C opcode walk with `cc -O2` ($CC if set); returns its path (None when the
+    compiler is missing or fails) and the compiler's version line."""
+    cc = os.environ.get("CC") or "cc"
+    binary = os.path.join(tmp, "opwalk")
+    try:
+        subprocess.run([cc, "-O2", "-o", binary, OPWALK_SOURCE], check=True, capture_output=True, text=True)
+    except (OSError, subprocess.CalledProcessError) as error:
+        log(f"cannot build the C opcode walk with {cc}: {getattr(error, 'stderr', '') or error}")
+        return None, "n/a"
+    return binary, f"{first_line([cc, '--version'])} (`{cc} -O2`)"
+
+
+def evaluate_goals(results) -> list[dict]:
+    """Each goal of GOALS whose workload ran: the measured figure, the target, met or not."""
+    rows = []
+    for goal in GOALS:
+        w = next((w for w in results if w["name"] == goal["workload"]), None)
+        if w is None:
+            continue
+        def summary(name):
+            t = next((t for t in w["tools"] if (t.get("floor") if name == "floor" else t["name"] == name)), None)
+            return t.get("summary") if t else None
+        s, o = summary(goal["tool"]), summary(goal.get("other", goal["tool"]))
+        row = {"what": goal["what"], "workload": goal["workload"], "measured": None, "met": None}
+        kind = goal["kind"]
+        if kind in ("ratio", "speedup"):
+            row["target"] = f"<= {goal['max']:g}x" if kind == "ratio" else f">= {goal['min']:g}x"
+        if kind == "mbps":
+            row["target"] = f">= {goal['min'] / 1000:g} GB/s"
+            if s and s["mbps"]:
+                row["measured"] = f"{s['mbps'] / 1000:.2f} GB/s ({s['median']:.3f} s)"
+                row["met"] = s["mbps"] >= goal["min"]
+        elif kind in ("ratio", "speedup") and s and o:
+            # ratio: the tool's time over the other's, at most `max`; speedup: the other's over the tool's, at least `min`.
+            top, bottom = (s, o) if kind == "ratio" else (o, s)
+            value = top["median"] / bottom["median"]
+            row["measured"] = f"{value:.2f}x ({top['median']:.3f} s / {bottom['median']:.3f} s)"
+            if top["cpu"] and bottom["cpu"]:
+                row["measured"] += f"; CPU time {top['cpu'] / bottom['cpu']:.2f}x ({top['cpu']:.3f} s / {bottom['cpu']:.3f} s)"
+            row["met"] = value <= goal["max"] if kind == "ratio" else value >= goal["min"]
+        elif kind == "rss":
+            row["target"] = f"<= 1/{1 / goal['max']:g}"
+            if s and o and s["rss_mib"] and o["rss_mib"]:
+                value = s["rss_mib"] / o["rss_mib"]
+                row["measured"] = f"1/{1 / value:.1f} ({s['rss_mib']:.0f} MiB / {o['rss_mib']:.0f} MiB)"
+                row["met"] = value <= goal["max"]
+        rows.append(row)
+    return rows
 
 
 def remove_output(path):
@@ -420,6 +506,7 @@ def summarize(result, input_bytes):
         return None
     walls = [r["wall"] for r in runs]
     rss = [r["rss_kb"] for r in runs if r["rss_kb"] is not None]
+    cpu = [r["cpu"] for r in runs if r.get("cpu") is not None]
     med = statistics.median(walls)
     exits = sorted({str(r["exit"]) for r in result["runs"]})
     return {
@@ -428,6 +515,7 @@ def summarize(result, input_bytes):
         "min": min(walls),
         "max": max(walls),
         "rss_mib": statistics.median(rss) / 1024 if rss else None,
+        "cpu": statistics.median(cpu) if cpu else None,
         "mbps": input_bytes / 1e6 / med if med > 0 else None,
         "exit": ", ".join(exits),
     }
@@ -549,6 +637,27 @@ def render(args, facts, versions, inputs, meta, results, brine_path, brine_note,
         L.append(f"Each run is limited to {args.mem_limit_gb:.1f} GB of address space (RLIMIT_AS) and "
                  f"{args.timeout:.0f} s.")
     L.append("")
+    goals = evaluate_goals(results)
+    if goals:
+        L.append("")
+        L.append("## Goals")
+        L.append("")
+        L.append("What issue 20 asks of brine, from the medians of this run (the tables below). The floor is "
+                 "`Tests/bench/opwalk.c`, compiled in the run with the system C compiler at -O2: it maps the file "
+                 "and walks every opcode, checking and skipping each argument (pickletools.genops without "
+                 "decoding anything).")
+        L.append("")
+        L.append("Wall time decides; the median CPU time (user + system of the child, from `wait4`) is shown as well, "
+                 "since on a shared machine it moves less with the load than the wall time does. The load average "
+                 f"when the run started: {args.load_at_start}.")
+        L.append("")
+        L.append("| goal | workload | target | measured | met |")
+        L.append("| --- | --- | --- | --- | --- |")
+        for g in goals:
+            met = "n/a" if g["met"] is None else ("yes" if g["met"] else "**no**")
+            L.append(f"| {md_cell(g['what'])} | {md_cell(g['workload'])} | {md_cell(g['target'])} | "
+                     f"{md_cell(g['measured'] or 'n/a')} | {met} |")
+    L.append("")
     for w in results:
         L.append(f"## {w['name']}")
         L.append("")
@@ -647,6 +756,9 @@ def main() -> int:
     ap.add_argument("--bench-dir", default=os.environ.get("BRINE_BENCH_DIR")
                     or os.path.join(os.path.expanduser("~"), ".cache", "brine", "bench"))
     ap.add_argument("--only", action="append", default=[], help="run only workloads whose name contains this (repeatable)")
+    ap.add_argument("--tool", action="append", default=[],
+                    help="run only tools whose name contains this (repeatable), e.g. the goals alone: "
+                         "--tool brine --tool floor --tool 'Python: pickle'")
     ap.add_argument("--timeout", type=float, default=3600.0, help="kill a run after this many seconds (default 3600)")
     ap.add_argument("--mem-limit-gb", type=float, default=None,
                     help="address-space limit per run (default: 75%% of RAM; 0 for none)")
@@ -681,6 +793,8 @@ def main() -> int:
     subst = {"brine": brine or "", "python": sys.executable, "bin": os.path.dirname(sys.executable),
              "tmp": tmp, "input": ""}
 
+    subst["opwalk"], cc_version = build_opwalk(tmp)
+
     meta = None
     meta_path = os.path.join(args.bench_dir, "tfidf_big.meta.json")
     if os.path.exists(meta_path):
@@ -708,12 +822,14 @@ def main() -> int:
         "joblib": pkg_version("joblib"),
         "numpy": pkg_version("numpy"),
         "GNU time": "Debian time " + deb_version("time"),
+        "C compiler (opcode-walk floor)": cc_version,
     }
     if "torch_python" in subst:
         versions["torch (PyTorch workloads)"] = first_line(
             [subst["torch_python"], "-c", "import torch; print(torch.__version__)"])
     facts = machine_facts()
     started = dt.datetime.now(dt.timezone.utc)
+    args.load_at_start = " ".join(f"{x:.2f}" for x in os.getloadavg())
 
     results = []
     for w in workloads:
@@ -723,7 +839,9 @@ def main() -> int:
         log(f"workload: {w['name']} ({w['input']})")
         wr = {"name": w["name"], "about": w["about"], "input": w["input"], "input_bytes": input_bytes, "tools": []}
         for tool in w["tools"]:
-            tr = {"name": tool["name"], "is_brine": "brine" in tool}
+            if args.tool and not any(t.lower() in tool["name"].lower() for t in args.tool):
+                continue
+            tr = {"name": tool["name"], "is_brine": "brine" in tool, "floor": tool.get("floor", False)}
             if "brine" in tool:
                 argv_t = next((c for c in tool["brine"] if c[1] in subcommands), None)
                 if not brine:
@@ -735,6 +853,9 @@ def main() -> int:
                     tr["cmd_shown"] = fmt_cmd(expand(tool["brine"][0], shown), shown)
             else:
                 argv_t = tool["cmd"]
+                if "{opwalk}" in argv_t and not subst["opwalk"]:
+                    tr["na"] = "n/a (the C opcode walk did not compile)"
+                    tr["cmd_shown"] = "opwalk " + w["input"]
             if "na" in tr:
                 log(f"  {tool['name']}: {tr['na']}")
                 wr["tools"].append(tr)
@@ -762,6 +883,9 @@ def main() -> int:
     with open(out, "w") as f:
         f.write(text)
     log(f"wrote {out}")
+    for g in evaluate_goals(results):
+        met = "n/a" if g["met"] is None else ("met" if g["met"] else "NOT MET")
+        log(f"goal: {g['what'].replace('`', '')}: {g['measured'] or 'n/a'}, target {g['target']}: {met}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"versions": versions, "machine": facts, "inputs": inputs, "results": results},

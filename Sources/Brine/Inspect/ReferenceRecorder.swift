@@ -148,13 +148,38 @@ enum Padding {
     static func isPadded(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard let first = bytes.first, let last = bytes.last else { return false }
         if isASCIISpace(first) || isASCIISpace(last) { return true }
-        // Multi-byte spaces: only decode when a lead byte could start one.
-        if first >= 0xC2 || last >= 0x80 {
-            let text = String(decoding: bytes, as: UTF8.self)
-            if let head = text.unicodeScalars.first, head.properties.isWhitespace { return true }
-            if let tail = text.unicodeScalars.last, tail.properties.isWhitespace { return true }
+        // Multi-byte spaces: only the first and the last scalar are decoded, in place (this
+        // runs for every string `brine check` meets).
+        if first >= 0xC2, isSpace(scalarStarting(at: 0, in: bytes)) { return true }
+        if last >= 0x80 {
+            var start = bytes.count - 1
+            while start > 0, bytes.count - start < 4, bytes[start] & 0xC0 == 0x80 { start -= 1 }
+            if isSpace(scalarStarting(at: start, in: bytes, endingAtEnd: true)) { return true }
         }
         return false
+    }
+
+    /// The scalar whose UTF-8 starts at `start` (and, with `endingAtEnd`, ends the bytes), or
+    /// nil for a malformed, overlong or cut sequence, which `String(decoding:)` would turn
+    /// into U+FFFD, not a space either.
+    private static func scalarStarting(at start: Int, in bytes: UnsafeRawBufferPointer, endingAtEnd: Bool = false) -> Unicode.Scalar? {
+        let lead = bytes[start]
+        let length = lead < 0x80 ? 1 : lead < 0xC2 ? 0 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : lead < 0xF5 ? 4 : 0
+        guard length > 0, start + length <= bytes.count, !endingAtEnd || start + length == bytes.count else { return nil }
+        var value = length == 1 ? UInt32(lead) : UInt32(lead) & (0x7F >> UInt32(length))
+        for index in (start + 1)..<(start + length) {
+            let byte = bytes[index]
+            guard byte & 0xC0 == 0x80 else { return nil }
+            value = value << 6 | UInt32(byte & 0x3F)
+        }
+        let smallest: UInt32 = length == 3 ? 0x800 : length == 4 ? 0x10000 : 0
+        guard value >= smallest else { return nil }
+        return Unicode.Scalar(value)
+    }
+
+    @inline(__always)
+    private static func isSpace(_ scalar: Unicode.Scalar?) -> Bool {
+        scalar?.properties.isWhitespace ?? false
     }
 
     @inline(__always)

@@ -34,11 +34,17 @@ extension SymbolicMachine {
         var result = ScanResult()
         do {
             result = try reader.window.withBufferedBytes(minimum: 1 << 16) { bytes in
+                let checksPadding = recorder != nil
                 let scanned = memo.withKinds { memoKinds in
-                    Self.scan(bytes, group: group, memoKinds: memoKinds, memoBase: memoBase, memoRoom: memoRoom, kinds: &scratchKinds)
+                    Self.scan(bytes, group: group, memoKinds: memoKinds, memoBase: memoBase, memoRoom: memoRoom, kinds: &scratchKinds,
+                              checksPadding: checksPadding, padded: &scratchPadded)
                 }
-                if let recorder, scanned.consumed > 0 {
-                    Self.notePaddedStrings(UnsafeRawBufferPointer(rebasing: bytes[..<scanned.consumed]), into: target, recorder: recorder)
+                if let recorder, !scratchPadded.isEmpty {
+                    // Strings of a last, partial item are not consumed: the general machine notes them.
+                    for text in scratchPadded where text.upperBound <= scanned.consumed {
+                        recorder.paddedString(Self.repr(UnsafeRawBufferPointer(rebasing: bytes[text])), in: target)
+                    }
+                    scratchPadded.removeAll(keepingCapacity: true)
                 }
                 return scanned
             }
@@ -128,9 +134,11 @@ extension SymbolicMachine {
     }
 
     /// Decodes whole items from `bytes`; memo stores must continue the memo's sequence
-    /// (what picklers write), their kinds go to `kinds`.
+    /// (what picklers write), their kinds go to `kinds`. With `checksPadding` (`brine check`)
+    /// the text of every whitespace-padded string goes to `padded`, tested while the string is
+    /// at hand rather than in a second walk over the bytes.
     static func scan(_ bytes: UnsafeRawBufferPointer, group: Int, memoKinds: UnsafeBufferPointer<UInt8>, memoBase: Int64, memoRoom: Int,
-                     kinds: inout [UInt8]) -> ScanResult {
+                     kinds: inout [UInt8], checksPadding: Bool = false, padded: inout [Range<Int>]) -> ScanResult {
         var result = ScanResult()
         var cursor = 0, memoCount = 0
         var inGroup = 0
@@ -151,6 +159,9 @@ extension SymbolicMachine {
                 let next = cursor + 2 + count
                 guard next < bytes.count, bytes[next] == PickleOpcode.memoize.rawValue, memoCount < room else { break }
                 memory &+= Self.strMemory(bytes, from: cursor + 2, to: next)
+                if checksPadding, Padding.isPadded(UnsafeRawBufferPointer(rebasing: bytes[(cursor + 2)..<next])) {
+                    padded.append((cursor + 2)..<next)
+                }
                 kinds[memoCount] = ValueKind.str.rawValue
                 memoCount += 1
                 strings &+= 1
@@ -193,6 +204,9 @@ extension SymbolicMachine {
                 }
                 let valueMemory = MemoryModel.int(magnitudeBits: 64 - number.magnitude.leadingZeroBitCount, smallValue: number)
                 memory &+= Self.strMemory(bytes, from: cursor + 2, to: memoize) &+ valueMemory
+                if checksPadding, Padding.isPadded(UnsafeRawBufferPointer(rebasing: bytes[(cursor + 2)..<memoize])) {
+                    padded.append((cursor + 2)..<memoize)
+                }
                 kinds[memoCount] = ValueKind.str.rawValue
                 memoCount += 1
                 entries &+= 1
@@ -219,6 +233,10 @@ extension SymbolicMachine {
             case PickleOpcode.shortBinunicode.rawValue: result.highestProtocol = 4
             case PickleOpcode.newtrue.rawValue, PickleOpcode.newfalse.rawValue: result.highestProtocol = max(result.highestProtocol, 2)
             default: break
+            }
+            if checksPadding, item.kind == .str, let text = stringText(bytes, at: cursor, length: item.length), Padding.isPadded(text) {
+                let start = cursor + item.length - text.count
+                padded.append(start..<(cursor + item.length))
             }
             var length = item.length
             // A memo store right after the value belongs to it. The byte after the value must
@@ -282,11 +300,50 @@ extension SymbolicMachine {
         }
     }
 
+    /// The UTF-8 of a SHORT_BINUNICODE or BINUNICODE at `offset` that `decodeScalar` read
+    /// as `length` bytes; nil for a memo fetch.
+    @inline(__always)
+    static func stringText(_ bytes: UnsafeRawBufferPointer, at offset: Int, length: Int) -> UnsafeRawBufferPointer? {
+        let header: Int
+        switch bytes[offset] {
+        case PickleOpcode.shortBinunicode.rawValue: header = 2
+        case PickleOpcode.binunicode.rawValue: header = 5
+        default: return nil
+        }
+        return UnsafeRawBufferPointer(rebasing: bytes[(offset + header)..<(offset + length)])
+    }
+
     /// Estimated memory of the str whose UTF-8 is `bytes[start..<end]`.
     @inline(__always)
     static func strMemory(_ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) -> UInt64 {
+        if isShortASCII(bytes, from: start, to: end) { return MemoryModel.str(count: UInt64(end - start), width: 1, ascii: true) }
         let width = TextWidth.measure(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
         return MemoryModel.str(count: width.count, width: width.width, ascii: width.ascii)
+    }
+
+    /// True when `bytes[start..<end]`, at most 32 bytes, is all ASCII: tested with four
+    /// overlapping 8-byte loads (or one, shifted, for fewer than 8 bytes), with no loop and
+    /// no branch on the length to mispredict; the tokens and n-grams of a vocabulary are
+    /// mostly this short. False means "not known": the caller measures.
+    @inline(__always)
+    static func isShortASCII(_ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) -> Bool {
+        let count = end - start
+        guard let base = bytes.baseAddress, start >= 0, end <= bytes.count, count <= 32 else { return false }
+        let bits: UInt64
+        if count >= 8 {
+            // [start, start + 8 + step) and [end - 8 - step, end) cover the string when step = min(8, count - 8).
+            let step = min(8, count - 8)
+            bits = base.loadUnaligned(fromByteOffset: start, as: UInt64.self)
+                | base.loadUnaligned(fromByteOffset: start + step, as: UInt64.self)
+                | base.loadUnaligned(fromByteOffset: end - 8 - step, as: UInt64.self)
+                | base.loadUnaligned(fromByteOffset: end - 8, as: UInt64.self)
+        } else {
+            // The eight bytes ending at `end`, those before the string shifted out (little-endian
+            // loads put the last byte highest). 8 - count is at most 8 bytes, 64 bits: `>>` gives 0.
+            guard end >= 8 else { return false }
+            bits = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: end - 8, as: UInt64.self)) >> (UInt64(8 - count) * 8)
+        }
+        return bits & 0x8080_8080_8080_8080 == 0
     }
 
     /// One scalar instruction at `offset`: its kind, length and estimated memory; nil for

@@ -133,41 +133,6 @@ extension SymbolicMachine {
         return scalar.properties.isWhitespace || (code >= 0x1C && code <= 0x1F)
     }
 
-    /// Strings the fast path decoded into `target` (only when checking).
-    static func notePaddedStrings(_ bytes: UnsafeRawBufferPointer, into target: Int, recorder: ReferenceRecorder) {
-        var cursor = 0
-        while cursor < bytes.count {
-            let opcode = bytes[cursor]
-            var count = 0, header = 0
-            if opcode == PickleOpcode.shortBinunicode.rawValue, cursor + 1 < bytes.count {
-                count = Int(bytes[cursor + 1]); header = 2
-            } else if opcode == PickleOpcode.binunicode.rawValue, cursor + 4 < bytes.count {
-                count = Int(bytes.loadUnaligned(fromByteOffset: cursor + 1, as: UInt32.self).littleEndian); header = 5
-            } else {
-                guard let length = scalarLength(bytes, at: cursor) else { return }
-                cursor += length
-                continue
-            }
-            guard cursor + header + count <= bytes.count else { return }
-            let text = UnsafeRawBufferPointer(rebasing: bytes[(cursor + header)..<(cursor + header + count)])
-            if Padding.isPadded(text) { recorder.paddedString(repr(text), in: target) }
-            cursor += header + count
-        }
-    }
-
-    /// Lengths of the non-string instructions the fast path accepts.
-    private static func scalarLength(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Int? {
-        switch bytes[offset] {
-        case PickleOpcode.binint1.rawValue, PickleOpcode.binget.rawValue, PickleOpcode.binput.rawValue: 2
-        case PickleOpcode.binint2.rawValue: 3
-        case PickleOpcode.binint.rawValue, PickleOpcode.longBinget.rawValue, PickleOpcode.longBinput.rawValue: 5
-        case PickleOpcode.binfloat.rawValue: 9
-        case PickleOpcode.pushNone.rawValue, PickleOpcode.newtrue.rawValue, PickleOpcode.newfalse.rawValue,
-             PickleOpcode.memoize.rawValue: 1
-        default: nil
-        }
-    }
-
     /// The container a string pushed now is going into: the object right below the
     /// innermost MARK (APPENDS, SETITEMS, ADDITEMS), or a list or dict on top (APPEND, SETITEM).
     private var openContainer: Int? {
@@ -179,7 +144,7 @@ extension SymbolicMachine {
         return nil
     }
 
-    private static func repr(_ bytes: UnsafeRawBufferPointer) -> String {
+    static func repr(_ bytes: UnsafeRawBufferPointer) -> String {
         let text = String(decoding: bytes.prefix(80), as: UTF8.self)
         return PythonRepr.reprStr(text.unicodeScalars.map(\.value)) + (bytes.count > 80 ? "…" : "")
     }

@@ -51,6 +51,8 @@ final class SymbolicMachine {
     private var steps: UInt32 = 0
     /// Reused by the fast path for the kinds of the memo entries it decodes.
     var scratchKinds: [UInt8] = []
+    /// Reused by the fast path for the padded strings it met (`brine check`).
+    var scratchPadded: [Range<Int>] = []
     /// Set by `brine check`: records every use of a global and padded strings.
     var recorder: ReferenceRecorder?
     /// PyTorch: storage persistent ids by tuple (then persistent) node, and tensors by node.

@@ -153,9 +153,13 @@ public enum Stripper {
     /// The compressor for the output. Written with the input's own codec and no level given,
     /// a zlib or gzip output reuses the input's compressed blocks wherever the bytes are
     /// unchanged; a downcast rewrites most of the data, so it deflates everything in parallel.
+    /// Uncompressed in and out, unchanged stretches are copied file to file by the kernel.
     private static func openOutput(
-        _ file: ByteSink, input: String, inspection: Inspection, codec: CompressionFormat?, options: StripOptions, rewritesData: Bool
+        _ file: AtomicFileSink, input: String, inspection: Inspection, codec: CompressionFormat?, options: StripOptions, rewritesData: Bool
     ) throws(OutputError) -> ByteSink {
+        if !rewritesData, codec == nil, inspection.compression == nil {
+            return try FileRangeCopySink(file: file, inputPath: input)
+        }
         if !rewritesData, options.compressionLevel == nil, let codec, codec == inspection.compression, codec == .zlib || codec == .gzip,
            let index = inspection.resumePoints,
            let splicing = try SplicingDeflateSink(downstream: file, inputPath: input, index: index,

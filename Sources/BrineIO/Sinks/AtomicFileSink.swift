@@ -43,6 +43,10 @@ public final class AtomicFileSink: ByteSink {
     /// waits for the tail only (on a 100 MB output it otherwise waited 0.1 s for everything).
     private var writebackStarted: UInt64 = 0
     private static let writebackChunk: UInt64 = 16 << 20
+    /// `copyRange` copies this much per call, so a verifier following the file starts early.
+    private static let copyStep: UInt64 = 4 << 20
+    /// Cleared when the kernel refuses to copy between the files: later copies read and write.
+    private var kernelCopies = true
     private let writeback = EarlyWriteback()
     private var state = SinkState.open
     /// Removes the temporary file if a signal ends the process first.
@@ -126,6 +130,57 @@ public final class AtomicFileSink: ByteSink {
             buffered += bytes.count
         }
         bytesWritten += UInt64(bytes.count)
+    }
+
+    /// Appends `count` bytes of the open file `input` from `offset` on, copied by the kernel
+    /// (`copy_file_range(2)`: the bytes never enter this process) in steps that a reader
+    /// following the file sees land one by one; with `pread` and `write` where the kernel
+    /// cannot copy between the two files. An input that ends first is a write error (EIO).
+    public func copyRange(from input: Int32, at offset: UInt64, count: UInt64) throws(OutputError) {
+        try state.requireOpen(path: name, offset: bytesWritten)
+        guard count > 0 else { return }
+        guard offset <= UInt64(Int64.max), count <= UInt64(Int64.max) - offset else { throw fail(.writeFailed(errno: EOVERFLOW)) }
+        try flush()
+        try awaitWrite()
+        var position = Int64(offset)
+        var remaining = count
+        while remaining > 0 {
+            let step = Int(min(remaining, Self.copyStep))
+            var copied = -1
+            if kernelCopies, let copyFileRange = systemCopyFileRange {
+                copied = copyFileRange(input, &position, descriptor, nil, step, 0)
+                if copied < 0 {
+                    let code = errno
+                    if code == EINTR { continue }
+                    // Not between these two files (another file system, an old kernel): copy by hand.
+                    guard code == EXDEV || code == ENOSYS || code == EINVAL || code == EOPNOTSUPP || code == ETXTBSY else {
+                        throw fail(.writeFailed(errno: code))
+                    }
+                    kernelCopies = false
+                }
+            }
+            if copied < 0 { copied = try readAndWrite(input, at: &position, count: step) }
+            guard copied > 0 else { throw fail(.writeFailed(errno: EIO)) }
+            remaining -= UInt64(copied)
+            flushed += UInt64(copied)
+            bytesWritten += UInt64(copied)
+            published()
+        }
+    }
+
+    /// Copies up to `count` bytes through `buffer` (free: nothing is in flight); 0 at the input's end.
+    private func readAndWrite(_ input: Int32, at position: inout Int64, count: Int) throws(OutputError) -> Int {
+        let chunk = min(count, buffer.count)
+        var got = -1
+        while got < 0 {
+            got = pread(input, buffer.baseAddress, chunk, off_t(position))
+            if got < 0, errno != EINTR { throw fail(.writeFailed(errno: errno)) }
+        }
+        guard got > 0, let base = buffer.baseAddress else { return 0 }
+        let code = writeFully(descriptor, base, got)
+        guard code == 0 else { throw fail(.writeFailed(errno: code)) }
+        position += Int64(got)
+        return got
     }
 
     /// Makes the bytes durable, then replaces the target with them in one step.
