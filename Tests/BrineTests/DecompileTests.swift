@@ -82,6 +82,20 @@ import Testing
         #expect(full.contains("'s299'"))
     }
 
+    /// A fitted vectorizer's state has more than `shownItems` entries; its big attributes
+    /// (the learned vocabulary, the discarded stop words, the fitted transformer) still get
+    /// their own entry between the counted runs of small ones, at every protocol.
+    @Test(arguments: 0...5) func bigAttributesAreNeverSummarisedAway(protocol_: Int) throws {
+        let path = Repository.path("fixtures/pickle/proto_tfidf_p\(protocol_).pkl")
+        let summary = runBrine(["decompile", path]).output
+        let state = try #require(summary.split(separator: "\n").last { $0.hasPrefix("_var") && $0.contains("'input': 'content'") })
+        for attribute in ["'vocabulary_': ", "'stop_words_': ", "'_tfidf': "] {
+            #expect(state.contains(attribute), "\(attribute) in \(state)")
+        }
+        #expect(state.contains(" more "))
+        #expect(!runBrine(["decompile", "--full", path]).output.contains(" more "))
+    }
+
     @Test func truncatedInputIsOneLineAndExitTwo() throws {
         let path = try temporaryFile([0x80, 0x04, 0x8C, 0x05, 0x61, 0x62])
         let result = runBrine(["decompile", path])

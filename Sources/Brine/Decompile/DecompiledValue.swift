@@ -24,45 +24,73 @@ final class DecompiledContainer {
 }
 
 /// The rendered items of a container or tuple: all of them with `--full`, else the first
-/// few, then a count of the rest and the stream bytes they take.
+/// few, then a count of the rest and the stream bytes they take. A dict's str-keyed entries
+/// whose value is itself a container (an estimator's `vocabulary_`, `stop_words_`) are shown
+/// past that point too, each between counted runs, so that summarising an object's state
+/// never hides its big attributes.
 struct DecompiledParts {
     private(set) var shown: [String] = []
     private var shownBytes = 0
-    private(set) var hidden: UInt64 = 0
-    private var hiddenKinds: [String] = []
-    private var hiddenStart: UInt64 = 0
+    /// Items shown after a run was hidden (the big attributes), bounded by `shownItems`.
+    private var shownLate = 0
+    /// The rendered text so far, up to the run being counted.
+    private var closed: [String] = []
+    private var hidden: UInt64 = 0
+    private var run = HiddenRun()
     private var end: UInt64 = 0
+
+    private struct HiddenRun {
+        var count: UInt64 = 0
+        var kinds: [String] = []
+        var start: UInt64 = 0
+    }
 
     var isEmpty: Bool { shown.isEmpty && hidden == 0 }
     var isSummarising: Bool { hidden > 0 }
 
-    /// Whether an item of `text` bytes would still be shown.
-    func accepts(_ bytes: Int, limits: DecompileOptions) -> Bool {
+    /// Whether an item of `text` bytes would still be shown. `isLargeAttribute`: a str key
+    /// whose value is a container.
+    func accepts(_ bytes: Int, limits: DecompileOptions, isLargeAttribute: Bool = false) -> Bool {
         if limits.full { return true }
-        return hidden == 0 && shown.count < limits.shownItems && shownBytes + bytes <= limits.shownTextBytes
+        if hidden > 0 || shown.count >= limits.shownItems || shownBytes + bytes > limits.shownTextBytes {
+            return isLargeAttribute && shownLate < limits.shownItems
+        }
+        return true
     }
 
-    mutating func show(_ text: String) {
+    /// `start`: the stream offset of the item, which ends a hidden run before it.
+    mutating func show(_ text: String, start: UInt64 = 0) {
+        if run.count > 0 {
+            closed.append(Self.marker(run, end: start))
+            run = HiddenRun()
+            shownLate += 1
+        } else if hidden > 0 {
+            shownLate += 1
+        }
         shown.append(text)
+        closed.append(text)
         shownBytes += text.utf8.count + 2
     }
 
     mutating func hide(kind: String, count: UInt64 = 1, start: UInt64) {
-        if hidden == 0 { hiddenStart = start }
+        if run.count == 0 { run.start = start }
+        run.count += count
         hidden += count
-        if hiddenKinds.count < 3, !hiddenKinds.contains(kind) { hiddenKinds.append(kind) }
+        if run.kinds.count < 3, !run.kinds.contains(kind) { run.kinds.append(kind) }
     }
 
     /// Where the last batch of items ended (the APPENDS/SETITEMS/ADDITEMS offset).
     mutating func noteEnd(_ offset: UInt64) { end = max(end, offset) }
 
     func joined() -> String {
-        var text = shown.joined(separator: ", ")
-        if hidden > 0 {
-            let bytes = end > hiddenStart ? ", " + ByteFormat.human(end - hiddenStart) : ""
-            text += (shown.isEmpty ? "" : ", ") + "... \(ByteFormat.grouped(hidden)) more \(hiddenKinds.joined(separator: ", "))\(bytes) ..."
-        }
-        return text
+        var pieces = closed
+        if run.count > 0 { pieces.append(Self.marker(run, end: end)) }
+        return pieces.joined(separator: ", ")
+    }
+
+    private static func marker(_ run: HiddenRun, end: UInt64) -> String {
+        let bytes = end > run.start ? ", " + ByteFormat.human(end - run.start) : ""
+        return "... \(ByteFormat.grouped(run.count)) more \(run.kinds.joined(separator: ", "))\(bytes) ..."
     }
 }
 

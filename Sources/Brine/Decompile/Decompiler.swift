@@ -234,10 +234,7 @@ public final class Decompiler {
             let items = try popMark(instruction)
             guard items.count % 2 == 0 else { throw malformed(instruction, "odd number of items for DICT") }
             let container = DecompiledContainer(.dict)
-            for index in stride(from: 0, to: items.count, by: 2) {
-                var key = items[index], value = items[index + 1]
-                try addPair(&key, &value, to: container)
-            }
+            try addPairs(items, to: container, end: start)
             push(DecompiledValue(kind: .container, container: container, start: items.first?.start ?? start))
         case .frozenset:
             var items = try popMark(instruction)
@@ -257,17 +254,16 @@ public final class Decompiler {
         case .setitem:
             var value = try pop(instruction)
             var key = try pop(instruction)
-            try mutate(instruction, { container throws(PickleError) in try self.addPair(&key, &value, to: container) }, asDict: true) {
+            try mutate(instruction, { container throws(PickleError) in
+                try self.addPair(&key, &value, to: container, end: instruction.offset)
+            }, asDict: true) {
                 "\($0).update({\($1)})"
             }
         case .setitems:
             let items = try popMark(instruction)
             guard items.count % 2 == 0 else { throw malformed(instruction, "odd number of items for SETITEMS") }
             try mutate(instruction, { container throws(PickleError) in
-                for index in stride(from: 0, to: items.count, by: 2) {
-                    var key = items[index], value = items[index + 1]
-                    try self.addPair(&key, &value, to: container)
-                }
+                try self.addPairs(items, to: container, end: instruction.offset)
             }, asDict: true) { "\($0).update({\($1)})" }
         case .additems:
             var items = try popMark(instruction)
@@ -528,21 +524,38 @@ public final class Decompiler {
         container.warning = warning
     }
 
-    func addPair(_ key: inout DecompiledValue, _ value: inout DecompiledValue, to container: DecompiledContainer) throws(PickleError) {
+    /// Key/value pairs off the stack; each pair's stream bytes run to the next key, the last
+    /// one's to `end` (the DICT or SETITEMS instruction).
+    private func addPairs(_ items: [DecompiledValue], to container: DecompiledContainer, end: UInt64) throws(PickleError) {
+        for index in stride(from: 0, to: items.count, by: 2) {
+            var key = items[index], value = items[index + 1]
+            try addPair(&key, &value, to: container, end: index + 2 < items.count ? items[index + 2].start : end)
+        }
+    }
+
+    /// `end`: where the pair's bytes end in the stream. A str key whose value is a container
+    /// or takes at least `largeAttributeBytes` is shown even in a summarised dict.
+    func addPair(_ key: inout DecompiledValue, _ value: inout DecompiledValue, to container: DecompiledContainer,
+                 end: UInt64) throws(PickleError) {
         if container.warning == nil { container.warning = key.warning ?? value.warning ?? value.container?.warning }
         let estimate = (key.lazy == nil ? key.text.utf8.count : 8) + (value.lazy == nil ? value.text.utf8.count : 8) + 2
-        if container.parts.accepts(estimate, limits: options) {
+        let span = end > key.start ? end - key.start : 0
+        let isLargeAttribute = key.kind == .str && (value.kind == .container || span >= Self.largeAttributeBytes)
+        if container.parts.accepts(estimate, limits: options, isLargeAttribute: isLargeAttribute) {
             let keyText = try use(&key), valueText = try use(&value)
             let text = keyText + ": " + valueText
             settle(&value, valueText)
-            if container.parts.accepts(text.utf8.count, limits: options) {
-                container.parts.show(text)
+            if container.parts.accepts(text.utf8.count, limits: options, isLargeAttribute: isLargeAttribute) {
+                container.parts.show(text, start: key.start)
                 if let name = key.string, container.keyed.count < 64 { container.keyed[name] = value }
                 return
             }
         }
         container.parts.hide(kind: key.typeName + ": " + value.typeName, start: key.start)
     }
+
+    /// An attribute this big (a fitted sub-estimator, an array) is worth a line of its own.
+    static let largeAttributeBytes: UInt64 = 1024
 
     // MARK: - Container mutation
 
