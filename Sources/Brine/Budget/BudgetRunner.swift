@@ -19,6 +19,10 @@ public struct BudgetRequest: Sendable {
     public var bundle = BundleOptions()
     /// Called while packing (gzip-tar, zip measures) with bytes of files packed and the total.
     public var progress: (@Sendable (UInt64, UInt64) -> Void)?
+    /// Threads packing (and opening the largest files) at once.
+    public var jobs = 1
+    /// Compressed sizes of earlier runs (docs/budgets.md "Cache"); nil measures everything.
+    public var cache: BudgetCache?
 
     public init(paths: [String], limit: SizeLimit?) {
         self.paths = paths
@@ -82,20 +86,32 @@ public enum BudgetRunner {
         }
         let appFiles = files
         var environment: PythonEnvironment?
+        var distributions: [(installed: PythonEnvironment.Installed, entries: [FileSet.Entry])] = []
         if let envPath = request.pythonEnvironment {
             guard let scanned = PythonEnvironment.scan(envPath) else {
                 throw InputError(path: envPath, offset: 0, reason: .corruptStream(codec: "python environment", detail: "no site-packages with *.dist-info RECORD files found"))
             }
             environment = scanned
-            for path in scanned.filePaths {
-                var info = stat()
-                guard lstat(path, &info) == 0 else { continue }
-                let relative = path.hasPrefix(scanned.sitePackages + "/") ? String(path.dropFirst(scanned.sitePackages.count + 1)) : path
-                files.add(diskPath: path, name: "site-packages/" + relative, info: info)
+            for installed in scanned.installed {
+                var own = FileSet()
+                for path in installed.filePaths {
+                    var info = stat()
+                    guard lstat(path, &info) == 0 else { continue }
+                    let relative = path.hasPrefix(scanned.sitePackages + "/") ? String(path.dropFirst(scanned.sitePackages.count + 1)) : path
+                    own.add(diskPath: path, name: "site-packages/" + relative, info: info)
+                }
+                files.entries += own.entries
+                distributions.append((installed, own.entries))
             }
         }
         let measure = request.limit?.measure ?? .uncompressed
-        var measured = try PackMeasure.measure(files, as: measure, progress: request.progress)
+        var measured: UInt64
+        if measure == .gzipTar || measure == .zip {
+            let plan = PackPlan(app: appFiles, distributions: distributions)
+            measured = try plan.measure(measure, jobs: request.jobs, cache: request.cache, progress: request.progress)
+        } else {
+            measured = try PackMeasure.measure(files, as: measure, progress: request.progress)
+        }
         if measure == .uncompressed, let environment {
             // Installed sizes come from RECORD, whether or not every file is still on disk.
             measured = appFiles.totalBytes &+ environment.bytes
