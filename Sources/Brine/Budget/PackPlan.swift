@@ -23,17 +23,17 @@ public struct PackPlan: Sendable {
         var record: String?
     }
 
-    static let runBytes: UInt64 = 128 << 20
-    static let appGroupBytes: UInt64 = 64 << 20
-
     var groups: [Group] = []
+    let runBytes: UInt64
 
     /// App files (as `brine budget` packs them) and, when given, each distribution's files.
-    init(app: FileSet, distributions: [(installed: PythonEnvironment.Installed, entries: [FileSet.Entry])]) {
+    init(app: FileSet, distributions: [(installed: PythonEnvironment.Installed, entries: [FileSet.Entry])],
+         runBytes: UInt64 = 128 << 20, appGroupBytes: UInt64 = 64 << 20) {
+        self.runBytes = runBytes
         var current: [FileSet.Entry] = []
         var bytes: UInt64 = 0
         for entry in app.entries {
-            if !current.isEmpty, bytes &+ entry.size > Self.appGroupBytes {
+            if !current.isEmpty, bytes &+ entry.size > appGroupBytes {
                 groups.append(Group(entries: current))
                 current = []
                 bytes = 0
@@ -66,7 +66,7 @@ public struct PackPlan: Sendable {
             var bytes: UInt64 = 0
             for position in group.entries.indices {
                 let size = group.entries[position].size
-                if position > start, bytes &+ size > Self.runBytes {
+                if position > start, bytes &+ size > runBytes {
                     runs.append((index, group.entries[start..<position], bytes))
                     start = position
                     bytes = 0
