@@ -126,10 +126,18 @@ public enum BudgetRunner {
         let largest = appFiles.entries.filter { $0.kind == .file }.sorted { $0.size != $1.size ? $0.size > $1.size : $0.name < $1.name }
         let walker = BundleWalker(options: request.bundle)
         var walked: [String: BundleMember] = [:]
-        for entry in largest.prefix(request.topContributors) {
+        let top = Array(largest.prefix(request.topContributors))
+        // What each alone compresses to, on every core (and from the cache).
+        let cache = request.cache
+        let compressedSizes = measure == .gzipTar || measure == .zip
+            ? ParallelWork.map(count: top.count, jobs: request.jobs) { index in
+                Result(catching: { () throws(InputError) -> UInt64 in try PackPlan.gzipSize(of: top[index].diskPath, cache: cache) })
+            }
+            : nil
+        for (index, entry) in top.enumerated() {
             let member = try walker.walk(path: entry.diskPath)
             walked[entry.name] = member
-            let compressed = measure == .gzipTar || measure == .zip ? try PackMeasure.gzipSize(of: entry.diskPath) : nil
+            let compressed = try compressedSizes?[index].get()
             result.contributors.append(BudgetResult.Contributor(
                 path: entry.name, kind: member.kind, bytes: entry.size, compressedBytes: compressed,
                 compression: member.compression, parts: largestParts(of: member)))
@@ -171,7 +179,7 @@ public enum BudgetRunner {
 
         for rule in request.files {
             for entry in appFiles.entries where entry.kind == .file && fnmatch(rule.glob, entry.name, 0) == 0 {
-                let size = rule.limit.measure == .gzipTar || rule.limit.measure == .zip ? try PackMeasure.gzipSize(of: entry.diskPath) : entry.size
+                let size = rule.limit.measure == .gzipTar || rule.limit.measure == .zip ? try PackPlan.gzipSize(of: entry.diskPath, cache: request.cache) : entry.size
                 let over = size > rule.limit.bytes
                 result.fileBudgets.append(BudgetResult.FileBudgetResult(path: entry.name, glob: rule.glob, limit: rule.limit, measuredBytes: size, over: over))
                 guard over else { continue }

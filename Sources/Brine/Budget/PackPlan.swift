@@ -108,6 +108,19 @@ public struct PackPlan: Sendable {
         return sum &- UInt64(units - 1) &* end
     }
 
+    /// What one file alone compresses to with gzip -6 (`PackMeasure.gzipSize`), cached by
+    /// the SHA-256 of its content and the compressor's version.
+    static func gzipSize(of path: String, cache: BudgetCache?) throws(InputError) -> UInt64 {
+        guard let cache, let content = try? SHA256Digest.file(path) else { return try PackMeasure.gzipSize(of: path) }
+        var digest = SHA256Digest()
+        Array("\(BudgetCache.format)\u{0}gzip-file\u{0}\(ArchiveWriter.libraryVersions)\u{0}\(content)".utf8).withUnsafeBytes { digest.update($0) }
+        let key = digest.finish()
+        if let known = cache.lookup(key) { return known.bytes }
+        let bytes = try PackMeasure.gzipSize(of: path)
+        cache.store(BudgetCache.Figure(bytes: bytes, units: 1), under: key)
+        return bytes
+    }
+
     /// SHA-256 over what decides a group's packed size: the measure, the compressor's
     /// version, every entry's name, kind, size, mode and link target, and the distribution's
     /// RECORD digest or, for app files, each file's mtime and content. nil when a file cannot
