@@ -12,7 +12,7 @@
 BENCH_RUNS ?= 5
 BENCH_OUT ?= docs/benchmarks.md
 
-.PHONY: bench bench-data bench-formats
+.PHONY: bench bench-data bench-formats bench-scale
 
 # System packages and text corpora, the pinned venv, then the artifact
 # (skipped when it is already there and current).
@@ -28,9 +28,18 @@ bench: release bench-data
 	  "$$venv/bin/python" Tests/bench/run.py --brine $(RELEASE_BIN) --runs $(BENCH_RUNS) --out $(BENCH_OUT); \
 	  "$$venv/bin/python" Tests/bench/scanners.py --brine $(RELEASE_BIN) --out $(BENCH_OUT)
 	@$(MAKE) --no-print-directory bench-formats
+	@$(MAKE) --no-print-directory bench-scale
 
 # Tensor formats: inspect of >= 1 GB safetensors and GGUF files generated under /tmp at bench
 # time (never committed) against safetensors.safe_open and gguf.GGUFReader.
 bench-formats: release
 	@venv="$$(BRINE_REQUIREMENTS=$(CURDIR)/fixtures/requirements-formats.txt BRINE_VENV_NAME=formats-venv bash fixtures/venv.sh)"; \
 	  "$$venv/bin/python" Tests/bench/formats_bench.py --brine $(RELEASE_BIN) --runs $(BENCH_RUNS) --out $(BENCH_OUT)
+
+# Issue 20: budget on the torch venv (~6 GB, ~45k files: the CUDA build of torch) cold and
+# warm against tar | gzip -6 of the same slug, and check over 1,000 small and 20 large
+# pickles (generated under /tmp) with --jobs 1 against the default. Prints each ratio
+# against its goal.
+bench-scale: release
+	@venv="$$(BRINE_REQUIREMENTS=$(CURDIR)/fixtures/requirements-torch.txt BRINE_VENV_NAME=torch-venv bash fixtures/venv.sh)"; \
+	  "$$venv/bin/python" Tests/bench/scale_bench.py --brine $(RELEASE_BIN) --venv "$$venv" --runs $(BENCH_RUNS) --out $(BENCH_OUT)

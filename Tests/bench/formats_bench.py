@@ -23,6 +23,9 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sections import write_section  # noqa: E402
+
 import numpy as np
 
 START, END = "<!-- formats-bench:start -->", "<!-- formats-bench:end -->"
@@ -142,13 +145,7 @@ def main():
         lines.append(f"| {fmt} | {size / 1e9:.2f} GB | {tensors:,} | {label} | {med * 1000:.1f} ms | {lo * 1000:.1f} ms | {hi * 1000:.1f} ms |")
     lines += ["", END]
     section = "\n".join(lines) + "\n"
-    text = open(options.out).read() if os.path.exists(options.out) else ""
-    if START in text and END in text:
-        text = text[:text.index(START)] + section + text[text.index(END) + len(END) + 1:]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    with open(options.out, "w") as f:
-        f.write(text)
+    write_section(options.out, START, END, section)
     print(section)
 
 

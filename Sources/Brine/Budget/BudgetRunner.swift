@@ -19,6 +19,10 @@ public struct BudgetRequest: Sendable {
     public var bundle = BundleOptions()
     /// Called while packing (gzip-tar, zip measures) with bytes of files packed and the total.
     public var progress: (@Sendable (UInt64, UInt64) -> Void)?
+    /// Threads packing (and opening the largest files) at once.
+    public var jobs = 1
+    /// Compressed sizes of earlier runs (docs/budgets.md "Cache"); nil measures everything.
+    public var cache: BudgetCache?
 
     public init(paths: [String], limit: SizeLimit?) {
         self.paths = paths
@@ -82,20 +86,32 @@ public enum BudgetRunner {
         }
         let appFiles = files
         var environment: PythonEnvironment?
+        var distributions: [(installed: PythonEnvironment.Installed, entries: [FileSet.Entry])] = []
         if let envPath = request.pythonEnvironment {
             guard let scanned = PythonEnvironment.scan(envPath) else {
                 throw InputError(path: envPath, offset: 0, reason: .corruptStream(codec: "python environment", detail: "no site-packages with *.dist-info RECORD files found"))
             }
             environment = scanned
-            for path in scanned.filePaths {
-                var info = stat()
-                guard lstat(path, &info) == 0 else { continue }
-                let relative = path.hasPrefix(scanned.sitePackages + "/") ? String(path.dropFirst(scanned.sitePackages.count + 1)) : path
-                files.add(diskPath: path, name: "site-packages/" + relative, info: info)
+            for installed in scanned.installed {
+                var own = FileSet()
+                for path in installed.filePaths {
+                    var info = stat()
+                    guard lstat(path, &info) == 0 else { continue }
+                    let relative = path.hasPrefix(scanned.sitePackages + "/") ? String(path.dropFirst(scanned.sitePackages.count + 1)) : path
+                    own.add(diskPath: path, name: "site-packages/" + relative, info: info)
+                }
+                files.entries += own.entries
+                distributions.append((installed, own.entries))
             }
         }
         let measure = request.limit?.measure ?? .uncompressed
-        var measured = try PackMeasure.measure(files, as: measure, progress: request.progress)
+        var measured: UInt64
+        if measure == .gzipTar || measure == .zip {
+            let plan = PackPlan(app: appFiles, distributions: distributions)
+            measured = try plan.measure(measure, jobs: request.jobs, cache: request.cache, progress: request.progress)
+        } else {
+            measured = try PackMeasure.measure(files, as: measure, progress: request.progress)
+        }
         if measure == .uncompressed, let environment {
             // Installed sizes come from RECORD, whether or not every file is still on disk.
             measured = appFiles.totalBytes &+ environment.bytes
@@ -110,10 +126,18 @@ public enum BudgetRunner {
         let largest = appFiles.entries.filter { $0.kind == .file }.sorted { $0.size != $1.size ? $0.size > $1.size : $0.name < $1.name }
         let walker = BundleWalker(options: request.bundle)
         var walked: [String: BundleMember] = [:]
-        for entry in largest.prefix(request.topContributors) {
+        let top = Array(largest.prefix(request.topContributors))
+        // What each alone compresses to, on every core (and from the cache).
+        let cache = request.cache
+        let compressedSizes = measure == .gzipTar || measure == .zip
+            ? ParallelWork.map(count: top.count, jobs: request.jobs) { index in
+                Result(catching: { () throws(InputError) -> UInt64 in try PackPlan.gzipSize(of: top[index].diskPath, cache: cache) })
+            }
+            : nil
+        for (index, entry) in top.enumerated() {
             let member = try walker.walk(path: entry.diskPath)
             walked[entry.name] = member
-            let compressed = measure == .gzipTar || measure == .zip ? try PackMeasure.gzipSize(of: entry.diskPath) : nil
+            let compressed = try compressedSizes?[index].get()
             result.contributors.append(BudgetResult.Contributor(
                 path: entry.name, kind: member.kind, bytes: entry.size, compressedBytes: compressed,
                 compression: member.compression, parts: largestParts(of: member)))
@@ -155,7 +179,7 @@ public enum BudgetRunner {
 
         for rule in request.files {
             for entry in appFiles.entries where entry.kind == .file && fnmatch(rule.glob, entry.name, 0) == 0 {
-                let size = rule.limit.measure == .gzipTar || rule.limit.measure == .zip ? try PackMeasure.gzipSize(of: entry.diskPath) : entry.size
+                let size = rule.limit.measure == .gzipTar || rule.limit.measure == .zip ? try PackPlan.gzipSize(of: entry.diskPath, cache: request.cache) : entry.size
                 let over = size > rule.limit.bytes
                 result.fileBudgets.append(BudgetResult.FileBudgetResult(path: entry.name, glob: rule.glob, limit: rule.limit, measuredBytes: size, over: over))
                 guard over else { continue }

@@ -23,6 +23,10 @@ public struct FileSet: Sendable {
 
     public init() {}
 
+    public init(entries: [Entry]) {
+        self.entries = entries
+    }
+
     public var totalBytes: UInt64 { entries.reduce(0) { $0 &+ $1.size } }
     public var fileCount: Int { entries.filter { $0.kind == .file }.count }
 

@@ -17,8 +17,20 @@ public struct PythonEnvironment: Codable, Sendable, Equatable {
     public var distributions: [Distribution]
     public var bytes: UInt64 { distributions.reduce(0) { $0 &+ $1.bytes } }
 
-    /// Files of every distribution, resolved on disk, so compressed measures can pack them.
-    public var filePaths: [String] = []
+    /// What each installed distribution's files are, in `*.dist-info` name order, so
+    /// compressed measures can pack them and cache each one's figure (`BudgetCache`).
+    public var installed: [Installed] = []
+
+    /// One `*.dist-info` directory: its RECORD's digest and its files resolved on disk.
+    public struct Installed: Sendable, Equatable {
+        public var infoDirectory: String
+        /// SHA-256 of the RECORD file's bytes.
+        public var recordDigest: String
+        public var filePaths: [String]
+    }
+
+    /// Files of every distribution, resolved on disk.
+    public var filePaths: [String] { installed.flatMap(\.filePaths) }
 
     enum CodingKeys: String, CodingKey { case sitePackages, distributions }
 
@@ -26,9 +38,12 @@ public struct PythonEnvironment: Codable, Sendable, Equatable {
     public static func scan(_ directory: String) -> PythonEnvironment? {
         guard let sitePackages = findSitePackages(directory) else { return nil }
         var environment = PythonEnvironment(sitePackages: sitePackages, distributions: [])
-        for name in listDirectory(sitePackages) where name.hasSuffix(".dist-info") {
+        for name in listDirectory(sitePackages).sorted() where name.hasSuffix(".dist-info") {
             let infoDirectory = sitePackages + "/" + name
             guard let record = readText(infoDirectory + "/RECORD") else { continue }
+            var digest = SHA256Digest()
+            Array(record.utf8).withUnsafeBytes { digest.update($0) }
+            var installed = Installed(infoDirectory: name, recordDigest: digest.finish(), filePaths: [])
             var (distName, version) = nameAndVersion(fromDirectory: String(name.dropLast(".dist-info".count)))
             if let metadata = readText(infoDirectory + "/METADATA", maximumBytes: 4 << 20) {
                 for line in metadata.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).prefix(40) {
@@ -50,8 +65,9 @@ public struct PythonEnvironment: Codable, Sendable, Equatable {
                 guard let size else { continue }
                 files += 1
                 bytes &+= size
-                environment.filePaths.append(diskPath)
+                installed.filePaths.append(diskPath)
             }
+            environment.installed.append(installed)
             environment.distributions.append(Distribution(name: distName, version: version, files: files, bytes: bytes))
         }
         environment.distributions.sort { $0.bytes != $1.bytes ? $0.bytes > $1.bytes : $0.name < $1.name }

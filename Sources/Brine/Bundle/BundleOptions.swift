@@ -19,6 +19,8 @@ public struct BundleOptions: Sendable {
     /// Called while a single artifact (not a bundle) is read: bytes of the file read and its
     /// size, for a progress bar.
     public var progress: (@Sendable (UInt64, UInt64) -> Void)?
+    /// Files of a directory read at once by the walkers that support it (`brine check`).
+    public var jobs = 1
 
     public init(maximumMembers: Int = 100_000, maximumNesting: Int = 8, decompression: DecompressionLimits = .default,
                 attributeDepth: Int = 4, inspect: InspectOptions = InspectOptions(), maximumWindow: Int = 64 << 20) {

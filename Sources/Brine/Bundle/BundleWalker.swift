@@ -23,8 +23,16 @@ public final class BundleWalker {
     public private(set) var handedOver = 0
     /// Bytes of the small JSON members a Hugging Face folder is read from (`config.json`,
     /// `*.safetensors.index.json`), by member path; see `HuggingFaceFolders`.
-    public private(set) var capturedJSON: [String: [UInt8]] = [:]
-    private var members = 0
+    public internal(set) var capturedJSON: [String: [UInt8]] = [:]
+    var members = 0
+    /// Threads reading the files under a directory at once; needs `parallelVisitor` (and no
+    /// `handOver`). Visits and the tree are the ones a one-thread walk gives.
+    public var jobs = 1
+    /// A visitor per file read off the walking thread: `visit` collects on that thread,
+    /// `merge` hands what it collected over on the walking thread, in walk order.
+    public var parallelVisitor: (@Sendable () -> ParallelVisitor)?
+    /// Files read ahead by `prefetch`, by disk path, taken by the walk as it reaches them.
+    var prefetched: [String: Prefetched] = [:]
 
     public init(options: BundleOptions = BundleOptions()) {
         self.options = options
@@ -36,10 +44,12 @@ public final class BundleWalker {
     public func walk(path: String, followsLink: Bool = false) throws(InputError) -> BundleMember {
         var info = stat()
         guard (followsLink ? stat(path, &info) : lstat(path, &info)) == 0 else { throw InputError(path: path, offset: 0, reason: .cannotOpen(errno: errno)) }
+        if info.st_mode & S_IFMT == S_IFDIR { prefetch(directory: path, root: path) }
+        defer { prefetched = [:] }
         return try walk(path: path, display: path, info: info, root: path, depth: 0)
     }
 
-    private func walk(path: String, display: String, info: stat, root: String, depth: Int) throws(InputError) -> BundleMember {
+    func walk(path: String, display: String, info: stat, root: String, depth: Int) throws(InputError) -> BundleMember {
         try count(display)
         switch info.st_mode & S_IFMT {
         case S_IFDIR:
@@ -55,6 +65,11 @@ public final class BundleWalker {
             }
             return member
         case S_IFREG:
+            if let done = take(path) {
+                done.merge()
+                capturedJSON.merge(done.json) { first, _ in first }
+                return try done.member.get()
+            }
             let file = try FileSource(path: path)
             let size = file.knownLength ?? 0
             return try classify(PeekableSource(file), path: display, storedBytes: size, depth: depth, diskPath: path)

@@ -33,23 +33,11 @@ public enum BundleChecker {
         let walker = BundleWalker(options: options)
         // Rules run as each artifact is read, so only findings outlive its object graph.
         let collected = Collector()
-        walker.visitor = { visit in
-            switch visit {
-            case .pickle(let member, let inspection):
-                collected.result.artifacts.append(member)
-                collected.result.findings += Checker.findings(ArtifactFacts(file: member, inspection: inspection), context: context)
-            case .torch(let member, let inspection):
-                collected.result.artifacts.append(member)
-                collected.result.findings += Checker.findings(ArtifactFacts(file: member, torch: inspection), context: context)
-            case .layout(let member, let layout):
-                collected.result.artifacts.append(member)
-                collected.result.findings += LayoutRules.findings(layout, file: member)
-                collected.tensorNames[member] = layout.tensors.map(\.name)
-            case .unreadable(let member, let message):
-                collected.result.artifacts.append(member)
-                collected.result.unreadable.append(message)
-                collected.result.unreadableArtifacts.append(member)
-            }
+        walker.visitor = { visit in collected.record(visit, context: context) }
+        walker.jobs = options.jobs
+        walker.parallelVisitor = {
+            let local = Collector()
+            return ParallelVisitor(visit: { local.record($0, context: context) }, merge: { collected.absorb(local) })
         }
         let root: BundleMember
         do {
@@ -122,8 +110,37 @@ public enum BundleChecker {
         return budget.finding
     }
 
+    /// What the rules found, in visit order. Each walker thread has its own; the walking
+    /// thread absorbs them in walk order.
     private final class Collector: @unchecked Sendable {
         var result = Result()
         var tensorNames: [String: [String]] = [:]
+
+        func record(_ visit: ArtifactVisit, context: CheckContext) {
+            switch visit {
+            case .pickle(let member, let inspection):
+                result.artifacts.append(member)
+                result.findings += Checker.findings(ArtifactFacts(file: member, inspection: inspection), context: context)
+            case .torch(let member, let inspection):
+                result.artifacts.append(member)
+                result.findings += Checker.findings(ArtifactFacts(file: member, torch: inspection), context: context)
+            case .layout(let member, let layout):
+                result.artifacts.append(member)
+                result.findings += LayoutRules.findings(layout, file: member)
+                tensorNames[member] = layout.tensors.map(\.name)
+            case .unreadable(let member, let message):
+                result.artifacts.append(member)
+                result.unreadable.append(message)
+                result.unreadableArtifacts.append(member)
+            }
+        }
+
+        func absorb(_ other: Collector) {
+            result.findings += other.result.findings
+            result.artifacts += other.result.artifacts
+            result.unreadable += other.result.unreadable
+            result.unreadableArtifacts += other.result.unreadableArtifacts
+            tensorNames.merge(other.tensorNames) { first, _ in first }
+        }
     }
 }

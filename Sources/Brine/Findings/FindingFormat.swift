@@ -6,6 +6,8 @@ public enum FindingFormat: String, CaseIterable, Sendable {
     case text
     /// Stable, sorted keys (docs/checks.md, "JSON").
     case json
+    /// One JSON object per artifact per line (docs/json-schema.md, "JSON Lines").
+    case jsonl
     /// SARIF 2.1.0, uploadable to GitHub code scanning.
     case sarif
     /// JUnit XML for CI test reports (GitLab, Jenkins, Azure).
@@ -22,6 +24,7 @@ public enum FindingFormat: String, CaseIterable, Sendable {
         switch self {
         case .text: return TextFindingRenderer().render(report)
         case .json: return JSONFindingRenderer().render(report, toolVersion: toolVersion)
+        case .jsonl: return JSONLinesFindingRenderer().render(report, toolVersion: toolVersion)
         case .sarif: return SARIFRenderer(paths: paths).render(report, toolVersion: toolVersion)
         case .junit: return JUnitRenderer().render(report)
         case .github: return GitHubAnnotationRenderer(paths: paths).render(report)

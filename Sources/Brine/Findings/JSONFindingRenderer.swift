@@ -29,6 +29,19 @@ struct JSONFindingRenderer {
         var path: String?
         var offset: UInt64?
         var help: String
+
+        init(_ finding: Finding) {
+            code = finding.code
+            rule = finding.rule.name
+            severity = finding.severity
+            message = finding.message
+            explanation = finding.explanation
+            fix = finding.fix
+            file = finding.location.file
+            path = finding.location.treePath
+            offset = finding.location.offset
+            help = finding.rule.helpPath
+        }
     }
 
     func render(_ report: FindingReport, toolVersion: String) -> String {
@@ -37,11 +50,7 @@ struct JSONFindingRenderer {
             failOn: report.failOn, fails: report.fails, inputs: report.inputs,
             unreadable: report.unreadable.isEmpty ? nil : report.unreadable,
             counts: Dictionary(uniqueKeysWithValues: Severity.allCases.map { ($0.rawValue, report.count($0)) }),
-            findings: report.findings.map {
-                Entry(code: $0.code, rule: $0.rule.name, severity: $0.severity, message: $0.message, explanation: $0.explanation,
-                      fix: $0.fix, file: $0.location.file, path: $0.location.treePath, offset: $0.location.offset,
-                      help: $0.rule.helpPath)
-            })
+            findings: report.findings.map(Entry.init))
         return encodeSortedJSON(document)
     }
 }

@@ -58,6 +58,11 @@ struct BudgetCommand: BrineSubcommand {
     @Flag(name: .shortAndLong, help: "No progress bar on standard error (it is drawn only on a terminal anyway).")
     var quiet = false
 
+    @Flag(name: .customLong("no-cache"), help: "Measure everything afresh: neither read nor write the cache of compressed sizes (~/.cache/brine/budget, BRINE_BUDGET_CACHE; docs/budgets.md).")
+    var noCache = false
+
+    @OptionGroup var jobs: JobsOption
+
     @OptionGroup var bundleLimits: BundleLimitOptions
 
     enum BudgetFormat: String, ExpressibleByArgument, CaseIterable {
@@ -119,6 +124,10 @@ struct BudgetCommand: BrineSubcommand {
         if let ignoreFile { request.ignoreFile = ignoreFile }
         request.topContributors = top
         request.bundle = bundleLimits.options
+        request.jobs = jobs.count
+        if !noCache, let directory = BudgetCache.defaultDirectory(environment: ProcessInfo.processInfo.environment) {
+            request.cache = BudgetCache(directory: directory)
+        }
         if request.limit == nil && request.files.isEmpty {
             io.report("give --limit (a size or a preset) or a brine.toml with [budget] limit")
             return .usage

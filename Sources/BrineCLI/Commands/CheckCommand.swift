@@ -56,6 +56,8 @@ struct CheckCommand: BrineSubcommand {
     @Flag(name: .shortAndLong, help: "No progress bar on standard error (it is drawn only on a terminal anyway).")
     var quiet = false
 
+    @OptionGroup var jobs: JobsOption
+
     @OptionGroup var bundleLimits: BundleLimitOptions
 
     func validate() throws {
@@ -143,6 +145,7 @@ struct CheckCommand: BrineSubcommand {
         let progress = ProgressReporter.standard(quiet: quiet, io: io)
         var options = bundleLimits.options
         options.progress = progress.update
+        options.jobs = jobs.count
         for path in inputs {
             // An input that cannot be opened is reported, counted as unreadable and not as
             // checked; the other inputs are still checked.

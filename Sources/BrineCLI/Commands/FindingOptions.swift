@@ -8,7 +8,7 @@ extension Severity: ExpressibleByArgument {}
 
 /// Output options shared by commands that report findings (`check`, `budget`).
 struct FindingOutputOptions: ParsableArguments {
-    @Option(help: "Output format: text, json, sarif, junit, github or markdown.")
+    @Option(help: "Output format: text, json, jsonl (one JSON object per artifact per line), sarif, junit, github or markdown.")
     var format: FindingFormat = .text
 
     @Option(name: .customLong("fail-on"), help: ArgumentHelp(

@@ -13,6 +13,10 @@ public final class ArchiveWriter {
         case zip
     }
 
+    /// libarchive's version and the versions of the codecs it links (zlib among them):
+    /// compressed sizes depend on them, so cached sizes are keyed by it.
+    public static var libraryVersions: String { String(cString: archive_version_details()) }
+
     public let name: String
     private let archive: OpaquePointer
     private let drain: ArchiveDrain

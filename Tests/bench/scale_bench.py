@@ -1,0 +1,201 @@
+#!/usr/bin/env python3
+"""`make bench-scale`: brine budget on a >= 5 GB venv (cold and warm cache) against really
+packing it, and brine check over many artifacts with --jobs 1 against the default (every
+core). Writes the section of docs/benchmarks.md between the scale-bench markers.
+
+    python Tests/bench/scale_bench.py --brine .build/release/brine --venv VENV --runs 5
+
+Every figure is measured in this run, side by side; each ratio is printed against its goal
+(issue 20). Cold budget runs clear brine's cache (BRINE_BUDGET_CACHE points at a scratch
+directory) but not the page cache: the venv's files are read from memory after the first
+run, which is stated in the section.
+"""
+import argparse
+import json
+import os
+import pickle
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sections import write_section  # noqa: E402
+
+START, END = "<!-- scale-bench:start -->", "<!-- scale-bench:end -->"
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def timed(argv, env=None, before=None):
+    if before:
+        before()
+    start = time.perf_counter()
+    done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    wall = time.perf_counter() - start
+    if done.returncode not in (0, 1):
+        raise SystemExit("%s exited %d" % (" ".join(argv), done.returncode))
+    return wall, done.stdout
+
+
+def runs(argv, count, env=None, before=None, warmup=True):
+    if warmup:
+        timed(argv, env, before)
+    walls, out = [], None
+    for _ in range(count):
+        wall, out = timed(argv, env, before)
+        walls.append(wall)
+    return walls, out
+
+
+def site_packages(venv):
+    lib = os.path.join(venv, "lib")
+    for name in sorted(os.listdir(lib)):
+        candidate = os.path.join(lib, name, "site-packages")
+        if os.path.isdir(candidate):
+            return candidate
+    raise SystemExit("no site-packages under %s" % venv)
+
+
+def tree_bytes(root):
+    total = files = 0
+    for directory, _, names in os.walk(root):
+        for name in names:
+            path = os.path.join(directory, name)
+            if os.path.isfile(path) and not os.path.islink(path):
+                total += os.path.getsize(path)
+                files += 1
+    return total, files
+
+
+def real_slug_bytes(app, site):
+    """What Heroku measures: a gzip'd tar (GNU tar, gzip -6) of the app and the installed
+    packages, piped through wc -c."""
+    script = 'tar -cf - -C "$1" . -C "$(dirname "$2")" "$(basename "$2")" | gzip -6 | wc -c'
+    start = time.perf_counter()
+    out = subprocess.run(["bash", "-c", script, "slug", app, site], check=True, capture_output=True, text=True).stdout
+    return int(out.strip()), time.perf_counter() - start
+
+
+def make_small_artifacts(directory, count):
+    """`count` small pickles of varied shape, protocols 0-5, a few KB each."""
+    os.makedirs(directory, exist_ok=True)
+    for index in range(count):
+        value = {"name": "model-%d" % index, "weights": [float(i) * 0.5 for i in range(200 + index % 50)],
+                 "vocabulary": {"token%d" % i: i for i in range(100 + index % 100)}, "classes": list(range(index % 7 + 2))}
+        with open(os.path.join(directory, "a%04d.pkl" % index), "wb") as f:
+            pickle.dump(value, f, protocol=index % 6)
+
+
+def make_large_artifacts(directory, count, entries):
+    """`count` pickles of a vocabulary-like dict (many short strings: opcode-heavy)."""
+    os.makedirs(directory, exist_ok=True)
+    for index in range(count):
+        value = {"vocabulary_": {"w%d_%d" % (index, i): i for i in range(entries)}, "idf_": [1.0 + i % 13 for i in range(entries // 4)]}
+        with open(os.path.join(directory, "big%02d.pkl" % index), "wb") as f:
+            pickle.dump(value, f, protocol=4 + index % 2)
+
+
+def verdict(value, goal, better):
+    ok = value >= goal if better == "higher" else value <= goal
+    return "meets" if ok else "misses"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--brine", required=True)
+    parser.add_argument("--venv", required=True)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--cold-runs", type=int, default=None, help="cold budget runs (default --runs); each compresses the whole venv")
+    parser.add_argument("--out", default="docs/benchmarks.md")
+    parser.add_argument("--dir", default="/tmp/brine-scale-bench")
+    parser.add_argument("--large-entries", type=int, default=400_000)
+    options = parser.parse_args()
+    brine = os.path.abspath(options.brine)
+    os.makedirs(options.dir, exist_ok=True)
+    cpus = len(os.sched_getaffinity(0))
+
+    # --- budget on the venv ---------------------------------------------------------
+    site = site_packages(options.venv)
+    venv_bytes, venv_files = tree_bytes(site)
+    app = os.path.join(options.dir, "app")
+    shutil.rmtree(app, ignore_errors=True)
+    os.makedirs(app + "/models")
+    shutil.copy(os.path.join(REPO, "fixtures/bundles/repo/app.py"), app + "/app.py")
+    shutil.copy(os.path.join(REPO, "fixtures/bundles/repo/models/vectorizer.joblib"), app + "/models/vectorizer.joblib")
+    cache = os.path.join(options.dir, "budget-cache")
+    env = dict(os.environ, BRINE_BUDGET_CACHE=cache)
+    budget = [brine, "budget", app, "--limit", "heroku-slug", "--python-env", options.venv, "--format", "json", "-q"]
+    clear = lambda: shutil.rmtree(cache, ignore_errors=True)
+    cold_runs = options.cold_runs or options.runs
+    print("budget cold (%d runs) ..." % cold_runs, flush=True)
+    # No warm-up: a cold run is the same work every time (the page cache is warm already
+    # when the venv was just installed or read).
+    cold, out = runs(budget, cold_runs, env, before=clear, warmup=False)
+    measured = json.loads(out)["measuredBytes"]
+    print("budget warm ...", flush=True)
+    warm, warm_out = runs(budget, options.runs, env)
+    assert json.loads(warm_out)["measuredBytes"] == measured, "warm figure differs from cold"
+    print("tar | gzip -6 of the slug ...", flush=True)
+    real, real_wall = real_slug_bytes(app, site)
+    error = (measured - real) / real * 100
+
+    # --- check over many artifacts ----------------------------------------------------
+    small = os.path.join(options.dir, "small")
+    large = os.path.join(options.dir, "large")
+    if not os.path.isdir(small) or len(os.listdir(small)) != 1000:
+        shutil.rmtree(small, ignore_errors=True)
+        make_small_artifacts(small, 1000)
+    if not os.path.isdir(large) or len(os.listdir(large)) != 20:
+        shutil.rmtree(large, ignore_errors=True)
+        make_large_artifacts(large, 20, options.large_entries)
+    checks = []
+    for label, directory in (("1,000 small pickles", small), ("20 large pickles", large)):
+        size, files = tree_bytes(directory)
+        print("check %s ..." % label, flush=True)
+        one, one_out = runs([brine, "check", directory, "-q", "--format", "json", "--jobs", "1"], options.runs)
+        every, every_out = runs([brine, "check", directory, "-q", "--format", "json"], options.runs)
+        assert one_out == every_out, "--jobs changed the output"
+        checks.append((label, files, size, one, every))
+
+    # --- report -------------------------------------------------------------------------
+    med = statistics.median
+    goals = []
+    goals.append(("budget cold, %d cores" % cpus, "%.1f s" % med(cold), "<= 30 s", verdict(med(cold), 30, "lower")))
+    goals.append(("budget warm", "%.2f s" % med(warm), "<= 3 s", verdict(med(warm), 3, "lower")))
+    goals.append(("budget figure vs tar | gzip -6", "%+.3f %%" % error, "within 0.5 %", verdict(abs(error), 0.5, "lower")))
+    for label, files, size, one, every in checks:
+        ratio = med(one) / med(every)
+        goals.append(("check %s: throughput default / --jobs 1" % label, "%.2fx" % ratio, ">= 1.8x on 2 cores", verdict(ratio, 1.8, "higher")))
+    load = os.getloadavg()
+    lines = [START, "## Scale: budget on a %.1f GB venv, check over many artifacts on every core" % (venv_bytes / 1e9), "",
+             "Made by `Tests/bench/scale_bench.py` (`make bench-scale`, part of `make bench`) on %s, %d CPUs "
+             "(load average %.1f when it ended: the machine is shared, so the wall times include waiting for a core), "
+             "Python %s; medians of %d timed runs after a warm-up run (cold budget: %d runs, no warm-up). Cold budget runs delete brine's cache "
+             "(`BRINE_BUDGET_CACHE`, a scratch directory) before each run; the page cache is warm (the venv's files "
+             "are read from memory), so cold means compressing everything, not reading the disk."
+             % (platform.machine(), cpus, load[0], platform.python_version(), options.runs, cold_runs), "",
+             "Venv: `%s` (%s, %d files under site-packages), app: `fixtures/bundles/repo` app.py and "
+             "vectorizer.joblib. Reference: `tar -cf - -C APP . -C LIB site-packages | gzip -6 | wc -c` "
+             "(GNU tar, gzip level 6; Heroku packs the slug as a gzip'd tar), %.0f s, once."
+             % (os.path.basename(options.venv), "%.2f GB" % (venv_bytes / 1e9), venv_files, real_wall), "",
+             "| budget | median | min | max |", "|---|---|---|---|",
+             "| cold (cache cleared) | %.1f s | %.1f s | %.1f s |" % (med(cold), min(cold), max(cold)),
+             "| warm (cache filled) | %.2f s | %.2f s | %.2f s |" % (med(warm), min(warm), max(warm)), "",
+             "brine measured %s bytes; tar | gzip -6 gives %s bytes (%+.3f %%)." % (f"{measured:,}", f"{real:,}", error), "",
+             "| check | files | bytes | --jobs 1 median | default (%d jobs) median | ratio |" % cpus, "|---|---|---|---|---|---|"]
+    for label, files, size, one, every in checks:
+        lines.append("| %s | %d | %.1f MB | %.2f s | %.2f s | %.2fx |" % (label, files, size / 1e6, med(one), med(every), med(one) / med(every)))
+    lines += ["", "| goal (issue 20) | measured | goal | |", "|---|---|---|---|"]
+    lines += ["| %s | %s | %s | %s |" % goal for goal in goals]
+    lines += ["", END]
+    section = "\n".join(lines) + "\n"
+    write_section(options.out, START, END, section)
+    print(section)
+    for goal in goals:
+        print("%-60s %12s  goal %-20s %s" % goal)
+
+
+if __name__ == "__main__":
+    main()
