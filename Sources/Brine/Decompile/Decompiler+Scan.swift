@@ -17,10 +17,12 @@ extension Decompiler {
         let memoBase = Int64(memo.count)
         let memoRoom = max(0, options.maximumMemoEntries - memo.count)
         let result: SymbolicMachine.ScanResult
+        var padded: [Range<Int>] = []  // check's padded-string ranges: decompile does not ask for them
         do {
             result = try reader.window.withBufferedBytes(minimum: 1 << 16) { bytes in
                 memo.withCodes { codes in
-                    SymbolicMachine.scan(bytes, group: group, memoKinds: codes, memoBase: memoBase, memoRoom: memoRoom, kinds: &scanKinds)
+                    SymbolicMachine.scan(bytes, group: group, memoKinds: codes, memoBase: memoBase, memoRoom: memoRoom, kinds: &scanKinds,
+                                          padded: &padded)
                 }
             }
         } catch let error as InputError {
