@@ -28,10 +28,10 @@ enum NpyHeader {
     }
 
     /// Type strings a header can carry as they are: a byte order, a kind and a size, and a
-    /// datetime unit (`<M8[ns]`). Structured and object dtypes are not among them.
+    /// datetime unit (`<M8[ns]`). Structured (`|V64` without its fields) and object dtypes are not among them.
     static func isPlain(_ descr: String) -> Bool {
         let scalars = Array(descr.unicodeScalars)
-        guard scalars.count >= 3, "<>|=".unicodeScalars.contains(scalars[0]), "biufcmMSUV?".unicodeScalars.contains(scalars[1]) else { return false }
+        guard scalars.count >= 3, "<>|=".unicodeScalars.contains(scalars[0]), "biufcmMSU?".unicodeScalars.contains(scalars[1]) else { return false }
         var rest = Substring(descr.dropFirst(2))
         let digits = rest.prefix { $0.isASCII && $0.isNumber }
         guard !digits.isEmpty else { return false }

@@ -13,7 +13,7 @@ public enum NpzConverter {
         var dataBytes: UInt64
         var descr: String
         var shape: [Int64]
-        var crc = CRC32()
+        var crc: CRC32
     }
 
     public static func convert(input: String, output: String, displayName: String, options: ConvertOptions) throws(ConvertError) -> ConvertResult {
@@ -71,17 +71,19 @@ public enum NpzConverter {
             let info = graph[leaf.node].array!
             guard let array = facts[leaf.node], let span = spans[array.rawOffset], NpyHeader.isPlain(array.descr),
                   UInt64(span.span.count) >= array.dataBytes else {
-                let why = info.storage == "joblib" ? "a dtype an .npy header cannot name without pickling" : "its data is \(info.storage == "objects" ? "Python objects" : "inside the pickle stream, not written raw by joblib")"
+                let why = info.storage == "joblib" ? "its dtype \(info.dtype) is structured or not a plain type string, which Brine does not spell as an .npy header" : "its data is \(info.storage == "objects" ? "Python objects" : "inside the pickle stream, not written raw by joblib")"
                 dropped.append(ConvertDrop(path: TensorTree.shown(leaf.path), what: "ndarray of \(info.dtype), shape \(info.shape): \(why)"))
                 continue
             }
             let name = leaf.name.isEmpty ? "arr_0" : leaf.name
             if let other = names[name] { throw .unsupported("\(leaf.path) and \(other) would both be the npz member \(name).npy; pick one subtree with --key") }
             names[name] = leaf.path
+            let header = NpyHeader.bytes(descr: array.descr, fortranOrder: array.order == "F", shape: info.shape)
+            var crc = CRC32()
+            header.withUnsafeBytes { crc.update($0) }
             members.append(Member(
-                name: name, path: leaf.path, header: NpyHeader.bytes(descr: array.descr, fortranOrder: array.order == "F", shape: info.shape),
-                dataStart: span.span.offset + UInt64(span.span.count) - array.dataBytes, dataBytes: array.dataBytes,
-                descr: array.descr, shape: info.shape))
+                name: name, path: leaf.path, header: header, dataStart: span.span.offset + UInt64(span.span.count) - array.dataBytes,
+                dataBytes: array.dataBytes, descr: array.descr, shape: info.shape, crc: crc))
         }
         members.sort { $0.dataStart != $1.dataStart ? $0.dataStart < $1.dataStart : $0.name < $1.name }
         if Set(members.map(\.dataStart)).count < members.count { notes.append("arrays reached under several names are written once per name (npz has no aliases)") }
