@@ -49,6 +49,26 @@ import BrineIO
         #expect(layout.findings.isEmpty, "\(layout.findings)")
     }
 
+    /// The digest recorded in `__metadata__` (FIPS 180-4 test vectors, and one spanning blocks).
+    @Test func sha256MatchesTheStandardVectors() {
+        func digest(_ bytes: [UInt8], chunk: Int) -> String {
+            var hash = SHA256Digest()
+            var index = 0
+            while index < bytes.count {
+                let end = min(bytes.count, index + chunk)
+                bytes[index..<end].withUnsafeBytes { hash.update($0) }
+                index = end
+            }
+            return hash.finish()
+        }
+        #expect(digest([], chunk: 1) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(digest(Array("abc".utf8), chunk: 1) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        let long = Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)
+        for chunk in [1, 7, 64, 1000] {
+            #expect(digest(long, chunk: chunk) == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        }
+    }
+
     // MARK: dtypes
 
     @Test func everyTorchDTypeMapsToASafetensorsTypeOfTheSameSize() {
