@@ -8,6 +8,7 @@ import subprocess
 import joblib
 import numpy as np
 import pytest
+from conftest import leaves_by_name
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODELS = os.path.join(HERE, "..", "..", "fixtures", "models")
@@ -17,19 +18,11 @@ def convert(brine, src, dst, *args):
     return subprocess.run([brine, "convert", str(src), "-o", str(dst), "--format", "json", *args], capture_output=True, text=True)
 
 
-def arrays_by_name(value, prefix=""):
-    """ndarrays by brine's names (parts joined with dots); object arrays are not data."""
-    out = {}
-    if isinstance(value, np.ndarray):
-        if value.dtype != object:
-            out[prefix or "arr_0"] = value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            out.update(arrays_by_name(item, f"{prefix}.{key}" if prefix else str(key)))
-    elif isinstance(value, (list, tuple)):
-        for index, item in enumerate(value):
-            out.update(arrays_by_name(item, f"{prefix}.{index}" if prefix else str(index)))
-    return out
+def arrays_by_name(value):
+    """ndarrays by brine's names (conftest's leaves_by_name); object arrays are not data. A
+    lone array is numpy's default member name, arr_0."""
+    arrays = leaves_by_name(value, lambda v: isinstance(v, np.ndarray))
+    return {name or "arr_0": array for name, array in arrays.items() if array.dtype != object}
 
 
 def assert_npz_equals(out, want):

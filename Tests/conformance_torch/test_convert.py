@@ -14,6 +14,7 @@ import sys
 
 import pytest
 import torch
+from conftest import leaves_by_name
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.join(HERE, "..", "..")
@@ -56,18 +57,9 @@ def convert(brine, src, dst, *args):
     return subprocess.run([brine, "convert", src, "-o", str(dst), "--format", "json", *args], capture_output=True, text=True)
 
 
-def flatten(value, prefix=""):
-    """Tensors by the names brine gives them: parts joined with dots, non-tensors skipped."""
-    out = {}
-    if isinstance(value, torch.Tensor):
-        out[prefix] = value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            out.update(flatten(item, f"{prefix}.{key}" if prefix else str(key)))
-    elif isinstance(value, (list, tuple)):
-        for index, item in enumerate(value):
-            out.update(flatten(item, f"{prefix}.{index}" if prefix else str(index)))
-    return out
+def flatten(value):
+    """Tensors by the names brine gives them (conftest's leaves_by_name)."""
+    return leaves_by_name(value, lambda v: isinstance(v, torch.Tensor))
 
 
 def bits(tensor):
