@@ -157,7 +157,8 @@ def main():
             brine_row = row
             ratio_t = ratio_m = "1"
         else:
-            ratio_t = f"brine {med / brine_row[2]:.1f}x faster"
+            ratio = med / brine_row[2]
+            ratio_t = f"brine {ratio:.1f}x faster" if ratio >= 1 else f"brine {1 / ratio:.1f}x slower"
             ratio_m = f"brine {brine_row[5] / rss:.2f}x"
         name = workload + (f" ({row[7]} tensors, compared equal)" if len(row) > 7 else "")
         lines.append(f"| {name} | {label} | {med:.2f} s | {lo:.2f} s | {hi:.2f} s | {rss:,.0f} MiB | {ratio_t} | {ratio_m} |")
