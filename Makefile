@@ -256,9 +256,9 @@ TORCH_VENV = BRINE_REQUIREMENTS=$(CURDIR)/fixtures/requirements-torch.txt BRINE_
 venv-torch:
 	@$(TORCH_VENV) >/dev/null
 
-conformance-torch: build venv-torch
-	@venv=$$($(TORCH_VENV)); \
-	BRINE_BIN=$(CURDIR)/$(DEBUG_BIN) "$$venv/bin/python" -m pytest -q -p no:cacheprovider Tests/conformance_torch
+conformance-torch: build venv-torch venv-formats
+	@venv=$$($(TORCH_VENV)); formats=$$($(FORMATS_VENV)); \
+	BRINE_BIN=$(CURDIR)/$(DEBUG_BIN) BRINE_FORMATS_VENV="$$formats" "$$venv/bin/python" -m pytest -q -p no:cacheprovider Tests/conformance_torch
 
 fixtures-torch: venv-torch
 	@venv=$$($(TORCH_VENV)); "$$venv/bin/python" fixtures/torch/generate_torch.py

@@ -15,7 +15,7 @@ public struct BrineCommand: ParsableCommand {
         version: BrineVersion.current,
         subcommands: [
             InspectCommand.self, StripCommand.self, DisCommand.self, CheckCommand.self, BudgetCommand.self, RepackCommand.self,
-            DiffCommand.self, DecompileCommand.self, SbomCommand.self,
+            DiffCommand.self, DecompileCommand.self, SbomCommand.self, ConvertCommand.self,
         ]
     )
 

@@ -12,7 +12,7 @@
 BENCH_RUNS ?= 5
 BENCH_OUT ?= docs/benchmarks.md
 
-.PHONY: bench bench-data bench-formats bench-scale
+.PHONY: bench bench-data bench-formats bench-scale bench-convert
 
 # System packages and text corpora, the pinned venv, then the artifact
 # (skipped when it is already there and current).
@@ -29,6 +29,7 @@ bench: release bench-data
 	  "$$venv/bin/python" Tests/bench/scanners.py --brine $(RELEASE_BIN) --out $(BENCH_OUT)
 	@$(MAKE) --no-print-directory bench-formats
 	@$(MAKE) --no-print-directory bench-scale
+	@$(MAKE) --no-print-directory bench-convert
 
 # Tensor formats: inspect of >= 1 GB safetensors and GGUF files generated under /tmp at bench
 # time (never committed) against safetensors.safe_open and gguf.GGUFReader.
@@ -43,3 +44,10 @@ bench-formats: release
 bench-scale: release
 	@venv="$$(BRINE_REQUIREMENTS=$(CURDIR)/fixtures/requirements-torch.txt BRINE_VENV_NAME=torch-venv bash fixtures/venv.sh)"; \
 	  "$$venv/bin/python" Tests/bench/scale_bench.py --brine $(RELEASE_BIN) --venv "$$venv" --runs $(BENCH_RUNS) --out $(BENCH_OUT)
+
+# brine convert of the PyTorch checkpoint to safetensors against torch.load + safetensors.torch.save_file
+# (safetensors from the formats venv, linked onto the torch venv's path: Tests/bench/convert_bench.py).
+bench-convert: release
+	@venv="$$(BRINE_REQUIREMENTS=$(CURDIR)/fixtures/requirements-torch.txt BRINE_VENV_NAME=torch-venv bash fixtures/venv.sh)"; \
+	  "$$venv/bin/python" Tests/bench/make_big_checkpoint.py >/dev/null; \
+	  "$$venv/bin/python" Tests/bench/convert_bench.py --brine $(RELEASE_BIN) --runs $(BENCH_RUNS) --out $(BENCH_OUT)

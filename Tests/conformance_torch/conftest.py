@@ -8,3 +8,4 @@ _spec = importlib.util.spec_from_file_location(
 _shared = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_shared)
 brine = _shared.brine
+leaves_by_name = _shared.leaves_by_name

@@ -40,6 +40,8 @@ public struct JoblibArrayFacts: Sendable, Equatable {
     /// Where its raw span (padding byte, padding, data) starts, and the data's size.
     public var rawOffset: UInt64
     public var dataBytes: UInt64
+    /// `C` or `F`: the order the raw data is in.
+    public var order: String = "C"
 }
 
 extension SymbolicMachine {
@@ -111,7 +113,7 @@ extension SymbolicMachine {
                 paddingBytes: alignment == nil ? nil : rawBytes, dtype: dtype?.descr ?? "?", shape: shape, order: order,
                 isObjectArray: false))
             joblibArrays.append(JoblibArrayFacts(node: node.asNodeID, dtypeNode: dtypeEdge.child.flatMap { dtypes[$0.index] != nil ? $0 : nil },
-                                                 descr: dtype?.descr ?? "?", rawOffset: rawStart, dataBytes: dataBytes))
+                                                 descr: dtype?.descr ?? "?", rawOffset: rawStart, dataBytes: dataBytes, order: order))
         }
         graph.nodes[node].array = ArrayInfo(shape: shape, dtype: dtype?.descr ?? "?", dataBytes: dataBytes, storage: "joblib")
     }

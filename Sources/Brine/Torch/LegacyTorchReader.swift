@@ -68,7 +68,7 @@ struct LegacyTorchReader {
             legacyKeysOffset: keysOffset, legacyMainPickleRange: mainStart..<mainEnd)
     }
 
-    /// The fifth pickle: a list of str keys. Read instruction by instruction; it holds
+    /// The fifth pickle: a list of str keys (protocol 0 builds it with MARK LIST). Read instruction by instruction; it holds
     /// nothing but the list, MARK, the strings and memo stores.
     private func storageKeys(_ reader: PickleReader) throws(TorchError) -> [String] {
         var keys: [String] = []
@@ -80,7 +80,7 @@ struct LegacyTorchReader {
                 case .shortBinunicode, .binunicode, .binunicode8, .unicode:
                     guard case .data(let span) = instruction.argument else { continue }
                     keys.append(try reader.withArgumentBytes(span) { String(decoding: $0, as: UTF8.self) })
-                case .proto, .frame, .emptyList, .mark, .appends, .append, .binput, .longBinput, .put, .memoize:
+                case .proto, .frame, .emptyList, .list, .mark, .appends, .append, .binput, .longBinput, .put, .memoize:
                     continue
                 default:
                     throw TorchError.layout(offset: instruction.offset, "the storage key list holds a \(instruction.opcode.name)")

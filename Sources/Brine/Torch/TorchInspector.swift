@@ -6,16 +6,21 @@ import BrineIO
 public enum TorchInspector {
     /// Legacy files start with the pickled magic number 0x1950a86a20f9469cfc6c (LONG1, 10 bytes).
     static let legacyMagic: [UInt8] = [0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19]
+    /// The same number at protocols 0 and 1: a decimal LONG line.
+    static let legacyTextMagic = Array("L119547037146038801333356L\n".utf8)
 
     /// The PyTorch format of the file at `path`, judged by content: a zip with a `data.pkl`
     /// record, or a pickle starting with the legacy magic number. nil for anything else.
     public static func detect(path: String) throws(InputError) -> TorchFormat? {
         let file = try FileSource(path: path)
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 16, alignment: 1)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 32, alignment: 1)
         defer { buffer.deallocate() }
         let got = try file.read(at: 0, into: buffer)
         let head = Array(buffer[..<got])
         if head.count >= 14, head[0] == 0x80, Array(head[2..<14]) == legacyMagic { return .legacy }
+        // Protocols 4 and 5 put a FRAME (9 bytes) before it.
+        if head.count >= 23, head[0] == 0x80, head[2] == 0x95, Array(head[11..<23]) == legacyMagic { return .legacy }
+        if head.starts(with: legacyTextMagic) { return .legacy }
         let isZip = head.withUnsafeBytes { ZipArchive.looksLikeZip($0) }
         guard isZip else { return nil }
         // A damaged zip is reported by the zip reader, with its offset, rather than as "not a pickle".

@@ -183,6 +183,27 @@ public final class AtomicFileSink: ByteSink {
         return got
     }
 
+    /// Replaces bytes already written, before `finish()`: for a header whose last field (a
+    /// digest computed while the data was written) is known only at the end.
+    public func overwrite(at offset: UInt64, with bytes: UnsafeRawBufferPointer) throws(OutputError) {
+        try state.requireOpen(path: name, offset: bytesWritten)
+        let (end, overflow) = offset.addingReportingOverflow(UInt64(bytes.count))
+        precondition(!overflow && end <= bytesWritten, "overwrite past the bytes written")
+        try flush()
+        try awaitWrite()
+        guard let base = bytes.baseAddress else { return }
+        var done = 0
+        while done < bytes.count {
+            let wrote = pwrite(descriptor, base + done, bytes.count - done, off_t(offset) + off_t(done))
+            if wrote < 0 {
+                let code = errno
+                if code == EINTR { continue }
+                throw fail(.writeFailed(errno: code))
+            }
+            done += wrote
+        }
+    }
+
     /// Makes the bytes durable, then replaces the target with them in one step.
     public func finish() throws(OutputError) {
         if state.isFinished { return }
