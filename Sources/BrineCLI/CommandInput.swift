@@ -196,9 +196,11 @@ extension CommandIO {
     }
 
     /// The rule `--in-place` exists for: an output that is the input itself is refused.
-    func refusesOverwriting(_ input: CommandInput, with output: String?, flag: String = "--in-place") -> Bool {
+    /// `remedy` ends the line: what the command offers instead.
+    func refusesOverwriting(_ input: CommandInput, with output: String?,
+                            remedy: String = "the input is never changed without --in-place") -> Bool {
         guard let output, input.isSameFile(as: output) else { return false }
-        report("\(output): -o is the input \(input.name) itself; the input is never changed without \(flag)")
+        report("\(output): -o is the input \(input.name) itself; \(remedy)")
         return true
     }
 }

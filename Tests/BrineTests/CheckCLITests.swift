@@ -17,6 +17,22 @@ import Testing
         #expect(result.output.hasSuffix("1 file checked: 0 errors, 2 warnings, 0 notes\n"))
     }
 
+    /// A directory with no artifact in it checked nothing: the count says 0 and a line says why.
+    @Test func directoryWithoutArtifactsChecksNothing() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("brine-empty-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let empty = runBrine(["check", directory])
+        #expect(empty.status == 0)
+        #expect(empty.output == "0 files checked: 0 errors, 0 warnings, 0 notes\n")
+        #expect(empty.errors == "brine: \(directory): no artifact in it (nothing checked)\n")
+        // With one artifact inside, that artifact is what was checked.
+        try FileManager.default.copyItem(atPath: Repository.path("fixtures/pickle/bytes_p4.pkl"), toPath: directory + "/model.pkl")
+        let one = runBrine(["check", directory])
+        #expect(one.status == 0 && one.errors.isEmpty)
+        #expect(one.output.hasSuffix("1 file checked: 0 errors, 0 warnings, 0 notes\n"))
+    }
+
     @Test func errorsExitOneAndFailOnWarningMakesWarningsFail() {
         #expect(runBrine(["check", Repository.path(Self.findings + "main_pipeline.pkl")]).status == 1)
         let posix = Repository.path(Self.findings + "posix_path.pkl")

@@ -39,6 +39,12 @@ struct FormatSnifferTests {
         var notSafetensors = safetensors
         notSafetensors[8] = UInt8(ascii: "[")
         #expect(FormatSniffer.foreign(head: notSafetensors, size: UInt64(notSafetensors.count))?.name != "safetensors")
+        // Header lengths 0x080 … 0x580 begin 80 0N, as PROTO N does.
+        for length in stride(from: 0x80, through: 0x580, by: 0x100) {
+            let padded = header + [UInt8](repeating: UInt8(ascii: " "), count: length - header.count)
+            let file = withUnsafeBytes(of: UInt64(length).littleEndian, Array.init) + padded + [0, 0, 0, 0]
+            #expect(FormatSniffer.foreign(head: Array(file.prefix(FormatSniffer.headLength)), size: UInt64(file.count))?.name == "safetensors")
+        }
         #expect(FormatSniffer.foreign(head: [0x93] + Array("NUMPY".utf8) + [1, 0], size: 128)?.name == "npy")
         #expect(FormatSniffer.foreign(head: Array("GGUF".utf8) + [3, 0, 0, 0], size: 64)?.name == "gguf")
         #expect(FormatSniffer.foreign(head: [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A], size: 64)?.name == "hdf5")

@@ -102,6 +102,8 @@ import Testing
         let summary = runBrineInRepository(["inspect", path])
         let full = runBrineInRepository(["inspect", path, "--depth", "6"])
         #expect(summary.status == 0 && full.status == 0)
+        // Protocols 0 and 1 have no PROTO; their version is read off their opcodes.
+        #expect(summary.output.split(separator: "\n").first?.contains(", protocol \(protocol_), ") == true, "\(summary.output.prefix(200))")
         #expect(!summary.output.contains("__reduce_args__"))
         #expect(full.output.contains("__reduce_args__"))
         #expect(summary.output.split(separator: "\n").count < full.output.split(separator: "\n").count)

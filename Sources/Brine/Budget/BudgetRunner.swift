@@ -71,6 +71,9 @@ public struct BudgetResult: Codable, Sendable {
     public var failed: Bool
     /// For writing a new baseline.
     public var snapshot: SizeSnapshot
+    /// One line (file, offset, what was expected) per artifact that could not be read: it is
+    /// still counted by its size, but it would fail to load, so the run exits 2.
+    public var unreadable: [String]?
 }
 
 public enum BudgetRunner {
@@ -124,7 +127,8 @@ public enum BudgetRunner {
 
         // The largest files of the app, opened to show what inside them takes the room.
         let largest = appFiles.entries.filter { $0.kind == .file }.sorted { $0.size != $1.size ? $0.size > $1.size : $0.name < $1.name }
-        let walker = BundleWalker(options: request.bundle)
+        let unreadable = UnreadableArtifacts()
+        let walker = unreadable.watching(BundleWalker(options: request.bundle))
         var walked: [String: BundleMember] = [:]
         let top = Array(largest.prefix(request.topContributors))
         // What each alone compresses to, on every core (and from the cache).
@@ -216,7 +220,9 @@ public enum BudgetRunner {
             // Files past --top are opened only for the snapshot: one that cannot be read keeps
             // its size, and the run is not failed for a file the report does not show.
             // A walker of its own: the member limit counts one bundle, not the whole repository.
-            guard let member = walked[entry.name] ?? (try? BundleWalker(options: request.bundle).walk(path: entry.diskPath)) else { continue }
+            guard let member = walked[entry.name] ?? (try? unreadable.watching(BundleWalker(options: request.bundle)).walk(path: entry.diskPath)) else {
+                continue
+            }
             for (key, value) in SizeSnapshot.of(member).entries where key != "." {
                 // Members come keyed `!member` already; attributes `:: path`.
                 snapshot.entries[entry.name + (key.hasPrefix("::") ? " " : key.hasPrefix("!") ? "" : "!") + key] = value
@@ -228,6 +234,7 @@ public enum BudgetRunner {
             result.changes = SizeDiff.compareLikeWithLike(baseline, snapshot)
         }
 
+        result.unreadable = unreadable.lines.isEmpty ? nil : unreadable.lines
         result.findings.sort { ($0.severity, $1.file, $1.code) > ($1.severity, $0.file, $0.code) }
         var allowed = request.findings
         if allowed[.error] == nil { allowed[.error] = 0 }
@@ -290,5 +297,19 @@ public enum BudgetRunner {
         var text = "; the largest file is \(top.path) (\(ByteFormat.human(top.bytes)))"
         if let part = top.parts.first { text += ", mostly \(part.path) (\(ByteFormat.human(part.bytes)))" }
         return text
+    }
+}
+
+/// The artifacts a budget's walks could not read, each once, in the order met.
+private final class UnreadableArtifacts {
+    private(set) var lines: [String] = []
+    private var seen: Set<String> = []
+
+    func watching(_ walker: BundleWalker) -> BundleWalker {
+        walker.visitor = { [self] visit in
+            guard case .unreadable(let path, let message) = visit, seen.insert(path).inserted else { return }
+            lines.append(message)
+        }
+        return walker
     }
 }

@@ -18,6 +18,8 @@ public enum BundleChecker {
         public var unreadable: [String] = []
         /// The artifacts (of `artifacts`) behind those lines: not checked, so not counted as checked.
         public var unreadableArtifacts: [String] = []
+        /// A directory or archive was walked: no artifact in it means nothing was checked.
+        public var isBundle = false
     }
 
     /// Throws when the walk itself stops: the path cannot be opened, a limit is reached
@@ -50,6 +52,7 @@ public enum BundleChecker {
             return collected.result
         }
         var result = collected.result
+        result.isBundle = root.isBundle || root.kind == .directory
         result.findings += HuggingFaceFolders.analyze(root, json: walker.capturedJSON, tensors: collected.tensorNames).findings
         for member in root.flattened() where member.unsafePath == true {
             result.findings.append(unsafePathFinding(member))

@@ -41,11 +41,15 @@ public enum FormatSniffer {
             head.count >= offset + magic.count && Array(head[offset..<(offset + magic.count)]) == magic
         }
         guard !head.isEmpty else { return nil }
-        if head[0] == 0x80, head.count < 2 || head[1] <= 5 { return nil }
+        // A safetensors header length of 0x080, 0x180, … 0x580 starts like PROTO 0–5: a pickle
+        // follows PROTO with an opcode, and 0x00 is none, so a zero there is the length's.
+        let proto = head[0] == 0x80 && (head.count < 2 || head[1] <= 5)
+        if proto, head.count < 3 || head[2] != 0 { return nil }
         // Before the codecs: a header length of 0x178 starts with zlib's magic (78 01).
         if isSafetensors(head, size: size) {
             return ForeignFormat(name: "safetensors", description: "a safetensors file")
         }
+        if proto { return nil }
         if head.withUnsafeBytes({ CompressionFormat.detect($0) }) != nil { return nil }
         if ArchiveKind.detect(head) != nil { return nil }
         if starts([0x93] + Array("NUMPY".utf8)) {

@@ -98,6 +98,10 @@ final class SymbolicMachine {
                 recomputeTotals(from: id)
                 return id
             }
+            // Protocols 0 and 1 have no PROTO: their version is the highest among their opcodes.
+            if highestProtocol < 2, instruction.opcode.protocolVersion > highestProtocol {
+                highestProtocol = instruction.opcode.protocolVersion
+            }
             try execute(instruction)
             if nestingTooDeep {
                 throw limit(instruction, "nesting depth limit (objects inside objects)", options.maximumObjectDepth, "--max-depth")

@@ -165,6 +165,13 @@ struct BudgetCommand: BrineSubcommand {
             } else {
                 io.output.write(text)
             }
+            // An artifact that cannot be read fails the run, as in every command, after the
+            // report: one line, the first such artifact (the JSON report lists them all).
+            if let unreadable = result.unreadable, let first = unreadable.first {
+                let more = unreadable.count > 1 ? " (and \(ByteFormat.counted(unreadable.count - 1, "more unreadable artifact")), listed by --format json)" : ""
+                io.report(first + more)
+                return .unreadableInput
+            }
             return result.failed ? .findings : .success
         } catch {
             progress.finish()

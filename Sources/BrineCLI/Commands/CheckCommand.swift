@@ -162,7 +162,9 @@ struct CheckCommand: BrineSubcommand {
                 findings += result.findings
                 let readable = result.artifacts.filter { artifact in !result.unreadableArtifacts.contains(artifact) }
                 // A single artifact is listed under its own name; a bundle under its members.
-                if result.artifacts == [input.name] || result.artifacts.isEmpty && result.unreadable.isEmpty {
+                if result.isBundle, result.artifacts.isEmpty, result.unreadable.isEmpty {
+                    io.report("\(input.name): no artifact in it (nothing checked)")
+                } else if result.artifacts == [input.name] || result.artifacts.isEmpty && result.unreadable.isEmpty {
                     if result.unreadable.isEmpty { checked.append(input.name) }
                 } else {
                     checked += readable

@@ -70,7 +70,7 @@ struct ConvertCommand: BrineSubcommand {
         options.maximumWindow = limits.maximumWindow
         let input: CommandInput
         do { input = try io.open(file, accepts: .artifact, limit: limits.maximumDecompressed) } catch { return error }
-        if io.refusesOverwriting(input, with: output, flag: "a different -o") { return .usage }
+        if io.refusesOverwriting(input, with: output, remedy: "convert never replaces its input: give another -o") { return .usage }
         let isTorch = (try? TorchInspector.detect(path: input.path)) ?? nil != nil
         let toSafetensors = output.hasSuffix(".safetensors")
         guard isTorch == toSafetensors else {
