@@ -18,6 +18,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sections import write_section  # noqa: E402
+
 START, END = "<!-- convert-bench:start -->", "<!-- convert-bench:end -->"
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 TIME = "/usr/bin/time"
@@ -164,14 +167,7 @@ def main():
         lines.append(f"| {name} | {label} | {med:.2f} s | {lo:.2f} s | {hi:.2f} s | {rss:,.0f} MiB | {ratio_t} | {ratio_m} |")
     lines += ["", END]
     section = "\n".join(lines) + "\n"
-    path = os.path.join(REPO, options.out) if not os.path.isabs(options.out) else options.out
-    text = open(path).read() if os.path.exists(path) else ""
-    if START in text and END in text:
-        text = text[:text.index(START)] + section + text[text.index(END) + len(END) + 1:]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    with open(path, "w") as f:
-        f.write(text)
+    write_section(os.path.join(REPO, options.out) if not os.path.isabs(options.out) else options.out, START, END, section)
     print(section)
 
 

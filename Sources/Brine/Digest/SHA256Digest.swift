@@ -20,15 +20,8 @@ public struct SHA256Digest {
 
     /// The SHA-256 of a whole file, read in 1 MiB chunks (bounded memory on any size).
     public static func file(_ path: String) throws(InputError) -> String {
-        let source = try FileSource(path: path)
         var hash = SHA256Digest()
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            let got = try source.read(into: buffer)
-            if got == 0 { break }
-            hash.update(UnsafeRawBufferPointer(rebasing: buffer[..<got]))
-        }
+        try FileSource(path: path).readChunks { hash.update($0) }
         return hash.finish()
     }
 

@@ -59,15 +59,8 @@ extension TorchStripper {
     }
 
     private static func crc(_ file: FileSource, _ range: Range<UInt64>) throws -> UInt32 {
-        let source = SliceSource(file, start: range.lowerBound, length: UInt64(range.count))
         var crc = CRC32()
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            let got = try source.read(into: buffer)
-            if got == 0 { break }
-            crc.update(UnsafeRawBufferPointer(rebasing: buffer[..<got]))
-        }
+        try SliceSource(file, start: range.lowerBound, length: UInt64(range.count)).readChunks { crc.update($0) }
         return crc.value
     }
 

@@ -40,6 +40,18 @@ extension ByteSource {
         return count - remaining
     }
 
+    /// Reads to the end, handing each chunk (at most 1 MiB, one buffer reused) to `body`:
+    /// for checksums and digests of a whole source in bounded memory.
+    public func readChunks(_ body: (UnsafeRawBufferPointer) -> Void) throws(InputError) {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let got = try read(into: buffer)
+            if got == 0 { return }
+            body(UnsafeRawBufferPointer(rebasing: buffer[..<got]))
+        }
+    }
+
     /// Fills `buffer` completely unless the stream ends first; returns the bytes read.
     public func readFully(into buffer: UnsafeMutableRawBufferPointer) throws(InputError) -> Int {
         var filled = 0
