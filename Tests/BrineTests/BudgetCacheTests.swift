@@ -166,4 +166,13 @@ import Testing
         #expect(runBrine(arguments).output != bypassed.output)
         #expect(runBrine(arguments + ["--no-cache"]).output == bypassed.output)
     }
+
+    /// libarchive's `archive_version_details()` reallocates one static buffer on every call:
+    /// two threads asking for the cache key's compressor version at once corrupted the heap
+    /// (this test aborted with "realloc(): invalid next size" before it was read only once).
+    @Test func compressorVersionIsSafeToReadFromManyThreads() {
+        let versions = ParallelWork.map(count: 20_000, jobs: 4) { _ in ArchiveWriter.libraryVersions }
+        #expect(Set(versions).count == 1)
+        #expect(versions[0].hasPrefix("libarchive "))
+    }
 }

@@ -80,11 +80,6 @@ public struct BudgetResult: Codable, Sendable {
 
 public enum BudgetRunner {
     public static func run(_ request: BudgetRequest) throws(InputError) -> BudgetResult {
-        // Parallel packing while the cache is written crashed (heap corruption in about one
-        // run in four under --jobs 2 on 40 fresh files) and once lost an entry; until that is
-        // understood, a run that writes the cache packs on one thread.
-        var request = request
-        if request.cache != nil { request.jobs = 1 }
         var files = FileSet()
         for path in request.paths {
             var ignore = IgnorePatterns(patterns: [])

@@ -15,7 +15,12 @@ public final class ArchiveWriter {
 
     /// libarchive's version and the versions of the codecs it links (zlib among them):
     /// compressed sizes depend on them, so cached sizes are keyed by it.
-    public static var libraryVersions: String { String(cString: archive_version_details()) }
+    ///
+    /// Read once: `archive_version_details()` rebuilds one static C string on every call (its
+    /// "done" flag is never set, libarchive 3.6-3.7), so two threads calling it at once
+    /// corrupted the heap (parallel `brine budget` with its cache). A global `let` is
+    /// initialised exactly once, under a lock, whichever thread asks first.
+    public static let libraryVersions: String = String(cString: archive_version_details())
 
     public let name: String
     private let archive: OpaquePointer
