@@ -7,7 +7,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-APT_PACKAGES := zlib1g-dev libarchive-dev pkg-config
+APT_PACKAGES := zlib1g-dev libarchive-dev libdeflate-dev pkg-config
 # The release binary links these statically (the .a files of libarchive and of what it uses);
 # docs/packaging.md.
 STATIC_APT_PACKAGES := libbz2-dev liblzma-dev libzstd-dev liblz4-dev libacl1-dev nettle-dev libxml2-dev
@@ -58,7 +58,7 @@ build: deps
 	$(SWIFT) build
 
 # The release binary needs nothing but glibc: the Swift runtime (--static-swift-stdlib),
-# libstdc++, libgcc's unwinder, libarchive, zlib and libarchive's compressors and crypto are
+# libstdc++, libgcc's unwinder, libarchive, zlib, libdeflate and libarchive's compressors and crypto are
 # linked from their .a files (docs/packaging.md). $(STATIC_DIR) holds, for each -lNAME the link
 # asks for, a one-line linker script naming the static archives (GROUP: order does not matter),
 # and copies of zlib's and libarchive's .pc files whose Libs point there, so that SwiftPM's
@@ -66,15 +66,16 @@ build: deps
 STATIC_DIR := $(CURDIR)/.build/static-libs
 STATIC_archive := archive nettle acl lzma zstd lz4 bz2 z xml2
 STATIC_z := z
+STATIC_deflate := deflate
 STATIC_stdc++ := stdc++
 STATIC_gcc_s := gcc_eh
-STATIC_NAMES := archive z stdc++ gcc_s
+STATIC_NAMES := archive z deflate stdc++ gcc_s
 CLANG ?= $(dir $(shell readlink -f $$(command -v $(SWIFT))))clang
 static-libs: deps-static
 	@mkdir -p $(STATIC_DIR)/pkgconfig
 	@write() { cmp -s "$$1.tmp" "$$1" && rm "$$1.tmp" || mv "$$1.tmp" "$$1"; }; \
 	for name in $(STATIC_NAMES); do \
-	  case $$name in archive) libs="$(STATIC_archive)";; z) libs="$(STATIC_z)";; \
+	  case $$name in archive) libs="$(STATIC_archive)";; z) libs="$(STATIC_z)";; deflate) libs="$(STATIC_deflate)";; \
 	    stdc++) libs="$(STATIC_stdc++)";; gcc_s) libs="$(STATIC_gcc_s)";; esac; \
 	  files=""; for lib in $$libs; do \
 	    file=$$($(CLANG) -print-file-name=lib$$lib.a); \
@@ -83,7 +84,7 @@ static-libs: deps-static
 	  done; \
 	  echo "GROUP ($$files )" > $(STATIC_DIR)/lib$$name.so.tmp; write $(STATIC_DIR)/lib$$name.so; \
 	done; \
-	for pc in zlib:z libarchive:archive; do \
+	for pc in zlib:z libarchive:archive libdeflate:deflate; do \
 	  src="$$(pkg-config --variable=pcfiledir $${pc%%:*})/$${pc%%:*}.pc"; \
 	  grep -v -e '^Libs' -e '^Requires.private' "$$src" > $(STATIC_DIR)/pkgconfig/$${pc%%:*}.pc.tmp; \
 	  echo "Libs: -L$(STATIC_DIR) -l$${pc##*:}" >> $(STATIC_DIR)/pkgconfig/$${pc%%:*}.pc.tmp; \

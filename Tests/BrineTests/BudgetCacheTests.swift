@@ -72,17 +72,17 @@ import Testing
             all.entries += own.entries
             distributions.append((installed, own.entries))
         }
-        for measure in [BudgetMeasure.gzipTar, .zip] {
-            // The reference: every file in one archive, as the platform packs it.
-            let whole = try PackMeasure.measure(all, as: measure)
+        for (measure, sizer) in [(BudgetMeasure.gzipTar, GzipSizer.fast), (.gzipTar, .zlib), (.zip, .zlib)] {
+            // The reference: every file in one archive, as the platform packs it (zlib, level 6).
+            let whole = try PackMeasure.pack(all, container: measure == .zip ? .zip : .tar, filter: measure == .zip ? nil : .gzip, sizer: .zlib)
             // Small runs: many more cuts per byte than the 128 MB runs of a real venv.
             let plan = PackPlan(app: app, distributions: distributions, runBytes: 256 << 10, appGroupBytes: 128 << 10)
             #expect(plan.groups.count >= 3)
-            let serial = try plan.measure(measure, jobs: 1, cache: nil, progress: nil)
-            let parallel = try plan.measure(measure, jobs: 4, cache: nil, progress: nil)
+            let serial = try plan.measure(measure, jobs: 1, cache: nil, sizer: sizer, progress: nil)
+            let parallel = try plan.measure(measure, jobs: 4, cache: nil, sizer: sizer, progress: nil)
             #expect(serial == parallel)
             let error = abs(Double(parallel) - Double(whole)) / Double(whole)
-            #expect(error <= 0.005, "\(measure): \(parallel) bytes in runs vs \(whole) in one stream")
+            #expect(error <= 0.005, "\(measure) \(sizer): \(parallel) bytes in runs vs \(whole) in one zlib stream")
         }
     }
 
@@ -174,5 +174,25 @@ import Testing
         let versions = ParallelWork.map(count: 20_000, jobs: 4) { _ in ArchiveWriter.libraryVersions }
         #expect(Set(versions).count == 1)
         #expect(versions[0].hasPrefix("libarchive "))
+    }
+
+    /// A figure cached by one sizer is never served to the other: `--exact-gzip` after a
+    /// default run measures again, and gets zlib's figure, not libdeflate's.
+    @Test func eachGzipSizerHasItsOwnCacheEntries() throws {
+        let layout = try Self.layout()
+        let cache = BudgetCache(directory: layout.cache)
+        var request = BudgetRequest(paths: [layout.app], limit: SizeLimit.parse("heroku-slug"))
+        request.pythonEnvironment = layout.root + "/venv"
+        request.cache = cache
+        let fast = try BudgetRunner.run(request)
+        request.gzipSizer = .zlib
+        let missesBefore = cache.misses
+        let exact = try BudgetRunner.run(request)
+        #expect(cache.misses > missesBefore)
+        request.cache = nil
+        let exactCold = try BudgetRunner.run(request)
+        #expect(exact.measuredBytes == exactCold.measuredBytes)
+        #expect(fast.measuredBytes != exact.measuredBytes)
+        #expect(abs(Double(fast.measuredBytes) - Double(exact.measuredBytes)) / Double(exact.measuredBytes) <= 0.005)
     }
 }

@@ -23,6 +23,8 @@ public struct BudgetRequest: Sendable {
     public var jobs = 1
     /// Compressed sizes of earlier runs (docs/budgets.md "Cache"); nil measures everything.
     public var cache: BudgetCache?
+    /// How gzip sizes are computed: libdeflate's fast estimate, or zlib's exact bytes.
+    public var gzipSizer = GzipSizer.fast
 
     public init(paths: [String], limit: SizeLimit?) {
         self.paths = paths
@@ -113,7 +115,7 @@ public enum BudgetRunner {
         var measured: UInt64
         if measure == .gzipTar || measure == .zip {
             let plan = PackPlan(app: appFiles, distributions: distributions)
-            measured = try plan.measure(measure, jobs: request.jobs, cache: request.cache, progress: request.progress)
+            measured = try plan.measure(measure, jobs: request.jobs, cache: request.cache, sizer: request.gzipSizer, progress: request.progress)
         } else {
             measured = try PackMeasure.measure(files, as: measure, progress: request.progress)
         }
@@ -134,10 +136,10 @@ public enum BudgetRunner {
         var walked: [String: BundleMember] = [:]
         let top = Array(largest.prefix(request.topContributors))
         // What each alone compresses to, on every core (and from the cache).
-        let cache = request.cache
+        let cache = request.cache, sizer = request.gzipSizer
         let compressedSizes = measure == .gzipTar || measure == .zip
             ? ParallelWork.map(count: top.count, jobs: request.jobs) { index in
-                Result(catching: { () throws(InputError) -> UInt64 in try PackPlan.gzipSize(of: top[index].diskPath, cache: cache) })
+                Result(catching: { () throws(InputError) -> UInt64 in try PackPlan.gzipSize(of: top[index].diskPath, cache: cache, sizer: sizer) })
             }
             : nil
         for (index, entry) in top.enumerated() {
@@ -185,7 +187,7 @@ public enum BudgetRunner {
 
         for rule in request.files {
             for entry in appFiles.entries where entry.kind == .file && fnmatch(rule.glob, entry.name, 0) == 0 {
-                let size = rule.limit.measure == .gzipTar || rule.limit.measure == .zip ? try PackPlan.gzipSize(of: entry.diskPath, cache: request.cache) : entry.size
+                let size = rule.limit.measure == .gzipTar || rule.limit.measure == .zip ? try PackPlan.gzipSize(of: entry.diskPath, cache: request.cache, sizer: request.gzipSizer) : entry.size
                 let over = size > rule.limit.bytes
                 result.fileBudgets.append(BudgetResult.FileBudgetResult(path: entry.name, glob: rule.glob, limit: rule.limit, measuredBytes: size, over: over))
                 guard over else { continue }

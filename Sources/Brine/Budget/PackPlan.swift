@@ -49,13 +49,13 @@ public struct PackPlan: Sendable {
 
     /// The measure of every group's files together, with `jobs` threads, reading and
     /// filling `cache` when given.
-    func measure(_ measure: BudgetMeasure, jobs: Int, cache: BudgetCache?,
+    func measure(_ measure: BudgetMeasure, jobs: Int, cache: BudgetCache?, sizer: GzipSizer = .fast,
                  progress: (@Sendable (UInt64, UInt64) -> Void)?) throws(InputError) -> UInt64 {
         let container: ArchiveWriter.Container = measure == .zip ? .zip : .tar
         let filter: CompressionFormat? = measure == .zip ? nil : .gzip
         let groups = self.groups
         let keys: [String?] = cache == nil ? groups.map { _ in nil } : ParallelWork.map(count: groups.count, jobs: jobs) { index in
-            Self.key(groups[index], measure: measure)
+            Self.key(groups[index], measure: measure, sizer: sizer)
         }
         var figures: [BudgetCache.Figure?] = keys.map { key in key.flatMap { cache?.lookup($0) } }
 
@@ -81,7 +81,7 @@ public struct PackPlan: Sendable {
         let frozen = runs
         let results = ParallelWork.map(count: runs.count, jobs: jobs, order: order) { index -> Result<UInt64, InputError> in
             let files = FileSet(entries: Array(frozen[index].entries))
-            let result = Result(catching: { () throws(InputError) -> UInt64 in try PackMeasure.pack(files, container: container, filter: filter) })
+            let result = Result(catching: { () throws(InputError) -> UInt64 in try PackMeasure.pack(files, container: container, filter: filter, sizer: sizer) })
             let done = packed.add(frozen[index].bytes, ordering: .relaxed).newValue
             progress?(done, total)
             return result
@@ -101,31 +101,31 @@ public struct PackPlan: Sendable {
         let all = figures.compactMap { $0 }
         let units = all.reduce(0) { $0 + $1.units }
         let sum = all.reduce(UInt64(0)) { $0 &+ $1.bytes }
-        guard units > 1 else { return units == 1 ? sum : try PackMeasure.pack(FileSet(), container: container, filter: filter) }
+        guard units > 1 else { return units == 1 ? sum : try PackMeasure.pack(FileSet(), container: container, filter: filter, sizer: sizer) }
         // Each archive past the first brings its own end (tar's zero blocks, gzip's header and
         // trailer; zip's end of central directory): what an empty archive measures.
-        let end = try PackMeasure.pack(FileSet(), container: container, filter: filter)
+        let end = try PackMeasure.pack(FileSet(), container: container, filter: filter, sizer: sizer)
         return sum &- UInt64(units - 1) &* end
     }
 
-    /// What one file alone compresses to with gzip -6 (`PackMeasure.gzipSize`), cached by
-    /// the SHA-256 of its content and the compressor's version.
-    static func gzipSize(of path: String, cache: BudgetCache?) throws(InputError) -> UInt64 {
-        guard let cache, let content = try? SHA256Digest.file(path) else { return try PackMeasure.gzipSize(of: path) }
+    /// What one file alone compresses to with gzip (`PackMeasure.gzipSize`), cached by
+    /// the SHA-256 of its content and the sizer with its version.
+    static func gzipSize(of path: String, cache: BudgetCache?, sizer: GzipSizer = .fast) throws(InputError) -> UInt64 {
+        guard let cache, let content = try? SHA256Digest.file(path) else { return try PackMeasure.gzipSize(of: path, sizer: sizer) }
         var digest = SHA256Digest()
-        Array("\(BudgetCache.format)\u{0}gzip-file\u{0}\(ArchiveWriter.libraryVersions)\u{0}\(content)".utf8).withUnsafeBytes { digest.update($0) }
+        Array("\(BudgetCache.format)\u{0}gzip-file\u{0}\(sizer.cacheKey)\u{0}\(content)".utf8).withUnsafeBytes { digest.update($0) }
         let key = digest.finish()
         if let known = cache.lookup(key) { return known.bytes }
-        let bytes = try PackMeasure.gzipSize(of: path)
+        let bytes = try PackMeasure.gzipSize(of: path, sizer: sizer)
         cache.store(BudgetCache.Figure(bytes: bytes, units: 1), under: key)
         return bytes
     }
 
-    /// SHA-256 over what decides a group's packed size: the measure, the compressor's
-    /// version, every entry's name, kind, size, mode and link target, and the distribution's
+    /// SHA-256 over what decides a group's packed size: the measure, the compressor (the
+    /// gzip sizer) and its version, every entry's name, kind, size, mode and link target, and the distribution's
     /// RECORD digest or, for app files, each file's mtime and content. nil when a file cannot
     /// be read (it is then measured, and the error reported, by packing).
-    static func key(_ group: Group, measure: BudgetMeasure) -> String? {
+    static func key(_ group: Group, measure: BudgetMeasure, sizer: GzipSizer = .fast) -> String? {
         var digest = SHA256Digest()
         func add(_ text: String) {
             var bytes = Array(text.utf8)
@@ -134,7 +134,7 @@ public struct PackPlan: Sendable {
         }
         add(BudgetCache.format)
         add(measure.rawValue)
-        add(ArchiveWriter.libraryVersions)
+        add(measure == .gzipTar ? sizer.cacheKey : ArchiveWriter.libraryVersions)
         add(group.record ?? "app")
         for entry in group.entries {
             add("\(entry.name)\u{1}\(entry.kind)\u{1}\(entry.size)\u{1}\(entry.permissions)\u{1}\(entry.linkTarget ?? "")")

@@ -29,8 +29,11 @@ public final class ArchiveWriter {
     private var entryOpen = false
 
     /// `filter` compresses the whole tar stream (gzip, bzip2, xz, zstd); nil writes it plain.
-    /// `level` nil keeps the codec's default (gzip 6, as `tar czf` writes).
-    public init(downstream: ByteSink, container: Container, filter: CompressionFormat? = nil, level: Int32? = nil) throws(OutputError) {
+    /// `level` nil keeps the codec's default (gzip 6, as `tar czf` writes). `recordBytes` nil
+    /// pads a plain tar to 10240-byte records, as tar does, and writes a filtered one or a zip
+    /// unpadded; 0 never pads (the plain tar a compressor downstream sees).
+    public init(downstream: ByteSink, container: Container, filter: CompressionFormat? = nil, level: Int32? = nil,
+                recordBytes: Int32? = nil) throws(OutputError) {
         name = downstream.name
         drain = ArchiveDrain(downstream: downstream)
         func failure(_ detail: String) -> OutputError {
@@ -56,7 +59,7 @@ public final class ArchiveWriter {
             throw failure("level \(level) is outside \(range.lowerBound)...\(range.upperBound)")
         }
         guard ok,
-              archive_write_set_bytes_per_block(handle, container == .tar && filter == nil ? 10240 : 0) == ARCHIVE_OK,
+              archive_write_set_bytes_per_block(handle, recordBytes ?? (container == .tar && filter == nil ? 10240 : 0)) == ARCHIVE_OK,
               archive_write_set_bytes_in_last_block(handle, 1) == ARCHIVE_OK
         else { throw failure(Self.message(handle)) }
         // No time stamp in the gzip header: the same input gives the same bytes.
