@@ -73,7 +73,30 @@ import Testing
 
     @Test(arguments: [Int32(0), 13, -1])
     func levelsOutsideLibdeflatesRangeAreRefused(level: Int32) {
-        #expect(throws: OutputError.self) { _ = try GzipSizeSink(level: level) }
+        #expect(throws: OutputError.self) { _ = try GzipSizeSink(textLevel: level) }
+        #expect(throws: OutputError.self) { _ = try GzipSizeSink(binaryLevel: level) }
+    }
+
+    /// Text gets level 6 and the rest level 5: one level for both is measurably farther
+    /// from zlib on one kind or the other.
+    @Test func textAndBinaryChunksGetTheirOwnLevel() throws {
+        let samples = try Self.samples()
+        let text = samples[0].1, binary = samples[1].1
+        #expect(GzipSizeSink.looksLikeText(UnsafeRawBufferPointer(start: text, count: text.count)) == true)
+        #expect(binary.withUnsafeBytes { GzipSizeSink.looksLikeText($0) } == false)
+        let sink = try GzipSizeSink(chunkBytes: 1 << 20)
+        try sink.write(text)
+        try sink.write(binary)
+        try sink.finish()
+        // The chunk where text turns into binary may go either way; every other is classified right.
+        #expect(sink.textBytes > 0 && abs(Int64(sink.textBytes) - Int64(text.count)) <= 1 << 20)
+        // Level 5 alone on source text lands farther from zlib than the text level does.
+        let exact = try Self.zlibGzipSize(text)
+        let five = try GzipSizeSink(textLevel: 5, binaryLevel: 5)
+        try five.write(text)
+        try five.finish()
+        let chosen = try Self.estimate(text)
+        #expect(abs(Double(chosen) - Double(exact)) < abs(Double(five.compressedBytes) - Double(exact)))
     }
 }
 

@@ -15,6 +15,7 @@ import json
 import os
 import pickle
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -28,25 +29,41 @@ START, END = "<!-- scale-bench:start -->", "<!-- scale-bench:end -->"
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
+CPU_TIMES = {}  # id(walls list) -> CPU seconds (user + system) of each run
+
+
+def children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed(argv, env=None, before=None):
+    """Wall and CPU time (user + system of the child) of one run, and its stdout."""
     if before:
         before()
+    cpu = children_cpu()
     start = time.perf_counter()
     done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
     wall = time.perf_counter() - start
     if done.returncode not in (0, 1):
         raise SystemExit("%s exited %d" % (" ".join(argv), done.returncode))
-    return wall, done.stdout
+    return wall, children_cpu() - cpu, done.stdout
 
 
 def runs(argv, count, env=None, before=None, warmup=True):
     if warmup:
         timed(argv, env, before)
-    walls, out = [], None
+    walls, cpus, out = [], [], None
     for _ in range(count):
-        wall, out = timed(argv, env, before)
+        wall, cpu, out = timed(argv, env, before)
         walls.append(wall)
+        cpus.append(cpu)
+    CPU_TIMES[id(walls)] = cpus
     return walls, out
+
+
+def cpu_of(walls):
+    return statistics.median(CPU_TIMES[id(walls)])
 
 
 def site_packages(venv):
@@ -108,6 +125,7 @@ def main():
     parser.add_argument("--venv", required=True)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--cold-runs", type=int, default=None, help="cold budget runs (default --runs); each compresses the whole venv")
+    parser.add_argument("--exact-runs", type=int, default=1, help="cold runs with --exact-gzip (zlib level 6, about 4x slower); 0 skips them")
     parser.add_argument("--out", default="docs/benchmarks.md")
     parser.add_argument("--dir", default="/tmp/brine-scale-bench")
     parser.add_argument("--large-entries", type=int, default=400_000)
@@ -134,6 +152,11 @@ def main():
     # when the venv was just installed or read).
     cold, out = runs(budget, cold_runs, env, before=clear, warmup=False)
     measured = json.loads(out)["measuredBytes"]
+    exact, exact_measured = None, None
+    if options.exact_runs > 0:
+        print("budget cold --exact-gzip (%d runs) ..." % options.exact_runs, flush=True)
+        exact, exact_out = runs(budget + ["--exact-gzip"], options.exact_runs, env, before=clear, warmup=False)
+        exact_measured = json.loads(exact_out)["measuredBytes"]
     print("budget warm ...", flush=True)
     warm, warm_out = runs(budget, options.runs, env)
     assert json.loads(warm_out)["measuredBytes"] == measured, "warm figure differs from cold"
@@ -180,10 +203,14 @@ def main():
              "vectorizer.joblib. Reference: `tar -cf - -C APP . -C LIB site-packages | gzip -6 | wc -c` "
              "(GNU tar, gzip level 6; Heroku packs the slug as a gzip'd tar), %.0f s, once."
              % (os.path.basename(options.venv), "%.2f GB" % (venv_bytes / 1e9), venv_files, real_wall), "",
-             "| budget | median | min | max |", "|---|---|---|---|",
-             "| cold (cache cleared) | %.1f s | %.1f s | %.1f s |" % (med(cold), min(cold), max(cold)),
-             "| warm (cache filled) | %.2f s | %.2f s | %.2f s |" % (med(warm), min(warm), max(warm)), "",
-             "brine measured %s bytes; tar | gzip -6 gives %s bytes (%+.3f %%)." % (f"{measured:,}", f"{real:,}", error), "",
+             "| budget | median wall | min | max | median CPU (user + system) |", "|---|---|---|---|---|",
+             "| cold (cache cleared) | %.1f s | %.1f s | %.1f s | %.1f s |" % (med(cold), min(cold), max(cold), cpu_of(cold)),
+             ] + ([
+             "| cold, `--exact-gzip` (zlib level 6) | %.1f s | %.1f s | %.1f s | %.1f s |" % (med(exact), min(exact), max(exact), cpu_of(exact))]
+             if exact else []) + [
+             "| warm (cache filled) | %.2f s | %.2f s | %.2f s | %.2f s |" % (med(warm), min(warm), max(warm), cpu_of(warm)), "",
+             "brine measured %s bytes (libdeflate sizer); tar | gzip -6 gives %s bytes (%+.3f %%)." % (f"{measured:,}", f"{real:,}", error)
+             + (" With `--exact-gzip`: %s bytes (%+.3f %%)." % (f"{exact_measured:,}", (exact_measured - real) / real * 100) if exact else ""), "",
              "| check | files | bytes | --jobs 1 median | default (%d jobs) median | ratio |" % cpus, "|---|---|---|---|---|---|"]
     for label, files, size, one, every in checks:
         lines.append("| %s | %d | %.1f MB | %.2f s | %.2f s | %.2fx |" % (label, files, size / 1e6, med(one), med(every), med(one) / med(every)))
