@@ -55,4 +55,33 @@ import Testing
         // Compact lines with sorted keys: `artifact` first, so `sort` orders them.
         #expect(lines.output.split(separator: "\n").allSatisfy { $0.hasPrefix("{\"artifact\":") })
     }
+
+    /// Files named one by one (`brine check *.pkl`) are checked on every core and reported in
+    /// command-line order: the same bytes, errors and exit code as one thread, with a missing
+    /// path, a truncated file and a directory among them.
+    @Test(arguments: ["text", "json", "jsonl"])
+    func namedFilesAreCheckedInParallelInCommandLineOrder(format: String) throws {
+        let findings = Repository.path("fixtures/check/findings")
+        let hostile = Repository.path("fixtures/check/hostile")
+        let names = try FileManager.default.contentsOfDirectory(atPath: findings).filter { $0.hasSuffix(".pkl") || $0.hasSuffix(".joblib") }.sorted()
+        let hostileNames = try FileManager.default.contentsOfDirectory(atPath: hostile).filter { $0.hasSuffix(".pkl") }.sorted()
+        #expect(names.count >= 5 && hostileNames.count >= 3)
+        let truncated = FileManager.default.temporaryDirectory.appendingPathComponent("brine-jobs-\(UUID().uuidString).pkl").path
+        let whole = try Data(contentsOf: URL(fileURLWithPath: findings + "/" + names[0]))
+        try whole.prefix(whole.count / 2).write(to: URL(fileURLWithPath: truncated))
+        defer { try? FileManager.default.removeItem(atPath: truncated) }
+        // Largest first on the threads, so reversed order on the line must still come out as given.
+        let paths = names.reversed().map { findings + "/" + $0 } + [truncated, "/nonexistent/model.pkl", Repository.path("fixtures/check/benign")]
+            + hostileNames.map { hostile + "/" + $0 }
+        let one = runBrine(["check"] + paths + ["--format", format, "-q", "--jobs", "1"])
+        #expect(one.status == 2)
+        #expect(one.errors.contains("/nonexistent/model.pkl"))
+        #expect(one.errors.contains(truncated))
+        for jobs in ["2", "5"] {
+            let many = runBrine(["check"] + paths + ["--format", format, "-q", "--jobs", jobs])
+            #expect(many.status == one.status)
+            #expect(many.output == one.output)
+            #expect(many.errors == one.errors)
+        }
+    }
 }

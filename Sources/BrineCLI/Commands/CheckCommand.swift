@@ -146,7 +146,8 @@ struct CheckCommand: BrineSubcommand {
         var options = bundleLimits.options
         options.progress = progress.update
         options.jobs = jobs.count
-        for path in inputs {
+        let prefetched = Self.checkFilesInParallel(inputs, context: context, options: options)
+        for (index, path) in inputs.enumerated() {
             // An input that cannot be opened is reported, counted as unreadable and not as
             // checked; the other inputs are still checked.
             let input: CommandInput
@@ -156,7 +157,7 @@ struct CheckCommand: BrineSubcommand {
                 continue
             }
             do {
-                var result = try BundleChecker.check(path: input.path, context: context, options: options)
+                var result = try prefetched[index].map { try $0.get() } ?? BundleChecker.check(path: input.path, context: context, options: options)
                 if input.isStandardInput { result = Self.renamed(result, input) }
                 progress.finish()
                 findings += result.findings

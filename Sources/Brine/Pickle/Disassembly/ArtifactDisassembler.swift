@@ -100,7 +100,7 @@ public struct ArtifactDisassembler {
         do {
             while let instruction = try reader.readInstruction() {
                 switch instruction.argument {
-                case .linePair(_, let name), .data(let name) where name.count == UInt64(wrapper.count):
+                case .linePair(_, let name) where name.count == UInt64(wrapper.count), .data(let name) where name.count == UInt64(wrapper.count):
                     if try reader.withArgumentBytes(name, { $0.elementsEqual(wrapper) }) { return true }
                 default:
                     continue
