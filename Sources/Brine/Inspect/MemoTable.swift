@@ -1,3 +1,5 @@
+import BrineIO
+
 /// The memo of the symbolic machine. Real pickles memoize every string, so a 300 MB
 /// vectorizer has tens of millions of entries: dense indices keep one byte (the kind),
 /// and only entries that point at nodes or whose text was needed keep more.
@@ -10,7 +12,9 @@ struct MemoTable {
     /// The dense table may grow to twice the entries stored (or this many slots), so a
     /// hostile PUT of index 2³¹-1 costs one dictionary entry instead of 2 GB.
     private static let denseSlack = 1 << 16
-    private var kinds: [UInt8] = []
+    /// One byte per dense index, in a table that grows without copying (a 300 MB vectorizer's
+    /// memo fills 13 MB of it).
+    private var kinds = PageBackedBytes(reservedBytes: Int(Self.denseLimit))
     /// Entries whose index is far beyond the dense table.
     private var sparseKinds: [Int64: UInt8] = [:]
     private var nodes: [Int64: Int] = [:]
@@ -32,7 +36,7 @@ struct MemoTable {
         if slot != kinds.count { isSequential = false }
         let dense = slot < kinds.count || slot < max(2 * count, Self.denseSlack)
         if dense, slot >= kinds.count {
-            kinds.append(contentsOf: repeatElement(Self.unset, count: slot + 1 - kinds.count))
+            kinds.append(repeating: Self.unset, count: slot + 1 - kinds.count)
         }
         var previous = dense ? kinds[slot] : (sparseKinds[index] ?? Self.unset)
         if dense, previous == Self.unset, !sparseKinds.isEmpty, let moved = sparseKinds.removeValue(forKey: index) {
@@ -88,7 +92,7 @@ struct MemoTable {
 
     /// Appends plain scalar entries at the next indices (the fast path's MEMOIZEs).
     mutating func appendSequential(_ newKinds: ArraySlice<UInt8>) {
-        kinds.append(contentsOf: newKinds)
+        newKinds.withUnsafeBufferPointer { kinds.append(contentsOf: $0) }
         count += newKinds.count
     }
 

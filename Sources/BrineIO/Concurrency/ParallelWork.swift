@@ -55,5 +55,15 @@ private final class Slots<T>: @unchecked Sendable {
 
     func store(_ value: T, at index: Int) { storage[index] = value }
 
-    func take() -> [T] { storage.map { $0! } }
+    /// Moves the results out (a copy of each would retain and release everything inside it,
+    /// a tenth of a many-file walk's serial tail); the slots are left empty.
+    func take() -> [T] {
+        var results: [T] = []
+        results.reserveCapacity(storage.count)
+        for index in storage.indices {
+            results.append((storage.baseAddress! + index).move()!)
+            (storage.baseAddress! + index).initialize(to: nil)
+        }
+        return results
+    }
 }
