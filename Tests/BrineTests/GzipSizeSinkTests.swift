@@ -5,6 +5,12 @@ import Testing
 /// libdeflate's size estimate against what zlib at level 6 really writes for the same bytes
 /// (the reference computed in the same run, never a recorded figure).
 @Suite struct GzipSizeSinkTests {
+    /// How far from zlib's size a sample of a few MB may land. Measured: +0.46 % on this
+    /// repository's Swift sources, +0.48 % on the torch fixtures, -0.05 % on a 6.4 GB venv
+    /// (docs/budgets.md, "How exact"); the margin keeps the test from breaking as the sources
+    /// it reads change, while level 5 alone (+1.7 % on text) still fails it.
+    static let tolerance = 0.0075
+
     /// Text (this repository's Swift sources), binary fixtures, random bytes, and zeros.
     static func samples() throws -> [(String, [UInt8])] {
         let manager = FileManager.default
@@ -42,13 +48,13 @@ import Testing
         return sink.compressedBytes
     }
 
-    @Test func estimateIsWithinHalfAPercentOfZlibLevelSix() throws {
+    @Test func estimateIsCloseToZlibLevelSix() throws {
         for (name, bytes) in try Self.samples() {
             let exact = try Self.zlibGzipSize(bytes)
             let estimate = try Self.estimate(bytes)
             let error = abs(Double(estimate) - Double(exact)) / Double(exact)
             // Zeros compress to a few KB, where a handful of bytes is already a percent.
-            #expect(error <= (name == "zeros" ? 0.05 : 0.005), "\(name): \(estimate) estimated vs \(exact) from zlib")
+            #expect(error <= (name == "zeros" ? 0.05 : Self.tolerance), "\(name): \(estimate) estimated vs \(exact) from zlib")
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 /// `brine repack`: a dry run plans with the figures of the real run, and what is named as
@@ -61,5 +62,35 @@ import Testing
         let parts = ((tarball["dominant"] as? [[String: Any]]) ?? []).compactMap { $0["path"] as? String }
         #expect(!parts.isEmpty && !parts.contains { $0.contains("optimizer_state_dict") }, "\(parts)")
         #expect(parts.allSatisfy { $0.hasPrefix(Repository.path("fixtures/bundles/sagemaker/model-torch.tar.gz")) }, "\(parts)")
+    }
+
+    /// A dry run leaves the input's directory as it was: its trial files go to the temporary
+    /// directory (they once appeared beside the input, where a concurrent `brine check` of
+    /// that directory read them).
+    @Test func dryRunWritesNothingBesideTheInput() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("brine-dry-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for fixture in ["fixtures/bundles/sagemaker/model.tar.gz", "fixtures/models/pipeline_tfidf_lr.joblib"] {
+            let input = directory + "/" + (fixture as NSString).lastPathComponent
+            try FileManager.default.copyItem(atPath: Repository.path(fixture), toPath: input)
+            let before = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+            // A watcher lists the directory while the repack runs, as a walk would.
+            let seen = Mutex<Set<String>>([])
+            let done = Atomic<Bool>(false)
+            let watcher = Thread {
+                while !done.load(ordering: .acquiring) {
+                    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+                    seen.withLock { $0.formUnion(names) }
+                }
+            }
+            watcher.start()
+            let result = runBrine(["repack", input, "--limit", "1B", "--dry-run"])
+            done.store(true, ordering: .releasing)
+            while !watcher.isFinished { usleep(1000) }
+            #expect(result.status == 1, "\(result.errors)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == before)
+            #expect(seen.withLock { $0 }.isSubset(of: Set(before)), "\(seen.withLock { $0 })")
+        }
     }
 }

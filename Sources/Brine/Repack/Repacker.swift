@@ -27,7 +27,10 @@ public enum Repacker {
     static let tarCodecs: [(CompressionFormat, Int32)] = [(.gzip, 6), (.gzip, 9), (.xz, 6), (.xz, 9)]
 
     public static func repack(input: String, output: String?, options: RepackOptions) throws(RepackError) -> RepackPlan {
-        let scratch = Scratch(besides: output ?? input)
+        // A dry run writes nothing the user asked for, so its trial files go to the temporary
+        // directory: never into the input's (a read-only model store, a directory another
+        // process is walking).
+        let scratch = Scratch(besides: output ?? Scratch.temporaryDirectory + "/dry-run")
         defer { scratch.removeAll() }
         do {
             return try repack(input: input, output: output, options: options, scratch: scratch)
@@ -423,6 +426,12 @@ final class Scratch: @unchecked Sendable {
     /// Two repacks in one process (in-process callers, tests run in parallel) writing beside
     /// the same file must not share names: each Scratch has its own tag.
     private let tag = UInt32.random(in: 0...UInt32.max)
+
+    /// `$TMPDIR`, else /tmp.
+    static var temporaryDirectory: String {
+        guard let value = getenv("TMPDIR").map({ String(cString: $0) }), value.hasPrefix("/") else { return "/tmp" }
+        return value.count > 1 && value.hasSuffix("/") ? String(value.dropLast()) : value
+    }
 
     init(besides path: String) {
         let slash = path.lastIndex(of: "/")

@@ -61,7 +61,7 @@ struct BudgetCommand: BrineSubcommand {
     @Flag(name: .customLong("no-cache"), help: "Measure everything afresh: neither read nor write the cache of compressed sizes (~/.cache/brine/budget, BRINE_BUDGET_CACHE; docs/budgets.md).")
     var noCache = false
 
-    @Flag(name: .customLong("exact-gzip"), help: "Size gzip with zlib at level 6, the bytes `tar czf` writes (4-5x slower), instead of libdeflate's estimate (within 0.5 %; docs/budgets.md).")
+    @Flag(name: .customLong("exact-gzip"), help: "Size gzip with zlib at level 6, the bytes `tar czf` writes (4-5x slower), instead of libdeflate's estimate (about 0.5 % from it on megabytes and up; docs/budgets.md).")
     var exactGzip = false
 
     @OptionGroup var jobs: JobsOption
