@@ -121,6 +121,7 @@ struct TensorTree {
         case .attribute(let name): name
         case .arguments: "__reduce_args__"
         case .state: "__setstate__"
+        case .reprKey(let repr): repr
         case .element: "{}"
         }
     }

@@ -16,20 +16,28 @@ extension Decompiler {
         let start = reader.offset
         let memoBase = Int64(memo.count)
         let memoRoom = max(0, options.maximumMemoEntries - memo.count)
-        let result: SymbolicMachine.ScanResult
+        var result = SymbolicMachine.ScanResult()
         var padded: [Range<Int>] = []  // check's padded-string ranges: decompile does not ask for them
+        var frames: [SymbolicMachine.ScanFrame] = []  // FRAMEs change nothing here
+        let terminator = SymbolicMachine.batchTerminator(of: container.kind == .dict ? .dict : container.kind == .set ? .set : .list)
         do {
-            result = try reader.window.withBufferedBytes(minimum: 1 << 16) { bytes in
-                memo.withCodes { codes in
-                    SymbolicMachine.scan(bytes, group: group, memoKinds: codes, memoBase: memoBase, memoRoom: memoRoom, kinds: &scanKinds,
-                                          padded: &padded)
+            for minimum in [1 << 16, SymbolicMachine.largeBatchBuffer] {
+                result = try reader.window.withBufferedBytes(minimum: minimum) { bytes in
+                    memo.withCodes { codes in
+                        SymbolicMachine.scan(bytes, group: group, terminator: terminator, memoKinds: codes, memoBase: memoBase,
+                                             memoRoom: memoRoom, kinds: &scanKinds, padded: &padded, frames: &frames)
+                    }
                 }
+                if !result.stoppedNearEnd || reader.window.bufferedCount < minimum { break }
             }
         } catch let error as InputError {
             throw PickleError(error)
         } catch {
             preconditionFailure("unexpected error \(error)")
         }
+        // A batch the scan cannot take whole (a TUPLE1 would pop its last value, …) is held
+        // item by item by `stepLazily`, which pushes what it holds before any such opcode.
+        if result.refused { marks[marks.count - 1].lazy = false }
         guard result.consumed > 0 else { return false }
         memo.appendSequential(scanKinds[..<result.memoEntries])
         reader.window.consume(result.consumed)

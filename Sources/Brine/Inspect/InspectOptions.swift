@@ -12,6 +12,11 @@ public struct InspectOptions: Sendable {
     public var maximumStackDepth: Int
     /// Memo entries tolerated.
     public var maximumMemoEntries: Int
+    /// Bytes of memoized strings' text kept for later GETs that name a part or a global
+    /// (each string costs its UTF-8 plus 48). Real files need far less; a hostile one
+    /// cannot grow memory past it, and a name it drops is reported as not kept.
+    public var maximumMemoTextBytes = InspectOptions.defaultMaximumMemoTextBytes
+    public static let defaultMaximumMemoTextBytes = 64 << 20
     /// Pickles nested in joblib object arrays, inside each other.
     public var maximumNesting: Int
     /// Record every use of a global and padded strings (`brine check`); off for inspect.

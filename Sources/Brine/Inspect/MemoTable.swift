@@ -19,8 +19,16 @@ struct MemoTable {
     private var sparseKinds: [Int64: UInt8] = [:]
     private var nodes: [Int64: Int] = [:]
     private var payloads: [Int64: Int64] = [:]
-    /// Decoded text of memoized strings that served as names (keys, globals).
+    /// Decoded text of memoized strings (any of them may name a part or a global later).
     private var texts: [Int64: String] = [:]
+    /// Bytes `texts` may hold (`InspectOptions.maximumMemoTextBytes`), counting each entry's
+    /// overhead; past it, texts are no longer kept and `droppedTexts` is set.
+    var textBudget = InspectOptions.defaultMaximumMemoTextBytes
+    private var textBytes = 0
+    private(set) var droppedTexts = false
+    /// The batches the fast path decoded, in memo order: where each one's bytes sit, so the
+    /// text of one of its strings can be read again if a later GET names something with it.
+    private(set) var scannedRuns: [ScannedRun] = []
     private(set) var count = 0
     /// False once a store did not continue the sequence 0, 1, 2, … (a gap or an overwrite).
     private var isSequential = true
@@ -90,16 +98,36 @@ struct MemoTable {
     /// True while every index stored so far continued the sequence 0, 1, 2, …
     var acceptsSequentialAppend: Bool { count == kinds.count && sparseKinds.isEmpty }
 
-    /// Appends plain scalar entries at the next indices (the fast path's MEMOIZEs).
-    mutating func appendSequential(_ newKinds: ArraySlice<UInt8>) {
+    /// Appends plain scalar entries at the next indices (the fast path's MEMOIZEs), decoded
+    /// from the stream's bytes `span`.
+    mutating func appendSequential(_ newKinds: ArraySlice<UInt8>, from span: ByteSpan) {
+        guard !newKinds.isEmpty else { return }
+        scannedRuns.append(ScannedRun(firstIndex: Int64(kinds.count), entries: newKinds.count, span: span))
         newKinds.withUnsafeBufferPointer { kinds.append(contentsOf: $0) }
         count += newKinds.count
+    }
+
+    /// The fast-path batch that stored `index`, if one did.
+    func scannedRun(containing index: Int64) -> ScannedRun? {
+        var low = 0, high = scannedRuns.count
+        while low < high {
+            let middle = (low + high) / 2
+            if scannedRuns[middle].firstIndex + Int64(scannedRuns[middle].entries) <= index { low = middle + 1 } else { high = middle }
+        }
+        guard low < scannedRuns.count, scannedRuns[low].firstIndex <= index else { return nil }
+        return scannedRuns[low]
     }
 
     /// Remembers the decoded text of a memoized str.
     mutating func setText(_ text: String, at index: Int64) {
         let code = code(at: index)
         guard code != Self.unset else { return }
+        let cost = text.utf8.count + 48
+        guard textBytes + cost <= textBudget else {
+            droppedTexts = true
+            return
+        }
+        textBytes += cost
         if index < kinds.count, kinds[Int(index)] != Self.unset {
             kinds[Int(index)] |= Self.hasSideEntry
         } else {
@@ -129,4 +157,11 @@ struct MemoTable {
         value.isReference = true
         return value
     }
+}
+
+/// A batch of memo entries the fast path stored at consecutive indices from the bytes at `span`.
+struct ScannedRun {
+    var firstIndex: Int64
+    var entries: Int
+    var span: ByteSpan
 }

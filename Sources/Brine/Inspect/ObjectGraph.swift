@@ -39,6 +39,8 @@ public enum ValueKind: UInt8, Sendable, CaseIterable, Comparable {
 public enum EdgeLabel: Sendable, Equatable {
     case index(Int)
     case key(String)
+    /// A key that is not a str, as Python's `repr` spells it (`b'k'`).
+    case reprKey(String)
     case attribute(String)
     /// The arguments an object was built from (REDUCE, NEWOBJ, INST, OBJ).
     case arguments

@@ -54,8 +54,13 @@ extension SymbolicMachine {
                 let memoEnd = index + 2 < stack.count ? stack[index + 2].memoStart : memo.sequentialMark
                 let sequential = key.memoStart >= 0 && key.memoStart <= value.memoStart && value.memoStart <= memoEnd
                 // An int key prints as Python does, `[0]`, not as the string `['0']`.
-                let name: EdgeLabel = key.kind == .int && key.hasExactInteger && key.payload >= Int64(Int.min) && key.payload <= Int64(Int.max)
-                    ? .index(Int(key.payload)) : .key(label(of: key))
+                let name: EdgeLabel = if key.kind == .int && key.hasExactInteger && key.payload >= Int64(Int.min) && key.payload <= Int64(Int.max) {
+                    .index(Int(key.payload))
+                } else if key.kind == .bytes, let repr = bytesRepr(of: key) {
+                    .reprKey(repr)
+                } else {
+                    .key(label(of: key))
+                }
                 // SETITEM follows its pair's value: `--set-none` keeps it.
                 let valueEnd = index + 2 >= stack.count && instruction.opcode == .setitem ? instruction.offset : nil
                 attach(value, as: name, to: parent, range: range, valueEnd: valueEnd, memo: sequential ? key.memoStart..<memoEnd : nil)

@@ -12,7 +12,7 @@ extension SymbolicMachine {
     /// that item through the general machine; without the second case the rest of the
     /// batch (up to 1,000 items) would follow it there.
     var fastPathTarget: Int? {
-        guard let mark = marks.last, mark.stackIndex > 0, mark.stackIndex <= stack.count else { return nil }
+        guard let mark = marks.last, mark.stackIndex > 0, mark.stackIndex <= stack.count, mark.offset != fastPathRefusedMark else { return nil }
         let below = stack[mark.stackIndex - 1]
         guard below.isNode, !below.isReference, graph.nodes[below.node].isLarge else { return nil }
         let pushed = stack.count - mark.stackIndex
@@ -28,17 +28,23 @@ extension SymbolicMachine {
     /// they are plain scalars; returns false when it consumed nothing.
     func scanScalars(into target: Int) throws(PickleError) -> Bool {
         guard memo.acceptsSequentialAppend else { return false }
-        let group = graph.nodes[target].kind == .dict ? 2 : 1
+        let kind = graph.nodes[target].kind
+        let group = kind == .dict ? 2 : 1
+        let terminator = Self.batchTerminator(of: kind)
         let memoBase = Int64(memo.count)
         let memoRoom = max(0, options.maximumMemoEntries - memo.count)
+        let start = reader.offset
         var result = ScanResult()
         do {
-            result = try reader.window.withBufferedBytes(minimum: 1 << 16) { bytes in
-                let checksPadding = recorder != nil
-                let scanned = memo.withKinds { memoKinds in
-                    Self.scan(bytes, group: group, memoKinds: memoKinds, memoBase: memoBase, memoRoom: memoRoom, kinds: &scratchKinds,
-                              checksPadding: checksPadding, padded: &scratchPadded)
-                }
+            // A batch is taken whole: when it runs past the bytes at hand, once more with a
+            // larger buffer (a thousand strings of a few hundred bytes), then the general machine.
+            for minimum in [1 << 16, Self.largeBatchBuffer] {
+                result = try reader.window.withBufferedBytes(minimum: minimum) { bytes in
+                    let checksPadding = recorder != nil
+                    let scanned = memo.withKinds { memoKinds in
+                        Self.scan(bytes, group: group, terminator: terminator, memoKinds: memoKinds, memoBase: memoBase, memoRoom: memoRoom,
+                                  kinds: &scratchKinds, checksPadding: checksPadding, padded: &scratchPadded, frames: &scratchFrames)
+                    }
                 if let recorder, !scratchPadded.isEmpty {
                     // Strings of a last, partial item are not consumed: the general machine notes them.
                     for text in scratchPadded where text.upperBound <= scanned.consumed {
@@ -46,16 +52,24 @@ extension SymbolicMachine {
                     }
                     scratchPadded.removeAll(keepingCapacity: true)
                 }
-                return scanned
+                    return scanned
+                }
+                if !result.stoppedNearEnd || reader.window.bufferedCount < minimum { break }
             }
         } catch let error as InputError {
             throw PickleError(error)
         } catch {
             preconditionFailure("unexpected error \(error)")
         }
+        if result.refused, let mark = marks.last { fastPathRefusedMark = mark.offset }
         guard result.consumed > 0 else { return false }
+        for frame in scratchFrames {
+            if frame.previousWritesMemoIndex { noteFrameNotPlain() }
+            frames.append(FrameFact(offset: start &+ UInt64(frame.offset), length: frame.length, memoStart: memoStores + frame.storesBefore))
+            overheadBytes &+= 9
+        }
         if result.writesMemoIndex { noteFrameNotPlain() }
-        memo.appendSequential(scratchKinds[..<result.memoEntries])
+        memo.appendSequential(scratchKinds[..<result.memoEntries], from: ByteSpan(offset: start, count: UInt64(result.consumed)))
         memoStores += result.memoEntries
         reader.window.consume(result.consumed)
         scannedBytes &+= result.consumed
@@ -69,11 +83,29 @@ extension SymbolicMachine {
         return true
     }
 
+    /// A buffer large enough for a batch of a thousand strings of up to 1 KiB.
+    static let largeBatchBuffer = 1 << 20
+
+    /// The opcode that ends a batch of items into a container of `kind`.
+    static func batchTerminator(of kind: ValueKind) -> UInt8 {
+        switch kind {
+        case .dict: PickleOpcode.setitems.rawValue
+        case .set: PickleOpcode.additems.rawValue
+        default: PickleOpcode.appends.rawValue
+        }
+    }
+
     /// What one scan decoded, up to the last whole item.
     struct ScanResult {
         var consumed = 0
-        /// A GET or an indexed PUT was among the instructions (a scan never crosses a FRAME).
+        /// A GET or an indexed PUT was among the instructions after the last FRAME stepped
+        /// over (or from the start): the frame they are in is not plain.
         var writesMemoIndex = false
+        /// The batch did not end where the scan could prove its items whole: nothing was
+        /// consumed, and the general machine must replay this batch.
+        var refused = false
+        /// Refused where the bytes at hand ended: a larger buffer may hold the batch.
+        var stoppedNearEnd = false
         var memoEntries = 0
         var items: UInt64 = 0
         var bytes: UInt64 = 0
@@ -133,22 +165,43 @@ extension SymbolicMachine {
         }
     }
 
-    /// Decodes whole items from `bytes`; memo stores must continue the memo's sequence
-    /// (what picklers write), their kinds go to `kinds`. With `checksPadding` (`brine check`)
-    /// the text of every whitespace-padded string goes to `padded`, tested while the string is
-    /// at hand rather than in a second walk over the bytes.
-    static func scan(_ bytes: UnsafeRawBufferPointer, group: Int, memoKinds: UnsafeBufferPointer<UInt8>, memoBase: Int64, memoRoom: Int,
-                     kinds: inout [UInt8], checksPadding: Bool = false, padded: inout [Range<Int>]) -> ScanResult {
+    /// A FRAME the scan stepped over: where it sits in the scanned bytes, and what a
+    /// rewriter must know of it (see `FrameFact`).
+    struct ScanFrame {
+        var offset: Int
+        var length: UInt64
+        /// Memo stores the scan decoded before it.
+        var storesBefore: Int
+        /// Whether the bytes scanned since the previous FRAME (or the scan's start) wrote a
+        /// memo index: the frame they belong to is not plain.
+        var previousWritesMemoIndex: Bool
+    }
+
+    /// Decodes a whole batch of plain scalar items from `bytes`, through the opcode that
+    /// ends it (`terminator`: APPENDS, ADDITEMS or SETITEMS, not consumed). The batch is
+    /// taken whole or not at all: a value is an item only once nothing after it can pop it
+    /// (TUPLE1-3, STACK_GLOBAL, POP, REDUCE … would take values pushed before them), and
+    /// only the batch's own terminator proves that. Anything else (an opcode the scan does
+    /// not decode, the buffer's end) returns an empty result and the general machine replays
+    /// the batch. Memo stores must continue the memo's sequence (what picklers write); their
+    /// kinds go to `kinds`, FRAMEs stepped over to `frames`. With `checksPadding`
+    /// (`brine check`) the text of every whitespace-padded string goes to `padded`.
+    static func scan(_ bytes: UnsafeRawBufferPointer, group: Int, terminator: UInt8, memoKinds: UnsafeBufferPointer<UInt8>,
+                     memoBase: Int64, memoRoom: Int, kinds: inout [UInt8], checksPadding: Bool = false, padded: inout [Range<Int>],
+                     frames: inout [ScanFrame]) -> ScanResult {
         var result = ScanResult()
+        frames.removeAll(keepingCapacity: true)
         var cursor = 0, memoCount = 0
         var inGroup = 0
         var groupKinds: (ValueKind, ValueKind) = (.none, .none)
         var groupBytes = 0, groupMemo = 0
         var groupMemory: UInt64 = 0
+        var segmentWritesIndex = false
+        var reachedTerminator = false
         if kinds.count < 1 << 16 { kinds = [UInt8](repeating: 0, count: 1 << 16) }
-        return kinds.withUnsafeMutableBufferPointer { kinds in
+        let scanned: ScanResult = kinds.withUnsafeMutableBufferPointer { kinds in
         while true {
-        if group == 1 {
+        if group == 1, inGroup == 0 {
             // The commonest shape by far (every token of a vocabulary or stop-word set under
             // protocol 4+): SHORT_BINUNICODE then MEMOIZE, decoded without the general switch.
             let room = min(kinds.count, memoRoom)
@@ -225,9 +278,26 @@ extension SymbolicMachine {
                 result.memoEntries = memoCount
             }
         }
+        guard cursor < bytes.count else { break }
+        if bytes[cursor] == PickleOpcode.frame.rawValue {
+            // Picklers start a frame before any object, so between items and between a key
+            // and its value: overhead, stepped over.
+            guard cursor + 9 <= bytes.count else { break }
+            let length = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: cursor + 1, as: UInt64.self))
+            frames.append(ScanFrame(offset: cursor, length: length, storesBefore: memoCount + groupMemo,
+                                    previousWritesMemoIndex: segmentWritesIndex))
+            segmentWritesIndex = false
+            cursor += 9
+            if inGroup == 0 { result.consumed = cursor }
+            continue
+        }
+        if inGroup == 0, bytes[cursor] == terminator {
+            reachedTerminator = true
+            break
+        }
         guard let item = decodeScalar(bytes, at: cursor, memoKinds: memoKinds) else { break }
             if bytes[cursor] == PickleOpcode.binget.rawValue || bytes[cursor] == PickleOpcode.longBinget.rawValue {
-                result.writesMemoIndex = true
+                segmentWritesIndex = true
             }
             switch bytes[cursor] {
             case PickleOpcode.shortBinunicode.rawValue: result.highestProtocol = 4
@@ -239,41 +309,37 @@ extension SymbolicMachine {
                 padded.append(start..<(cursor + item.length))
             }
             var length = item.length
-            // A memo store right after the value belongs to it. The byte after the value must
-            // be seen (at the buffer's end, or with a FRAME in between, the store could come
-            // later and find the value folded away): the general machine takes those.
+            // A memo store right after the value belongs to it; any other opcode after it is
+            // looked at by the next turn (another item, a FRAME, the terminator, or the end).
             let next = cursor + length
-            guard next < bytes.count, bytes[next] != PickleOpcode.frame.rawValue else { break }
-            do {
-                var stored = false
-                switch bytes[next] {
-                case PickleOpcode.memoize.rawValue:
-                    stored = true
-                    result.highestProtocol = 4
-                    length += 1
-                case PickleOpcode.binput.rawValue:
-                    guard next + 1 < bytes.count, Int64(bytes[next + 1]) == memoBase + Int64(memoCount + groupMemo) else { break }
-                    stored = true
-                    result.writesMemoIndex = true
-                    length += 2
-                case PickleOpcode.longBinput.rawValue:
-                    guard next + 4 < bytes.count else { break }
-                    let index = Int64(bytes.loadUnaligned(fromByteOffset: next + 1, as: UInt32.self).littleEndian)
-                    guard index == memoBase + Int64(memoCount + groupMemo) else { break }
-                    stored = true
-                    result.writesMemoIndex = true
-                    length += 5
-                default:
-                    break
-                }
-                if stored {
-                    let slot = memoCount + groupMemo
-                    guard slot < kinds.count, slot < memoRoom else { break }
-                    kinds[slot] = item.kind.rawValue
-                    groupMemo += 1
-                } else if bytes[next] == PickleOpcode.binput.rawValue || bytes[next] == PickleOpcode.longBinput.rawValue {
-                    break  // an out-of-sequence memo index: the general machine handles it
-                }
+            guard next < bytes.count else { break }
+            var stored = false
+            switch bytes[next] {
+            case PickleOpcode.memoize.rawValue:
+                stored = true
+                result.highestProtocol = 4
+                length += 1
+            case PickleOpcode.binput.rawValue:
+                guard next + 1 < bytes.count, Int64(bytes[next + 1]) == memoBase + Int64(memoCount + groupMemo) else { break }
+                stored = true
+                length += 2
+            case PickleOpcode.longBinput.rawValue:
+                guard next + 4 < bytes.count else { break }
+                let index = Int64(bytes.loadUnaligned(fromByteOffset: next + 1, as: UInt32.self).littleEndian)
+                guard index == memoBase + Int64(memoCount + groupMemo) else { break }
+                stored = true
+                length += 5
+            default:
+                break
+            }
+            if stored {
+                if bytes[next] != PickleOpcode.memoize.rawValue { segmentWritesIndex = true }
+                let slot = memoCount + groupMemo
+                guard slot < kinds.count, slot < memoRoom else { break }
+                kinds[slot] = item.kind.rawValue
+                groupMemo += 1
+            } else if bytes[next] == PickleOpcode.binput.rawValue || bytes[next] == PickleOpcode.longBinput.rawValue {
+                break  // an out-of-sequence memo index: the general machine handles it
             }
             if inGroup == 0 { groupKinds.0 = item.kind } else { groupKinds.1 = item.kind }
             groupBytes += length
@@ -298,6 +364,17 @@ extension SymbolicMachine {
         }
         return result
         }
+        guard reachedTerminator, scanned.consumed == cursor else {
+            frames.removeAll(keepingCapacity: true)
+            if checksPadding { padded.removeAll(keepingCapacity: true) }
+            var refused = ScanResult()
+            refused.refused = true
+            refused.stoppedNearEnd = !reachedTerminator && bytes.count - cursor <= 1 << 10 + 16
+            return refused
+        }
+        var whole = scanned
+        whole.writesMemoIndex = segmentWritesIndex
+        return whole
     }
 
     /// The UTF-8 of a SHORT_BINUNICODE or BINUNICODE at `offset` that `decodeScalar` read

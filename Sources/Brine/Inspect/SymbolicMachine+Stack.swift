@@ -118,10 +118,13 @@ extension SymbolicMachine {
         }
         stack[top].memoIndex = index
         memoStores += 1
-        if stack[top].kind == .str, !stack[top].isReference, isDictKeyPosition(top) {
-            // Keep the name now, while its bytes are in the window: later dicts name
-            // their parts with memo references to it (attribute names of every object).
-            _ = text(of: stack[top], limit: 256)
+        if stack[top].kind == .bytes, !stack[top].isReference, stack[top].span.count <= UInt64(Self.rememberedTextLimit) {
+            _ = bytesRepr(of: stack[top])
+        } else if stack[top].kind == .str, !stack[top].isReference, stack[top].span.count <= UInt64(Self.rememberedTextLimit) {
+            // Keep the text now, while its bytes are in the window: any later GET of it may
+            // name a part (attribute names of every object, a value reused as a dict key) or
+            // be an operand of STACK_GLOBAL.
+            _ = text(of: stack[top], limit: Self.rememberedTextLimit)
         }
         try chargeTop(instruction.length, instruction)
     }
@@ -250,6 +253,9 @@ extension SymbolicMachine {
     func text(of value: StackValue, limit: Int = 4096) -> String? {
         guard value.kind == .str else { return nil }
         if value.memoIndex >= 0, let cached = memo.text(at: value.memoIndex) { return cached }
+        if value.isReference, value.memoIndex >= 0, let run = memo.scannedRun(containing: value.memoIndex) {
+            return scannedText(at: value.memoIndex, in: run, depth: 0)
+        }
         guard value.span.count > 0 || value.span.offset > 0 else { return value.isReference ? nil : "" }
         // An escape (at most 10 bytes, `\UXXXXXXXX`) spells one character: a prefix long
         // enough for `limit` characters, cut back to where it decodes. A quoted literal
@@ -273,6 +279,79 @@ extension SymbolicMachine {
         }) ?? nil else { return nil }
         if value.memoIndex >= 0, value.span.count <= UInt64(limit) { memo.setText(text, at: value.memoIndex) }
         return text
+    }
+
+    /// Python's `repr` of a bytes value (`b'k'`), for a dict key; remembered in the memo as a
+    /// str's text is. Nil when its bytes are no longer reachable or too long to name a part.
+    func bytesRepr(of value: StackValue) -> String? {
+        guard value.kind == .bytes else { return nil }
+        if value.memoIndex >= 0, let cached = memo.text(at: value.memoIndex) { return cached }
+        guard !value.isReference, value.span.count <= UInt64(Self.rememberedTextLimit) else { return nil }
+        let spelling = value.spelling, encoded = value.isEncodedText
+        guard let repr = try? reader.withArgumentBytes(value.span, { bytes -> String? in
+            guard encoded else { return PythonRepr.reprBytes(bytes) }
+            let points = spelling == .utf8 ? String(decoding: bytes, as: UTF8.self).unicodeScalars.map(\.value) : spelling.codePoints(bytes)
+            guard let points, points.allSatisfy({ $0 < 256 }) else { return nil }
+            return points.map { UInt8($0) }.withUnsafeBytes { PythonRepr.reprBytes($0) }
+        }) ?? nil else { return nil }
+        if value.memoIndex >= 0 { memo.setText(repr, at: value.memoIndex) }
+        return repr
+    }
+
+    /// Strings up to this many bytes keep their text in the memo when stored.
+    static let rememberedTextLimit = 4096
+
+    /// The text of the str the fast path stored under memo `index`, read again from the
+    /// batch's bytes (a positional re-read for files; a compressed stream that moved past
+    /// them gives nil). The batch is walked as the scan decoded it: each item's value, then
+    /// its memo store at the next index.
+    func scannedText(at index: Int64, in run: ScannedRun, depth: Int) -> String? {
+        guard depth < 8, run.span.count <= UInt64(Self.largeBatchBuffer) else { return nil }
+        let wanted = index - run.firstIndex
+        enum Found { case text(String), memo(Int64) }
+        let found: Found?? = try? reader.withArgumentBytes(run.span) { bytes -> Found? in
+            memo.withKinds { memoKinds in
+                var cursor = 0
+                var stored: Int64 = 0
+                while cursor < bytes.count {
+                    let opcode = bytes[cursor]
+                    if opcode == PickleOpcode.frame.rawValue { cursor += 9; continue }
+                    guard let item = Self.decodeScalar(bytes, at: cursor, memoKinds: memoKinds) else { return nil }
+                    let next = cursor + item.length
+                    guard next < bytes.count else { return nil }
+                    let store: Int
+                    switch bytes[next] {
+                    case PickleOpcode.memoize.rawValue: store = 1
+                    case PickleOpcode.binput.rawValue: store = 2
+                    case PickleOpcode.longBinput.rawValue: store = 5
+                    default: store = 0
+                    }
+                    if store > 0 {
+                        if stored == wanted {
+                            switch opcode {
+                            case PickleOpcode.binget.rawValue: return .memo(Int64(bytes[cursor + 1]))
+                            case PickleOpcode.longBinget.rawValue:
+                                return .memo(Int64(bytes.loadUnaligned(fromByteOffset: cursor + 1, as: UInt32.self).littleEndian))
+                            default:
+                                guard let text = Self.stringText(bytes, at: cursor, length: item.length) else { return nil }
+                                return .text(String(decoding: text, as: UTF8.self))
+                            }
+                        }
+                        stored += 1
+                    }
+                    cursor = next + store
+                }
+                return nil
+            }
+        }
+        switch found {
+        case .some(.some(.text(let text))): return text
+        case .some(.some(.memo(let earlier))):
+            if let cached = memo.text(at: earlier) { return cached }
+            guard let run = memo.scannedRun(containing: earlier) else { return nil }
+            return scannedText(at: earlier, in: run, depth: depth + 1)
+        default: return nil
+        }
     }
 
     // MARK: globals

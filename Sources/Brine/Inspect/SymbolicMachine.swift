@@ -51,6 +51,11 @@ final class SymbolicMachine {
     private var steps: UInt32 = 0
     /// Reused by the fast path for the kinds of the memo entries it decodes.
     var scratchKinds: [UInt8] = []
+    /// Reused by the fast path for the FRAMEs it stepped over.
+    var scratchFrames: [ScanFrame] = []
+    /// The MARK (by offset) whose batch the fast path could not take whole: the general
+    /// machine replays it, without the fast path trying again at every item.
+    var fastPathRefusedMark: UInt64 = .max
     /// Reused by the fast path for the padded strings it met (`brine check`).
     var scratchPadded: [Range<Int>] = []
     /// Set by `brine check`: records every use of a global and padded strings.
@@ -72,6 +77,7 @@ final class SymbolicMachine {
         stack.removeAll(keepingCapacity: true)
         marks.removeAll(keepingCapacity: true)
         memo = MemoTable()
+        memo.textBudget = options.maximumMemoTextBytes
         memoStores = 0
         defer { stack = savedStack; marks = savedMarks; memo = savedMemo; memoStores = savedStores }
         while true {

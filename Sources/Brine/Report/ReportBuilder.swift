@@ -92,6 +92,7 @@ public enum ReportBuilder {
         case .attribute(let name): "." + name
         case .arguments: ".__reduce_args__"
         case .state: ".__setstate__"
+        case .reprKey(let repr): "[\(repr)]"
         case .element: "{}"
         }
     }
