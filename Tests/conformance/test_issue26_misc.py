@@ -218,13 +218,34 @@ def test_side_file_wrappers_name_files_joblib_reads(brine, path):
         assert name in text, name
 
 
-def test_check_of_vendored_joblib_file_is_about_versions_not_security(brine):
+def test_check_of_vendored_joblib_file_is_about_versions_not_security(brine, tmp_path):
     """scikit-learn 0.20's file: no dangerous or unknown global (sklearn.externals.joblib is
     scikit-learn's own module); with scikit-learn 1.4.2 pinned, the version skew is reported."""
     path = CALIBRATED[0]
     out = run(brine, "check", "--format", "json", path)
     findings = json.loads(out.stdout)["findings"]
-    assert not [f for f in findings if f["rule"].startswith("BR6")], findings
+    assert not [f for f in findings if f["code"].startswith("BR6")], findings
+    import sklearn
+    pins = tmp_path / "requirements.txt"
+    pins.write_text("scikit-learn==%s\njoblib==%s\nnumpy==%s\n" % (sklearn.__version__, importlib.metadata.version("joblib"),
+                                                                   np.__version__))
+    out = run(brine, "check", "--format", "json", "--requirements", str(pins), path)
+    findings = json.loads(out.stdout)["findings"]
+    # The version the file records: scikit-learn's own InconsistentVersionWarning names it on load.
+    code = LOADER + textwrap.dedent(r'''
+        import json
+        from sklearn.exceptions import InconsistentVersionWarning
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            load(sys.argv[1])
+        print(json.dumps(sorted({w.message.original_sklearn_version for w in caught
+                                 if isinstance(w.message, InconsistentVersionWarning)})))
+    ''')
+    versions = json.loads(subprocess.run([sys.executable, "-c", code, path], capture_output=True, text=True, timeout=300,
+                                         check=True).stdout)
+    assert len(versions) == 1, versions
+    recorded = versions[0]
+    assert [f for f in findings if f["code"] == "BR201" and recorded in f["message"]], findings
 
 
 # ---------------------------------------------------------------- item 7
@@ -271,3 +292,227 @@ def test_inspect_reads_python2_str_as_latin1_too(brine, path):
     paths = {n.get("path") for n in nodes(report["root"])}
     for key in expected:
         assert "[%r]" % key in paths, (key, sorted(p for p in paths if p))
+
+
+# ---------------------------------------------------------------- item 12
+
+WHEELS = json.load(open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "distribution_wheels.json")))["wheels"]
+
+
+def normalize(name):
+    return name.lower().replace("_", "-").replace(".", "-")
+
+
+def cached_wheel(row):
+    """The pinned wheel, downloaded by pip once into ~/.cache/brine/wheels, checked by sha256."""
+    path = os.path.join(CACHE, row["file"])
+    if not os.path.exists(path):
+        os.makedirs(CACHE, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-deps",
+                        "--only-binary=:all:", "--python-version", "3.11", "--platform", "manylinux2014_x86_64",
+                        "--implementation", "cp", "-d", CACHE, row["requirement"]], check=True, timeout=600)
+    with open(path, "rb") as f:
+        assert hashlib.sha256(f.read()).hexdigest() == row["sha256"], path
+    return path
+
+
+def wheel_metadata(path):
+    """(METADATA's Name, Version, top-level modules per top_level.txt or else RECORD, which file)."""
+    with zipfile.ZipFile(path) as z:
+        names = z.namelist()
+        info = next(n.split("/")[0] for n in names if n.endswith(".dist-info/METADATA"))
+        meta = z.read(info + "/METADATA").decode()
+        fields = dict(line.split(": ", 1) for line in meta.splitlines() if ": " in line and not line.startswith(" "))
+        if info + "/top_level.txt" in names:
+            tops = set(z.read(info + "/top_level.txt").decode().split())
+            evidence = "top_level.txt"
+        else:
+            tops = {n.split("/")[0] for n in names if "/" in n and not n.split("/")[0].endswith((".dist-info", ".data"))}
+            evidence = "RECORD"
+    return fields["Name"], fields["Version"], tops, evidence
+
+
+def global_pickle(tmp_path, module, name="Thing"):
+    """A protocol 0 pickle that is one GLOBAL: loading it imports `module`."""
+    path = tmp_path / ("%s.pkl" % module.replace(".", "_"))
+    path.write_bytes(b"c" + module.encode() + b"\n" + name.encode() + b"\n.")
+    return str(path)
+
+
+def libraries(brine, *args):
+    bom = json.loads(run(brine, "sbom", *args, check_exit=0).stdout)
+    return {c["name"]: {p["name"]: p["value"] for p in c.get("properties", [])}
+            for c in bom["components"] if c["type"] == "library"}
+
+
+@pytest.mark.parametrize("row", WHEELS, ids=lambda r: r["import"])
+def test_table_rows_are_what_the_wheels_install(brine, row, tmp_path):
+    """The distribution sbom names for an import is the one whose wheel installs it (its
+    METADATA Name; the import in its top_level.txt, else its RECORD), and the row cites it."""
+    name, version, tops, evidence = wheel_metadata(cached_wheel(row))
+    assert row["import"] in tops, (row, tops)
+    found = libraries(brine, global_pickle(tmp_path, row["import"] + ".sub"))
+    assert len(found) == 1, found
+    listed, properties = next(iter(found.items()))
+    assert normalize(listed) == normalize(name)
+    source = properties["brine:distribution-source"]
+    assert source.startswith("Brine's table: ") and version in source and evidence in source, source
+    assert "brine:distribution" not in properties   # not a guess
+
+
+INSTALLED = ["sklearn", "numpy", "scipy", "joblib", "pandas", "dateutil", "pytz", "attr", "yaml", "cloudpickle", "dill",
+             "lightgbm"]
+
+
+@pytest.mark.parametrize("top", INSTALLED)
+def test_table_rows_match_this_environment(brine, top, tmp_path):
+    """Rows for what this venv installs agree with importlib.metadata.packages_distributions()."""
+    expected = {normalize(d) for d in importlib.metadata.packages_distributions()[top]}
+    found = libraries(brine, global_pickle(tmp_path, top + ".sub"))
+    assert {normalize(n) for n in found} <= expected and len(found) == 1, (found, expected)
+
+
+def test_unknown_import_is_a_guess_and_says_so(brine, tmp_path):
+    found = libraries(brine, global_pickle(tmp_path, "nosuchthing_xyz.mod"))
+    assert list(found) == ["nosuchthing-xyz"]
+    properties = found["nosuchthing-xyz"]
+    assert properties["brine:distribution-source"].startswith("guess: ")
+    assert "brine:distribution" in properties
+
+
+def test_python_env_names_distributions_from_installed_metadata(brine, tmp_path):
+    """--python-env DIR: the names come from DIR's dist-info (a site-packages made by unpacking
+    the pinned wheels, as pip installs them), read here with importlib.metadata."""
+    site = tmp_path / "site-packages"
+    for row in WHEELS:
+        if row["import"] in ("pycrfsuite", "sklearn_crfsuite"):
+            with zipfile.ZipFile(cached_wheel(row)) as z:
+                z.extractall(site)
+    dists = {normalize(d.metadata["Name"]): d for d in importlib.metadata.distributions(path=[str(site)])}
+    assert set(dists) == {"python-crfsuite", "sklearn-crfsuite"}
+    assert "pycrfsuite" in dists["python-crfsuite"].read_text("top_level.txt").split()
+    found = libraries(brine, "--python-env", str(site), CRF[0])
+    assert "python-crfsuite" in found and "pycrfsuite" not in found, found
+    crfsuite = found["python-crfsuite"]
+    assert crfsuite["brine:distribution-source"].startswith("installed: python_crfsuite-")
+    assert crfsuite["brine:installed-version"] == dists["python-crfsuite"].version
+    assert found["sklearn-crfsuite"]["brine:installed-version"] == dists["sklearn-crfsuite"].version
+    # numpy is not in DIR: the table names it.
+    assert found["numpy"]["brine:distribution-source"].startswith("Brine's table: ") if "numpy" in found else True
+
+
+def test_python_env_of_this_venv_agrees_with_packages_distributions(brine):
+    path = os.path.join(FIXTURES, "models", "pipeline_tfidf_lr.pkl")
+    found = libraries(brine, "--python-env", sys.prefix, path)
+    mapping = importlib.metadata.packages_distributions()
+    for name, properties in found.items():
+        tops = {m.split(".")[0] for m in properties["brine:imports"].split(", ")}
+        for top in tops:
+            assert name in mapping[top], (name, top, mapping[top])
+        assert properties["brine:installed-version"] == importlib.metadata.version(name)
+        assert properties["brine:distribution-source"].startswith("installed: ")
+
+
+# ---------------------------------------------------------------- item 13
+
+def pickled_globals(path):
+    found = set()
+    data = open(path, "rb").read()
+    stack = []
+    for op, arg, _ in pickletools.genops(data):
+        if op.name in ("SHORT_BINUNICODE", "BINUNICODE", "UNICODE"):
+            stack.append(arg)
+        if op.name in ("GLOBAL", "INST"):
+            found.add(arg.replace(" ", "."))
+        if op.name == "STACK_GLOBAL":
+            found.add(stack[-2] + "." + stack[-1])
+        if op.name == "STOP":
+            break
+    return found
+
+
+def test_crfsuite_model_has_no_unknown_global(brine):
+    """sklearn-crfsuite's CRF holds a pycrfsuite TrainLogParser: a known library's own pickle."""
+    path = CRF[0]
+    assert "pycrfsuite._logparser.TrainLogParser" in pickled_globals(path)
+    out = run(brine, "check", "--format", "json", path)
+    findings = json.loads(out.stdout)["findings"]
+    assert not [f for f in findings if f["code"] in ("BR601", "BR602")], findings
+    assert out.returncode == 0, out.stdout
+
+
+def test_crfsuite_model_is_not_refused_by_convert(brine, tmp_path):
+    out = run(brine, "convert", CRF[0], "-o", str(tmp_path / "crf.npz"))
+    assert "refusing" not in out.stderr, out.stderr
+    out = run(brine, "convert", CRF[1], "-o", str(tmp_path / "bundle.npz"), check_exit=0)
+    expected = arrays_by_path(CRF[1])
+    with np.load(str(tmp_path / "bundle.npz")) as npz:
+        assert npz.files == ["embeddings"]
+        dtype, shape, digest, _ = expected["['embeddings']"]
+        assert npz["embeddings"].dtype.str == dtype and list(npz["embeddings"].shape) == shape
+        assert hashlib.sha256(npz["embeddings"].tobytes()).hexdigest() == digest
+
+
+def test_convert_still_refuses_dangerous_and_unknown_globals(brine, tmp_path):
+    """docs/convert.md: BR601 and BR602 input is refused (exit 1) without --allow-unsafe-input."""
+    hostile = os.path.join(FIXTURES, "check", "hostile", "pipeline_payload.joblib")
+    out = run(brine, "convert", hostile, "-o", str(tmp_path / "h.npz"), check_exit=1)
+    assert "refusing to convert" in out.stderr and "BR601" in out.stderr
+    unknown = global_pickle(tmp_path, "nosuchthing_xyz.mod")
+    out = run(brine, "convert", unknown, "-o", str(tmp_path / "u.npz"), check_exit=1)
+    assert "refusing to convert" in out.stderr and "BR602" in out.stderr
+
+
+# ---------------------------------------------------------------- item 14
+
+@pytest.fixture(scope="module")
+def wheel_and_sdist(tmp_path_factory):
+    """A real wheel (the pinned sklearn-crfsuite 0.5.0) and an sdist-shaped tar.gz of its files."""
+    row = next(r for r in WHEELS if r["import"] == "sklearn_crfsuite")
+    wheel = cached_wheel(row)
+    directory = tmp_path_factory.mktemp("bundles")
+    sdist = str(directory / "sklearn-crfsuite-0.5.0.tar.gz")
+    with zipfile.ZipFile(wheel) as z, tarfile.open(sdist, "w:gz") as t:
+        names = [n for n in z.namelist() if not n.endswith("/")]
+        for n in names:
+            data = z.read(n)
+            # An sdist's root: name-version/, its metadata in PKG-INFO there.
+            target = "sklearn-crfsuite-0.5.0/" + ("PKG-INFO" if n.endswith(".dist-info/METADATA") else n)
+            info = tarfile.TarInfo(target)
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+    with zipfile.ZipFile(wheel) as z:
+        wheel_files = len([n for n in z.namelist() if not n.endswith("/")])
+    return {"wheel": (wheel, "zip", wheel_files, "a Python wheel"), "sdist": (sdist, "gzip-compressed tar", wheel_files, "a Python sdist")}
+
+
+@pytest.mark.parametrize("kind", ["wheel", "sdist"])
+@pytest.mark.parametrize("command", ["strip", "convert"])
+def test_single_artifact_commands_say_a_bundle_is_one(brine, wheel_and_sdist, kind, command, tmp_path):
+    path, codec, files, what = wheel_and_sdist[kind]
+    args = {"strip": ["--preset", "deploy", "-o", str(tmp_path / "o.pkl")], "convert": ["-o", str(tmp_path / "o.npz")]}
+    out = run(brine, command, path, *args[command], check_exit=2)
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    line = lines[0]
+    assert line.startswith("brine: %s: offset 0: a %s bundle of %d files (%s" % (path, codec, files, what)), line
+    assert "brine %s reads one pickle, joblib or PyTorch file" % command in line
+    assert "not a pickle opcode" not in line and "malformed pickle" not in line
+    assert not os.listdir(tmp_path)
+
+
+def test_repack_of_a_wheel_says_what_it_is(brine, wheel_and_sdist, tmp_path):
+    path, codec, files, what = wheel_and_sdist["wheel"]
+    out = run(brine, "repack", path, "--limit", "1GB", "-o", str(tmp_path / "o.whl"), check_exit=2)
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and "a zip bundle of %d files (a Python wheel" % files in lines[0], lines
+    assert "brine repack reads one pickle, joblib or PyTorch file, or a tarball" in lines[0]
+
+
+@pytest.mark.parametrize("kind", ["wheel", "sdist"])
+def test_bundle_commands_say_there_is_nothing_to_read(brine, wheel_and_sdist, kind):
+    path, codec, files, what = wheel_and_sdist[kind]
+    out = run(brine, "decompile", path, check_exit=0)
+    assert "no pickle, joblib or PyTorch file in this bundle" in out.stdout
+    out = run(brine, "dis", path, check_exit=0)
+    assert "with no pickle, joblib or PyTorch file in it" in out.stderr and what in out.stderr, out.stderr
