@@ -204,6 +204,15 @@ def test_decompiled_vendored_joblib_rebuilds_what_joblib_loads(brine, path, tmp_
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
 
 
+@pytest.mark.parametrize("path", CALIBRATED, ids=os.path.basename)
+def test_stripped_vendored_joblib_loads_with_the_other_arrays_intact(brine, path, tmp_path):
+    out = str(tmp_path / ("stripped" + os.path.splitext(path)[1]))
+    run(brine, "strip", path, "--remove", "calibrated_classifiers_", "-o", out, check_exit=0)
+    before = {k: v for k, v in arrays_by_path(path).items() if not k.startswith("calibrated_classifiers_")}
+    after = arrays_by_path(out)
+    assert before and after == before
+
+
 @pytest.mark.parametrize("path", SIDE_FILES, ids=os.path.basename)
 def test_side_file_wrappers_name_files_joblib_reads(brine, path):
     """joblib < 0.10: the stream is a plain pickle whose wrappers name side files; Brine calls
