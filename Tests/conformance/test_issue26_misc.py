@@ -225,6 +225,9 @@ def test_side_file_wrappers_name_files_joblib_reads(brine, path):
     assert side and len(side) == len([k for k, v in expected.items() if not np.dtype(v[0]).hasobject])
     for name in side:
         assert name in text, name
+    # decompile says what joblib.load does with each wrapper (reads the side file).
+    decompiled = run(brine, "decompile", "--full", path, check_exit=0).stdout
+    assert decompiled.count("joblib.load replaces") == len(side), decompiled
 
 
 def test_check_of_vendored_joblib_file_is_about_versions_not_security(brine, tmp_path):

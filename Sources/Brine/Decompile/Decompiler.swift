@@ -697,6 +697,10 @@ public final class Decompiler {
             if items.count > 5, let size = Int64(items[5].text), size > 0 { objects[variable]?.itemSize = size }
             if items.count > 7, let flags = Int64(items[7].text), flags & 1 != 0 { objects[variable]?.hasObject = true }
         }
+        if let className = facts.className, JoblibArrayWrapper.sideFileNames.contains(className) {
+            isJoblib = true
+            body += "# joblib < 0.10's \(className): joblib.load replaces \(name) with the array of the side file its `filename` names, next to this pickle\n"
+        }
         if let className = facts.className, JoblibArrayWrapper.isInline(className), let wrapper = state.container {
             isJoblib = true
             stack[stack.count - 1] = try joblibArray(wrapper: name, state: wrapper, instruction)

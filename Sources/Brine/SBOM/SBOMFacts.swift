@@ -84,12 +84,12 @@ public struct LoadRequirements: Sendable {
                 ?? Library(distribution: distribution, modules: [], guessed: resolutions[distribution]?.guessed ?? false,
                            source: resolutions[distribution]?.source ?? "", installedVersion: resolutions[distribution]?.installedVersion)
             library.modules = Array(Set(library.modules).union(modules)).sorted()
-            if distribution == "scikit-learn" {
+            if DeclaredDependencies.normalize(distribution) == "scikit-learn" {
                 for version in sklearnVersions where version != library.version && !library.otherVersions.contains(version) {
                     if library.version == nil { library.version = version } else { library.otherVersions.append(version) }
                 }
             }
-            if distribution == "numpy", !numpyCore.isEmpty {
+            if DeclaredDependencies.normalize(distribution) == "numpy", !numpyCore.isEmpty {
                 // The rule of BR202: numpy 1.26.1+ has stubs for a few numpy._core modules only.
                 let beyondStubs = numpyCore.contains { !VersionSkewRule.numpy126Stubs.contains($0.module) }
                 library.requires = beyondStubs ? ">=2" : ">=1.26.1"
