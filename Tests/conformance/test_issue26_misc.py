@@ -453,6 +453,23 @@ def test_crfsuite_model_has_no_unknown_global(brine):
     assert out.returncode == 0, out.stdout
 
 
+def test_crfsuite_declared_covers_what_its_model_imports(brine, tmp_path):
+    """requirements naming sklearn-crfsuite cover pycrfsuite: its wheel requires python-crfsuite
+    (METADATA Requires-Dist), whose wheel installs pycrfsuite (top_level.txt)."""
+    rows = {r["import"]: r for r in WHEELS}
+    with zipfile.ZipFile(cached_wheel(rows["sklearn_crfsuite"])) as z:
+        meta = z.read(next(n for n in z.namelist() if n.endswith(".dist-info/METADATA"))).decode()
+    requires = {normalize(line.split(":", 1)[1].split(";")[0].strip().split()[0].split(">")[0].split("=")[0].split("<")[0])
+                for line in meta.splitlines() if line.startswith("Requires-Dist:")}
+    assert "python-crfsuite" in requires, requires
+    assert "pycrfsuite" in wheel_metadata(cached_wheel(rows["pycrfsuite"]))[2]
+    pins = tmp_path / "requirements.txt"
+    pins.write_text("sklearn-crfsuite\n")
+    out = run(brine, "check", "--format", "json", "--requirements", str(pins), CRF[0])
+    findings = json.loads(out.stdout)["findings"]
+    assert not [f for f in findings if f["code"] in ("BR102", "BR103", "BR602")], findings
+
+
 def test_crfsuite_model_is_not_refused_by_convert(brine, tmp_path):
     out = run(brine, "convert", CRF[0], "-o", str(tmp_path / "crf.npz"))
     assert "refusing" not in out.stderr, out.stderr

@@ -84,7 +84,8 @@ public enum Distributions {
         "tensorflow": ["numpy"],
         "tensorflow-cpu": ["numpy"],
         "python-dateutil": ["six"],
-        "sklearn-crfsuite": ["python-crfsuite", "tabulate", "tqdm", "six"],
+        // sklearn-crfsuite 0.5.0 METADATA Requires-Dist (0.3.6 had six in place of scikit-learn).
+        "sklearn-crfsuite": ["python-crfsuite", "scikit-learn", "tabulate", "tqdm"],
     ]
 
     /// Candidate distributions for a top-level import name.

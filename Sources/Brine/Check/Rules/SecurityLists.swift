@@ -72,7 +72,7 @@ public enum SecurityLists {
     /// (a required dependency of the known library, in its published metadata). A known
     /// library's pickles are made of its own classes and of these.
     static let heldByKnownLibraries: [String: String] = [
-        // sklearn-crfsuite 0.3.6 (install_requires: python-crfsuite, tabulate, tqdm, six):
+        // sklearn-crfsuite (0.5.0 Requires-Dist: python-crfsuite, scikit-learn, tabulate, tqdm):
         // CRF.fit keeps the trainer's log parser, sklearn_crfsuite/estimator.py.
         "pycrfsuite": "sklearn_crfsuite.CRF.training_log_ is a pycrfsuite._logparser.TrainLogParser (python-crfsuite)",
         // umap-learn 0.5 (install_requires: pynndescent): UMAP.fit keeps the nearest-neighbour
