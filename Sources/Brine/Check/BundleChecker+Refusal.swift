@@ -11,7 +11,8 @@ extension BundleChecker {
 
     /// What a tar or zip bundle is, for a command that does not take one: "a zip bundle of 7
     /// files (a Python wheel: x.dist-info/WHEEL)". nil when `path` is no bundle (PyTorch zips
-    /// are artifacts) or cannot be read (the command's own reader then says why).
+    /// are artifacts; npz and .keras zips are tensor formats) or cannot be read (the
+    /// command's own reader then says why).
     public static func bundleDescription(path: String, options: BundleOptions) -> String? {
         var info = stat()
         guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG,
@@ -23,6 +24,8 @@ extension BundleChecker {
         var names: [String] = []
         let kind: String
         if codec == nil, let archive = try? ZipArchive(source: file) {
+            // An npz or a .keras is a format of its own (FormatSniffer), refused or read as one.
+            if FormatSniffer.foreign(zipMembers: archive.entries.map(\.name)) != nil { return nil }
             kind = "zip"
             names = archive.entries.map(\.name).filter { !$0.hasSuffix("/") }
         } else {
