@@ -19,7 +19,7 @@ DIS_ARTIFACT := fixtures/pickle/sklearn_pipeline_p4.pkl
 CHECK_ARTIFACT := fixtures/check/findings/main_pipeline.pkl
 BUNDLE_ARTIFACT := fixtures/bundles/sagemaker/model-torch.tar.gz
 
-.PHONY: help deps deps-static static-libs glibc-compat build release wheel man tools-venv wheelhouse old-glibc test-wheel browser-deps venv-browser browser-test demo venv venv-torch venv-formats test conformance conformance-torch conformance-formats fixtures-formats malformed fixtures fixtures-torch opcode-table clean fuzz fuzz-build test-asan
+.PHONY: help deps deps-static static-libs glibc-compat build release wheel man tools-venv wheelhouse old-glibc test-wheel browser-deps venv-browser browser-test demo venv venv-torch venv-formats test conformance conformance-torch conformance-formats fixtures-formats fixtures-misc malformed fixtures fixtures-torch opcode-table clean fuzz fuzz-build test-asan
 
 help:
 	@echo "make demo    install system packages, build release, run brine on a bundled artifact"
@@ -31,6 +31,7 @@ help:
 	@echo "make fixtures-torch  regenerate fixtures/torch/ with the pinned torch and fastai"
 	@echo "make browser-test  the HTML reports in headless Chromium (installs chromium, chromium-driver)"
 	@echo "make fixtures-formats  regenerate fixtures/formats/ with the pinned safetensors, numpy, gguf, onnx"
+	@echo "make fixtures-misc  regenerate fixtures/misc/ (scikit-learn 0.20 / joblib 0.9 / sklearn-crfsuite under Python 3.7, Python 2.7 pickles)"
 	@echo "make bench   time brine against pickletools, picklescan, fickling on a 300 MB+ artifact"
 	@echo "make fuzz    run every libFuzzer target for FUZZ_SECONDS (default 60) each; logs in .fuzz/"
 	@echo "make test-asan  Swift tests and the malformed corpus under AddressSanitizer"
@@ -249,6 +250,18 @@ conformance: build venv
 
 fixtures: venv
 	@venv=$$(bash fixtures/venv.sh); "$$venv/bin/python" fixtures/generate.py
+
+# Issue 26's old-library fixtures (fixtures/misc): scikit-learn 0.20's vendored joblib, joblib
+# 0.9.4 and sklearn-crfsuite need Python 3.7 (PYTHON37, pyenv's by default), in their own pinned
+# venv; the Python 2 pickles need a Python 2.7 (PYTHON27). Only regenerating needs them: the
+# tests read the committed files with today's libraries.
+PYTHON37 ?= $(shell command -v python3.7 || echo $(HOME)/.pyenv/versions/3.7.16/bin/python3)
+PYTHON27 ?= $(shell command -v python2.7 || echo $(HOME)/.pyenv/versions/2.7.18/bin/python)
+SKLEARN020_VENV = PYTHON=$(PYTHON37) BRINE_REQUIREMENTS=$(CURDIR)/fixtures/requirements-sklearn020.txt BRINE_VENV_NAME=sklearn020-venv bash fixtures/venv.sh
+
+fixtures-misc:
+	@venv=$$($(SKLEARN020_VENV)); "$$venv/bin/python" fixtures/misc/generate_sklearn020.py
+	@$(PYTHON27) fixtures/misc/generate_py2.py
 
 # torch and fastai live in their own pinned venv: PyPI's torch brings several GB of CUDA
 # wheels (see fixtures/requirements-torch.txt), kept under ~/.cache/brine, outside the clone.

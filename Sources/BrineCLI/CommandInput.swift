@@ -1,3 +1,4 @@
+import Brine
 import BrineIO
 
 #if canImport(Glibc)
@@ -193,6 +194,21 @@ extension CommandIO {
 
     func open(_ argument: String, accepts: CommandInput.Accepts, limit: UInt64) throws(ExitStatus) -> CommandInput {
         try open([argument], accepts: accepts, limit: limit)[0]
+    }
+
+    /// A command that reads one artifact, given a tar or zip bundle (a wheel, an sdist, a
+    /// model tarball): reports what the file is, what `command` reads and which commands read
+    /// bundles, in one line (exit 2), instead of the pickle reader's "not a pickle opcode".
+    func refusesBundle(_ input: CommandInput, command: String, reads: String = "one pickle, joblib or PyTorch file",
+                       decompression: DecompressionLimits) -> Bool {
+        do {
+            try BundleChecker.refuseBundle(path: input.path, name: input.name, command: command, reads: reads,
+                                           options: BundleOptions(decompression: decompression))
+        } catch {
+            report(input.naming(error.description))
+            return true
+        }
+        return false
     }
 
     /// The rule `--in-place` exists for: an output that is the input itself is refused.

@@ -27,6 +27,41 @@ public struct PythonEnvironment: Codable, Sendable, Equatable {
         /// SHA-256 of the RECORD file's bytes.
         public var recordDigest: String
         public var filePaths: [String]
+        /// The distribution's name and version (METADATA), for the import-name mapping.
+        public var name: String = ""
+        public var version: String = ""
+        /// The top-level modules it installs: its `top_level.txt`, or (wheels built without
+        /// one) the first component of each RECORD path; `topLevelEvidence` says which.
+        public var topLevelModules: [String] = []
+        public var topLevelEvidence: String = ""
+    }
+
+    /// The installed distributions that install the top-level module `importName`
+    /// (`pycrfsuite` → python-crfsuite), with the file that says so.
+    public func distributions(providing importName: String) -> [Installed] {
+        installed.filter { $0.topLevelModules.contains(importName) }
+    }
+
+    /// `top_level.txt`'s names, else the top-level modules and packages RECORD lists.
+    static func topLevelModules(infoDirectory: String, record: String) -> (modules: [String], evidence: String) {
+        if let text = readText(infoDirectory + "/top_level.txt") {
+            let names = text.split(whereSeparator: \.isNewline).map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
+            return (Array(Set(names.map { String($0.split(separator: "/").first ?? Substring($0)) })).sorted(), "top_level.txt")
+        }
+        var names = Set<String>()
+        for line in record.split(whereSeparator: \.isNewline) {
+            guard let path = splitRecordLine(String(line)).first, !path.isEmpty, !path.hasPrefix("/"), !path.hasPrefix("..") else { continue }
+            let parts = path.split(separator: "/")
+            guard var first = parts.first.map(String.init) else { continue }
+            if first.hasSuffix(".dist-info") || first.hasSuffix(".data") || first.hasSuffix(".pth") || first == "__pycache__" { continue }
+            if parts.count == 1 {
+                // A module file: `six.py`, `_cffi_backend.cpython-311-x86_64-linux-gnu.so`.
+                guard first.hasSuffix(".py") || first.hasSuffix(".so") || first.hasSuffix(".pyd") else { continue }
+                first = String(first.prefix { $0 != "." })
+            }
+            names.insert(first)
+        }
+        return (names.sorted(), "RECORD")
     }
 
     /// Files of every distribution, resolved on disk.
@@ -67,6 +102,9 @@ public struct PythonEnvironment: Codable, Sendable, Equatable {
                 bytes &+= size
                 installed.filePaths.append(diskPath)
             }
+            installed.name = distName
+            installed.version = version
+            (installed.topLevelModules, installed.topLevelEvidence) = topLevelModules(infoDirectory: infoDirectory, record: record)
             environment.installed.append(installed)
             environment.distributions.append(Distribution(name: distName, version: version, files: files, bytes: bytes))
         }

@@ -376,7 +376,14 @@ public final class Decompiler {
         if !options.full, case .data(let span) = instruction.argument, span.count > UInt64(options.shownTextBytes) {
             return DecompiledValue(kind: kind, text: try summary(of: instruction, span: span), start: start)
         }
-        var text = try ArgumentFormatter.text(of: instruction, reader: reader) ?? "None"
+        // STRING as pickle.loads(encoding='latin1') reads it, like BINSTRING and SHORT_BINSTRING
+        // (docs/decompile.md); pickletools' text (ASCII only) for everything else.
+        var text: String
+        if let latin1 = try ArgumentFormatter.latin1String(of: instruction, reader: reader) {
+            text = latin1
+        } else {
+            text = try ArgumentFormatter.text(of: instruction, reader: reader) ?? "None"
+        }
         var string: String?
         switch kind {
         case .int:
@@ -690,7 +697,11 @@ public final class Decompiler {
             if items.count > 5, let size = Int64(items[5].text), size > 0 { objects[variable]?.itemSize = size }
             if items.count > 7, let flags = Int64(items[7].text), flags & 1 != 0 { objects[variable]?.hasObject = true }
         }
-        if facts.className == "joblib.numpy_pickle.NumpyArrayWrapper", let wrapper = state.container {
+        if let className = facts.className, JoblibArrayWrapper.sideFileNames.contains(className) {
+            isJoblib = true
+            body += "# joblib < 0.10's \(className): joblib.load replaces \(name) with the array of the side file its `filename` names, next to this pickle\n"
+        }
+        if let className = facts.className, JoblibArrayWrapper.isInline(className), let wrapper = state.container {
             isJoblib = true
             stack[stack.count - 1] = try joblibArray(wrapper: name, state: wrapper, instruction)
         }

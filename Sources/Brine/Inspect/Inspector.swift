@@ -78,7 +78,7 @@ public enum Inspector {
 
     static func inspection(of machine: SymbolicMachine, roots: [NodeID], name: String, fileBytes: UInt64,
                            compression: CompressionFormat?) -> Inspection {
-        let joblib = machine.globalIndex["joblib.numpy_pickle.NumpyArrayWrapper"] != nil
+        let joblib = machine.globalIndex.keys.contains(where: JoblibArrayWrapper.isWrapper)
         var tensors: [NodeID: TorchTensorFacts] = [:]
         for (node, facts) in machine.torchTensors { tensors[NodeID(index: node)] = facts }
         var dtypeFacts: [NodeID: DTypeFacts] = [:]

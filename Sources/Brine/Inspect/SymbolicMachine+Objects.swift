@@ -112,7 +112,7 @@ extension SymbolicMachine {
             return
         }
         mergeState(state, into: target)
-        if typeName == "joblib.numpy_pickle.NumpyArrayWrapper" {
+        if let typeName, JoblibArrayWrapper.isInline(typeName) {
             try readJoblibArray(into: target, instruction)
         }
     }

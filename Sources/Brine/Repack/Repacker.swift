@@ -69,6 +69,11 @@ public enum Repacker {
             result = try repackTarball(input, member: member, options: options, plan: &plan, scratch: scratch, reached: &reached)
         case .torch:
             result = try repackTorch(input, member: member, options: options, plan: &plan, scratch: scratch)
+        case .zip:
+            // A wheel or other zip bundle: said as strip and convert say it (BundleChecker+Refusal).
+            let what = BundleChecker.bundleDescription(path: input, options: options.bundle) ?? "a zip bundle"
+            throw .unsupported("\(input): offset 0: \(what), not an artifact: brine repack reads one pickle, joblib or PyTorch file, "
+                               + "or a tarball; \(BundleChecker.bundleCommands) read bundles")
         default:
             throw .unsupported("\(input): \(member.kind.rawValue) is not an artifact or tarball Brine can repack")
         }

@@ -113,6 +113,8 @@ public enum SBOMBuilder {
             if let requires = library.requires { properties.append(.init(name: "brine:requires", value: name + requires)) }
             for other in library.otherVersions { properties.append(.init(name: "brine:also-pickled-with", value: other)) }
             if library.guessed { properties.append(.init(name: "brine:distribution", value: "named after the import (not a distribution Brine knows)")) }
+            if !library.source.isEmpty { properties.append(.init(name: "brine:distribution-source", value: library.source)) }
+            if let installed = library.installedVersion { properties.append(.init(name: "brine:installed-version", value: installed)) }
             components.append(CycloneDXBOM.Component(
                 type: "library", bomRef: reference(name), name: name, version: library.version,
                 purl: reference(name), properties: properties))

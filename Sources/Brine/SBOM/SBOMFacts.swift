@@ -15,6 +15,37 @@ public struct LoadRequirements: Sendable {
         public var requires: String?
         /// True when the distribution was not known to Brine and is named after the module.
         public var guessed: Bool
+        /// Where the distribution's name comes from: the installed environment's metadata
+        /// file, the row of Brine's table (with that row's source), or the import name.
+        public var source: String = ""
+        /// The version installed in `--python-env`, when the name came from there.
+        public var installedVersion: String?
+    }
+
+    /// The distribution providing a top-level import name, and how that is known: an
+    /// installed environment's `top_level.txt`/RECORD first, then Brine's table
+    /// (`Distributions.importTable`, each row citing its source), else the import name
+    /// itself, said to be a guess.
+    public struct Resolution: Sendable, Equatable {
+        public var distribution: String
+        public var source: String
+        public var guessed: Bool
+        public var installedVersion: String?
+    }
+
+    /// An installed environment to take the import-name mapping from (`brine sbom --python-env`).
+    public var environment: PythonEnvironment?
+
+    public func resolve(_ topLevel: String) -> Resolution {
+        if let environment, let first = environment.distributions(providing: topLevel).first {
+            return Resolution(distribution: first.name, source: "installed: \(first.infoDirectory)/\(first.topLevelEvidence)",
+                              guessed: false, installedVersion: first.version.isEmpty ? nil : first.version)
+        }
+        if let row = Distributions.row(forImport: topLevel) {
+            return Resolution(distribution: row.distributions[0], source: "Brine's table: " + row.source, guessed: false)
+        }
+        return Resolution(distribution: Distributions.candidates(forImport: topLevel)[0],
+                          source: "guess: named after the import `\(topLevel)` (no installed distribution or table row names it)", guessed: true)
     }
 
     public var libraries: [Library] = []
@@ -33,15 +64,15 @@ public struct LoadRequirements: Sendable {
     mutating func add(_ facts: ArtifactFacts, torchMetadata: [String: String] = [:]) {
         artifacts.append(facts.file)
         var modulesByDistribution: [String: Set<String>] = [:]
-        var guessed = Set<String>()
+        var resolutions: [String: Resolution] = [:]
         for reference in facts.references {
             let module = reference.module
             if module == "__main__" || module == "__mp_main__" || module == "__torch__" || module.hasPrefix("__torch__.") { continue }
             let top = module.split(separator: ".").first.map(String.init) ?? module
             if StandardLibrary.contains(top, minor: 11) { continue }
-            let distribution = Distributions.candidates(forImport: top)[0]
-            if !Distributions.isKnown(top) { guessed.insert(distribution) }
-            modulesByDistribution[distribution, default: []].insert(module)
+            let resolution = resolve(top)
+            if resolutions[resolution.distribution] == nil { resolutions[resolution.distribution] = resolution }
+            modulesByDistribution[resolution.distribution, default: []].insert(module)
         }
         var sklearnVersions: [String] = []
         for attribute in facts.attributes where attribute.name == "_sklearn_version" {
@@ -50,14 +81,15 @@ public struct LoadRequirements: Sendable {
         let numpyCore = facts.references.filter { $0.module == "numpy._core" || $0.module.hasPrefix("numpy._core.") }
         for (distribution, modules) in modulesByDistribution {
             var library = libraries.first { $0.distribution == distribution }
-                ?? Library(distribution: distribution, modules: [], guessed: guessed.contains(distribution))
+                ?? Library(distribution: distribution, modules: [], guessed: resolutions[distribution]?.guessed ?? false,
+                           source: resolutions[distribution]?.source ?? "", installedVersion: resolutions[distribution]?.installedVersion)
             library.modules = Array(Set(library.modules).union(modules)).sorted()
-            if distribution == "scikit-learn" {
+            if DeclaredDependencies.normalize(distribution) == "scikit-learn" {
                 for version in sklearnVersions where version != library.version && !library.otherVersions.contains(version) {
                     if library.version == nil { library.version = version } else { library.otherVersions.append(version) }
                 }
             }
-            if distribution == "numpy", !numpyCore.isEmpty {
+            if DeclaredDependencies.normalize(distribution) == "numpy", !numpyCore.isEmpty {
                 // The rule of BR202: numpy 1.26.1+ has stubs for a few numpy._core modules only.
                 let beyondStubs = numpyCore.contains { !VersionSkewRule.numpy126Stubs.contains($0.module) }
                 library.requires = beyondStubs ? ">=2" : ">=1.26.1"
@@ -79,8 +111,9 @@ public struct LoadRequirements: Sendable {
     }
 
     /// Reads a file, directory or bundle (nothing is run or imported).
-    public static func read(path: String, options: BundleOptions) throws -> LoadRequirements {
+    public static func read(path: String, options: BundleOptions, environment: PythonEnvironment? = nil) throws -> LoadRequirements {
         var requirements = LoadRequirements()
+        requirements.environment = environment
         var options = options
         options.inspect.recordsReferences = true
         if try !BundleChecker.isBundle(path: path, options: options) {
@@ -97,6 +130,7 @@ public struct LoadRequirements: Sendable {
         }
         let walker = BundleWalker(options: options)
         let box = Box()
+        box.value.environment = environment
         walker.visitor = { visit in
             switch visit {
             case .pickle(let member, let inspection):

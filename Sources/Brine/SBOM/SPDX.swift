@@ -104,6 +104,8 @@ extension SBOMBuilder {
             if let requires = library.requires { notes.append("requires: " + name + requires) }
             for other in library.otherVersions { notes.append("also pickled with: " + other) }
             if library.guessed { notes.append("distribution named after the import (not a distribution Brine knows)") }
+            if !library.source.isEmpty { notes.append("distribution name from: " + library.source) }
+            if let installed = library.installedVersion { notes.append("installed version: " + installed) }
             packages.append(SPDXDocument.Package(
                 SPDXID: libraryIDs[name]!, name: name, versionInfo: library.version, primaryPackagePurpose: "LIBRARY",
                 externalRefs: [.init(referenceLocator: purl(name, library.version))], comment: notes.joined(separator: "; ")))

@@ -70,6 +70,7 @@ struct ConvertCommand: BrineSubcommand {
         options.maximumWindow = limits.maximumWindow
         let input: CommandInput
         do { input = try io.open(file, accepts: .artifact, limit: limits.maximumDecompressed) } catch { return error }
+        if io.refusesBundle(input, command: "convert", decompression: limits.decompression) { return .unreadableInput }
         if io.refusesOverwriting(input, with: output, remedy: "convert never replaces its input: give another -o") { return .usage }
         let isTorch = (try? TorchInspector.detect(path: input.path)) ?? nil != nil
         let toSafetensors = output.hasSuffix(".safetensors")

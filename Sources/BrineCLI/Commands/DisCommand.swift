@@ -79,7 +79,9 @@ struct DisCommand: BrineSubcommand {
     /// one that cannot be disassembled is reported and the next one follows.
     private func disassembleBundle(_ disassembler: ArtifactDisassembler, input: CommandInput, io: CommandIO) -> ExitStatus {
         var output = io.output
-        return BundleArtifactWalk(options: bundleLimits.options).run(input, member: member, io: io) { path, diskPath, record in
+        var artifacts = 0
+        let status = BundleArtifactWalk(options: bundleLimits.options).run(input, member: member, io: io) { path, diskPath, record in
+            artifacts += 1
             if member == nil { output.write("==> \(path) <==\n") }
             do throws(DisassemblyError) {
                 try disassembler.disassemble(path: diskPath, name: path, member: record, to: &output)
@@ -89,5 +91,11 @@ struct DisCommand: BrineSubcommand {
                 return false
             }
         }
+        // As decompile says it: a bundle with nothing to disassemble (a wheel, an sdist).
+        if artifacts == 0, member == nil, status == .success {
+            let what = BundleChecker.bundleDescription(path: input.path, options: bundleLimits.options) ?? "a bundle"
+            io.report(input.naming("\(input.name): \(what) with no pickle, joblib or PyTorch file in it; nothing to disassemble"))
+        }
+        return status
     }
 }

@@ -23,6 +23,11 @@ struct SbomCommand: BrineSubcommand {
             purl, DEPENDS_ON relationships; its required creation time is SOURCE_DATE_EPOCH \
             when set, else now.
 
+            Distribution names come from --python-env DIR's installed metadata (top_level.txt, \
+            else RECORD) when given, else from Brine's table (each row cites the wheel \
+            metadata it is taken from); a module neither knows is named after itself and \
+            marked as a guess. Each library's `brine:distribution-source` property says which.
+
             PATH may be a directory or a tar/zip bundle: the libraries of every artifact in \
             it are listed. Exit codes: 0 written, 2 an input or one of its artifacts could \
             not be read, 64 usage error.
@@ -43,15 +48,29 @@ struct SbomCommand: BrineSubcommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("Write the SBOM to this file (atomically) instead of stdout.", valueName: "file"))
     var output: String?
 
+    @Option(name: .customLong("python-env"), help: ArgumentHelp(
+        "A venv or site-packages: name each module's distribution from what is installed there (top_level.txt, RECORD).",
+        valueName: "dir"))
+    var pythonEnvironment: String?
+
     @OptionGroup var bundleLimits: BundleLimitOptions
 
     func execute(io: CommandIO) -> ExitStatus {
         var subjects: [SBOMSubject] = []
         var unreadable = false
+        var environment: PythonEnvironment?
+        if let pythonEnvironment {
+            guard let scanned = PythonEnvironment.scan(pythonEnvironment) else {
+                io.report(InputError(path: pythonEnvironment, offset: 0, reason: .corruptStream(
+                    codec: "python environment", detail: "no site-packages with *.dist-info RECORD files found")).description)
+                return .unreadableInput
+            }
+            environment = scanned
+        }
         for path in paths {
             do {
                 let isBundle = try BundleChecker.isBundle(path: path, options: bundleLimits.options)
-                let requirements = try LoadRequirements.read(path: path, options: bundleLimits.options)
+                let requirements = try LoadRequirements.read(path: path, options: bundleLimits.options, environment: environment)
                 for line in requirements.unreadable { io.report(line) }
                 if !requirements.unreadable.isEmpty { unreadable = true }
                 // A directory has no bytes of its own to hash: its artifacts' paths identify it.

@@ -103,6 +103,7 @@ struct StripCommand: BrineSubcommand {
         }
         let input: CommandInput
         do { input = try io.open(file, accepts: .artifact, limit: limits.maximumDecompressed) } catch { return error }
+        if io.refusesBundle(input, command: "strip", decompression: limits.decompression) { return .unreadableInput }
         if inPlace, input.isStandardInput {
             io.report("--in-place needs a file: standard input cannot be replaced")
             return .usage

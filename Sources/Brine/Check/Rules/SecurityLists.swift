@@ -51,7 +51,7 @@ public enum SecurityLists {
     static let byValuePrefixes = ["cloudpickle.", "dill."]
 
     /// Top-level modules artifacts are made of. Their globals are data and model classes.
-    static let knownModules: Set<String> = [
+    static let knownModules: Set<String> = Set<String>([
         "__torch__",  // TorchScript class names inside a scripted module, not Python imports
         "numpy", "scipy", "sklearn", "pandas", "joblib", "lightgbm", "xgboost", "catboost", "torch", "torchvision",
         "torchaudio", "torchtext", "fastai", "fastcore", "fastprogress", "fasttransform", "fastdownload", "transformers", "tokenizers", "sentence_transformers",
@@ -65,6 +65,19 @@ public enum SecurityLists {
         "tzdata", "ipaddress", "email", "textwrap", "unicodedata", "random", "_random", "ast", "argparse", "warnings",
         "abc", "weakref", "_weakrefset", "heapq", "bisect", "hashlib", "_sre", "sre_compile", "json", "_json", "csv",
         "xml", "html", "statistics", "contextlib", "inspect", "types", "copy", "logging", "pkgutil", "doctest",
+    ]).union(heldByKnownLibraries.keys)
+
+    /// Libraries whose objects a known library's fitted models hold, so that library's own
+    /// pickles reference them: the attribute that holds one, the class, and the distribution
+    /// (a required dependency of the known library, in its published metadata). A known
+    /// library's pickles are made of its own classes and of these.
+    static let heldByKnownLibraries: [String: String] = [
+        // sklearn-crfsuite (0.5.0 Requires-Dist: python-crfsuite, scikit-learn, tabulate, tqdm):
+        // CRF.fit keeps the trainer's log parser, sklearn_crfsuite/estimator.py.
+        "pycrfsuite": "sklearn_crfsuite.CRF.training_log_ is a pycrfsuite._logparser.TrainLogParser (python-crfsuite)",
+        // umap-learn 0.5 (install_requires: pynndescent): UMAP.fit keeps the nearest-neighbour
+        // index it searches for transform, umap/umap_.py `_knn_search_index`.
+        "pynndescent": "umap.UMAP._knn_search_index is a pynndescent.pynndescent_.NNDescent (pynndescent)",
     ]
 
     public enum Verdict: Equatable {

@@ -80,8 +80,21 @@ enum ArgumentFormatter {
         return try PythonRepr.pythonIntFromDecimalText(bytes)
     }
 
-    /// STRING: quotes stripped, escapes undone, then decoded as ASCII.
-    private static func quotedString(_ bytes: UnsafeRawBufferPointer) throws(PythonReprError) -> [UInt32] {
+    /// STRING's argument as `pickle.loads(data, encoding='latin1')` reads it, the way Python 2
+    /// pickles are loaded (numpy, joblib and torch pass that encoding): quotes stripped,
+    /// escapes undone, each byte one code point. pickletools (and `text(of:)`) decode ASCII
+    /// and refuse other bytes; so does `pickle.loads` with its default encoding='ASCII'.
+    static func latin1String(of instruction: PickleInstruction, reader: PickleReader) throws(PickleError) -> String? {
+        guard instruction.opcode == .string, case .line(let span) = instruction.argument else { return nil }
+        return try reader.withArgumentBytes(span) { bytes throws(PickleError) in
+            do throws(PythonReprError) { return PythonRepr.reprStr(try quotedString(bytes, latin1: true)) } catch {
+                throw PickleError(offset: instruction.offset, opcode: instruction.opcode, reason: .invalidArgument(error.message))
+            }
+        }
+    }
+
+    /// STRING: quotes stripped, escapes undone, then decoded as ASCII (pickletools) or latin-1.
+    private static func quotedString(_ bytes: UnsafeRawBufferPointer, latin1: Bool = false) throws(PythonReprError) -> [UInt32] {
         guard let quote = bytes.first, quote == UInt8(ascii: "'") || quote == UInt8(ascii: "\"") else {
             throw PythonReprError(message: "no string quotes around \(PythonRepr.reprBytes(bytes))", position: 0)
         }
@@ -90,7 +103,7 @@ enum ArgumentFormatter {
         }
         let inner = UnsafeRawBufferPointer(rebasing: bytes[1..<(bytes.count - 1)])
         let decoded = try PythonRepr.escapeDecode(inner)
-        return try ascii(decoded)
+        return latin1 ? decoded.map(UInt32.init) : try ascii(decoded)
     }
 
     /// PERSID, GLOBAL and INST: escapes undone (no quotes), then decoded as ASCII.

@@ -96,7 +96,7 @@ public struct ArtifactDisassembler {
     /// Reads opcodes until joblib's `NumpyArrayWrapper` is named (it is named before the
     /// first array's raw data) or the input ends or stops parsing.
     static func namesArrayWrapper(_ reader: PickleReader) -> Bool {
-        let wrapper = Array("NumpyArrayWrapper".utf8)
+        let wrapper = Array(JoblibArrayWrapper.inlineClass.utf8)
         do {
             while let instruction = try reader.readInstruction() {
                 switch instruction.argument {
