@@ -4,6 +4,8 @@ import BrineIO
 public struct DecompileOptions: Sendable {
     /// Everything, literally: the output is Python that rebuilds the object when run.
     public var full = false
+    /// Count a summarised container's batches straight from the bytes (`InspectOptions.usesFastPath`).
+    public var usesFastPath = InspectOptions.fastPathDefault
     /// Items of a container shown before the rest is counted (without `full`).
     public var shownItems = 20
     /// Text of a container, or of one str/bytes literal, shown before the rest is summarised.
@@ -95,7 +97,7 @@ public final class Decompiler {
         lazyItems = []
         defer { (stack, marks, memo, protocolVersion, lazyItems) = saved }
         while true {
-            if marks.last?.lazy == true, try scanSummarisedBatch() { continue }
+            if options.usesFastPath, marks.last?.lazy == true, try scanSummarisedBatch() { continue }
             guard let instruction = try reader.readInstruction() else {
                 throw PickleError(offset: reader.offset, reason: .truncated(expected: "an opcode (the pickle has no STOP)"))
             }

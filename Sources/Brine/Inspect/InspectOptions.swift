@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Settings and hostile-input limits of the symbolic machine.
 public struct InspectOptions: Sendable {
     /// Parts of one object kept by name; beyond it, scalars are counted by kind and only
@@ -17,6 +23,15 @@ public struct InspectOptions: Sendable {
     /// cannot grow memory past it, and a name it drops is reported as not kept.
     public var maximumMemoTextBytes = InspectOptions.defaultMaximumMemoTextBytes
     public static let defaultMaximumMemoTextBytes = 64 << 20
+    /// Decode batches of plain scalars straight from the window's bytes. Off, every
+    /// instruction goes through the general machine: the same answer, slower. Tests run both
+    /// and compare (one semantics); `BRINE_NO_FAST_PATH=1` turns it off for a whole process.
+    public var usesFastPath = InspectOptions.fastPathDefault
+    /// False when the environment has `BRINE_NO_FAST_PATH=1`: the default of every fast path's switch.
+    public static let fastPathDefault: Bool = {
+        guard let value = getenv("BRINE_NO_FAST_PATH") else { return true }
+        return String(cString: value) != "1"
+    }()
     /// Pickles nested in joblib object arrays, inside each other.
     public var maximumNesting: Int
     /// Record every use of a global and padded strings (`brine check`); off for inspect.

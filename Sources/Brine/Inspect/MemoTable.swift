@@ -30,6 +30,9 @@ struct MemoTable {
     /// text of one of its strings can be read again if a later GET names something with it.
     private(set) var scannedRuns: [ScannedRun] = []
     private(set) var count = 0
+    /// Set once a store replaced an entry (CPython's memo is a dict: the last store wins):
+    /// values stored earlier under that index no longer find their text here.
+    private(set) var hasOverwrites = false
     /// False once a store did not continue the sequence 0, 1, 2, … (a gap or an overwrite).
     private var isSequential = true
 
@@ -52,7 +55,10 @@ struct MemoTable {
         }
         if previous == Self.unset {
             count += 1
-        } else if previous & Self.hasSideEntry != 0 {
+        } else {
+            hasOverwrites = true
+        }
+        if previous != Self.unset, previous & Self.hasSideEntry != 0 {
             nodes[index] = nil
             payloads[index] = nil
             texts[index] = nil

@@ -252,7 +252,9 @@ extension SymbolicMachine {
     /// its bytes are no longer reachable (a compressed stream that moved past them).
     func text(of value: StackValue, limit: Int = 4096) -> String? {
         guard value.kind == .str else { return nil }
-        if value.memoIndex >= 0, let cached = memo.text(at: value.memoIndex) { return cached }
+        // A value that is not a GET was the entry when stored; after an overwrite it may no
+        // longer be, so its own bytes come first.
+        if value.memoIndex >= 0, value.isReference || !memo.hasOverwrites, let cached = memo.text(at: value.memoIndex) { return cached }
         if value.isReference, value.memoIndex >= 0, let run = memo.scannedRun(containing: value.memoIndex) {
             return scannedText(at: value.memoIndex, in: run, depth: 0)
         }
@@ -285,7 +287,7 @@ extension SymbolicMachine {
     /// str's text is. Nil when its bytes are no longer reachable or too long to name a part.
     func bytesRepr(of value: StackValue) -> String? {
         guard value.kind == .bytes else { return nil }
-        if value.memoIndex >= 0, let cached = memo.text(at: value.memoIndex) { return cached }
+        if value.memoIndex >= 0, value.isReference || !memo.hasOverwrites, let cached = memo.text(at: value.memoIndex) { return cached }
         guard !value.isReference, value.span.count <= UInt64(Self.rememberedTextLimit) else { return nil }
         let spelling = value.spelling, encoded = value.isEncodedText
         guard let repr = try? reader.withArgumentBytes(value.span, { bytes -> String? in

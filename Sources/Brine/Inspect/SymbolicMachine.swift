@@ -83,7 +83,7 @@ final class SymbolicMachine {
         while true {
             steps &+= 1
             if steps & 0xFFFF == 0, let progress { progress() }
-            if let target = fastPathTarget, try scanScalars(into: target) {
+            if options.usesFastPath, let target = fastPathTarget, try scanScalars(into: target) {
                 if scannedBytes &- scannedAtProgress >= 1 << 20, let progress {
                     scannedAtProgress = scannedBytes
                     progress()
