@@ -1,0 +1,86 @@
+import Testing
+@testable import Brine
+import BrineIO
+
+/// Issue 26 items 1-3 (and the oracle's D6, D9, D12) on pickles CPython's pickle module wrote
+/// (fixtures/pickle/issue26/generate.py), at every protocol. Each of these failed before the
+/// fix: exit 2 at TUPLE1 after item 1,000, `<memo N>` in paths, `STACK_GLOBAL needs two strings`.
+@Suite struct Issue26PickleTests {
+    static let files = Repository.fixtures(in: "pickle/issue26", extensions: ["pkl"])
+
+    func report(_ path: String, fastPath: Bool = true) throws -> InspectReport {
+        var options = InspectOptions()
+        options.usesFastPath = fastPath
+        return ReportBuilder.build(try Inspector.inspect(path: path, options: options))
+    }
+
+    func nodes(_ node: ReportNode) -> [ReportNode] { [node] + node.children.flatMap(nodes) }
+
+    func node(_ path: String, in report: InspectReport) -> ReportNode? { nodes(report.root).first { $0.path == path } }
+
+    @Test func theGeneratorWroteEveryFile() {
+        #expect(Self.files.count == 10 * 6 + 3)
+    }
+
+    /// One semantics: the fast path is a faster way to the same report.
+    @Test(arguments: files) func theFastPathAgreesWithTheGeneralMachine(path: String) throws {
+        #expect(try report(path) == report(path, fastPath: false))
+    }
+
+    /// Batches split across reads of any size (the scan's buffer ends mid-batch) read the same.
+    @Test(arguments: files.filter { $0.hasSuffix("_p4.pkl") || $0.hasSuffix("_p1.pkl") })
+    func smallReadsGiveTheSameReport(path: String) throws {
+        let bytes = try readFile(path)
+        let whole = ReportBuilder.build(try Inspector.inspect(source: MemorySource(bytes), name: path, fileBytes: UInt64(bytes.count)))
+        let chunked = ReportBuilder.build(try Inspector.inspect(source: MemorySource(bytes, chunkLimit: 7), name: path,
+                                                                fileBytes: UInt64(bytes.count), maximumWindow: 1 << 12))
+        #expect(whole.root == chunked.root)
+    }
+
+    @Test(arguments: files) func everyPickleCommandReadsIt(path: String) {
+        // pickletools refuses a memo key stored twice ("memo key 3 already defined"); dis is pickletools.
+        let dis = path.contains("memo_overwrite") ? [] : [["dis", path]]
+        for arguments in dis + [["inspect", path], ["check", path], ["decompile", path], ["sbom", path],
+                          ["diff", path, path], ["strip", "--dry-run", "--preset", "deploy", path, "-o", path + ".out"]] {
+            let result = runBrine(arguments)
+            #expect(result.status < 2, "\(arguments.joined(separator: " ")): \(result.errors)")
+        }
+    }
+
+    @Test(arguments: 0...5) func tuplesPastTheFirstBatchAreItems(protocol_: Int) throws {
+        let tuples = try report(Repository.path("fixtures/pickle/issue26/tuples1_p\(protocol_).pkl"))
+        #expect(tuples.root.count == 1001)
+        #expect(tuples.root.elements == ["tuple": 1001] || tuples.root.other?.elements == ["tuple": 1001 - UInt64(tuples.root.children.count)])
+        let pairs = try report(Repository.path("fixtures/pickle/issue26/tuples2_p\(protocol_).pkl"))
+        #expect(pairs.root.count == 2500)
+        let set = try report(Repository.path("fixtures/pickle/issue26/tupleset_p\(protocol_).pkl"))
+        #expect(set.root.count == 2000)
+        let mark = try report(Repository.path("fixtures/pickle/issue26/marktuple_p\(protocol_).pkl"))
+        #expect(mark.root.count == 66)
+        for name in ["tuples1", "tuples2", "tuples3", "tuplekeys", "tupleset", "marktuple"] {
+            let report = try report(Repository.path("fixtures/pickle/issue26/\(name)_p\(protocol_).pkl"))
+            #expect(report.root.bytes + report.overheadBytes == report.streamBytes, "\(name)")
+        }
+    }
+
+    @Test(arguments: 0...5) func memoizedStringsKeepTheirText(protocol_: Int) throws {
+        let memo = try report(Repository.path("fixtures/pickle/issue26/memokeys_p\(protocol_).pkl"))
+        #expect(node("['dec']['rnn']['weight']", in: memo) != nil)
+        #expect(!nodes(memo.root).contains { $0.path.contains("<memo") })
+        let fromSet = try report(Repository.path("fixtures/pickle/issue26/setkeys_p\(protocol_).pkl"))
+        #expect(node("['named']['w5']", in: fromSet) != nil)
+        #expect(node("['named']['w7']", in: fromSet) != nil)
+        let bytesKeys = try report(Repository.path("fixtures/pickle/issue26/byteskeys_p\(protocol_).pkl"))
+        #expect(node("[b'k'][b'k']", in: bytesKeys) != nil)
+        #expect(node("[b'z\\xff']", in: bytesKeys) != nil)
+        let names = try report(Repository.path("fixtures/pickle/issue26/globalnames_p\(protocol_).pkl"))
+        #expect(node("[2]", in: names)?.type == "collections.OrderedDict")
+    }
+
+    @Test func stackGlobalOperandsFromTheMemo() throws {
+        #expect(try report(Repository.path("fixtures/pickle/issue26/stack_global_memo.pkl")).root.type == "collections.OrderedDict")
+        #expect(try report(Repository.path("fixtures/pickle/issue26/memo_overwrite_global.pkl")).root.type == "collections.OrderedDict")
+        let list = try report(Repository.path("fixtures/pickle/issue26/memo_overwrite_list.pkl"))
+        #expect(["[0]", "[1]", "[2]"].map { node($0, in: list)?.value } == ["'rnn'", "'x'", "'x'"])
+    }
+}
