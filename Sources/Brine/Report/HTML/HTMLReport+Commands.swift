@@ -1,8 +1,10 @@
+import BrineIO
+
 /// The pages of `brine inspect`, `brine budget` and `brine diff`.
 extension HTMLReport {
     public static func inspect(_ report: InspectReport) -> HTMLReport {
         let tree = TreemapBuilder.inspect(report)
-        var facts = ["\(report.file): \(report.format)\(report.compression.map { ", \($0)-compressed" } ?? ""), \(ByteFormat.human(report.fileBytes)) on disk"]
+        var facts = ["\(report.file): \(report.format)\(report.compression.map { ", " + CompressionFormat.compressedPhrase($0) } ?? ""), \(ByteFormat.human(report.fileBytes)) on disk"]
         if report.compression != nil { facts.append("stream: \(ByteFormat.human(report.streamBytes)) decompressed") }
         facts.append("estimated memory once loaded: \(ByteFormat.human(report.memoryBytes))")
         facts += trainingOnlyFacts(tree)
