@@ -71,11 +71,11 @@ struct ConvertCommand: BrineSubcommand {
         let input: CommandInput
         do { input = try io.open(file, accepts: .artifact, limit: limits.maximumDecompressed) } catch { return error }
         if io.refusesOverwriting(input, with: output, remedy: "convert never replaces its input: give another -o") { return .usage }
-        if let format = FormatSniffer.sniff(path: input.path) {
+        let isTorch = (try? TorchInspector.detect(path: input.path)) ?? nil != nil
+        if !isTorch, let format = FormatSniffer.sniff(path: input.path) {
             io.report(input.naming(InputError(path: input.path, offset: 0, reason: .unsupportedFormat(what: format.convertRefusal)).description))
             return .unreadableInput
         }
-        let isTorch = (try? TorchInspector.detect(path: input.path)) ?? nil != nil
         let toSafetensors = output.hasSuffix(".safetensors")
         guard isTorch == toSafetensors else {
             io.report(isTorch ? "\(input.name): a PyTorch file converts to .safetensors, not .npz"
