@@ -128,8 +128,34 @@ import BrineIO
     @Test func tensorProtoSnifferClaimsNoPickleOrModel() throws {
         for path in Repository.fixtures(in: "pickle", extensions: ["pkl"]) + [Repository.path("fixtures/formats/onnx/mlp.onnx")] {
             let head = Array(try readFile(path).prefix(FormatSniffer.headLength))
-            #expect(!FormatSniffer.isONNXTensor(head, size: nil), "\(path)")
+            #expect(!FormatSniffer.isONNXTensor(head), "\(path)")
         }
+    }
+
+    /// A cut TensorProto is still named by content, and its reader says where it stops.
+    @Test func cutTensorProtoIsReportedByTheONNXReader() throws {
+        let whole = try readFile(Repository.path("fixtures/formats/onnx/test_data_set_0/input_0.pb"))
+        let path = try temporaryFile(Array(whole.prefix(whole.count - 10)), name: "input_0.pb")
+        let result = runBrine(["inspect", path])
+        #expect(result.status == 2)
+        #expect(result.errors.contains("TensorProto"), "\(result.errors)")
+        #expect(result.errors.split(separator: "\n").count == 1)
+    }
+
+    // MARK: item 6: Python 2's OrderedDict([[k, v], ...]) in legacy torch files
+
+    /// The keys are the generator's model's state-dict keys (fixtures/torch/generate_py2_legacy.py);
+    /// Tests/conformance_torch/test_issue26_py2_legacy.py compares them with torch.load's.
+    @Test func python2StateDictKeysNameTheTensors() throws {
+        let inspection = try TorchInspector.inspect(path: Repository.path("fixtures/torch/py2_legacy/state_dict_py2.pt"))
+        let paths = Set(inspection.tensors.map(\.path))
+        for key in ["embedding.weight", "hidden.weight", "hidden.bias", "norm.weight", "norm.bias", "norm.running_mean",
+                    "norm.running_var", "norm.num_batches_tracked", "out.weight"] {
+            #expect(paths.contains("['\(key)']"), "\(key) in \(paths.sorted())")
+        }
+        #expect(!paths.contains { $0.contains("__reduce_args__") })
+        let report = ReportBuilder.build(inspection.pickle)
+        #expect(report.root.bytes + report.overheadBytes == inspection.pickle.streamBytes)
     }
 
     // MARK: item 9: compressed npz members: array bytes and stored bytes apart

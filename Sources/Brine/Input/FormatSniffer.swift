@@ -80,7 +80,7 @@ public enum FormatSniffer {
         if isONNX(head) {
             return ForeignFormat(name: "onnx", description: "an ONNX model (protobuf)")
         }
-        if isONNXTensor(head, size: size) {
+        if isONNXTensor(head) {
             return ForeignFormat(name: "onnx-tensor", description: "an ONNX tensor (a serialized TensorProto, as ONNX test data's .pb files)")
         }
         if isText(head), !BundleWalker.looksLikeProtocol0Pickle(head), lastByte != UInt8(ascii: ".") {
@@ -168,7 +168,7 @@ public enum FormatSniffer {
     /// wire type, starting with `dims` (1) or `data_type` (2), and a `data_type` onnx.proto
     /// defines (1–26) among them. Its tag, 0x10, is a control character: no text has it,
     /// and 0x08, 0x0A and 0x10 are no pickle opcodes.
-    static func isONNXTensor(_ head: [UInt8], size: UInt64?) -> Bool {
+    static func isONNXTensor(_ head: [UInt8]) -> Bool {
         guard let first = head.first, [0x08, 0x0A, 0x10].contains(first) else { return false }
         // Wire types each field may take (packed repeated scalars are length-delimited).
         let wireTypes: [UInt64: Set<UInt64>] = [
@@ -203,8 +203,9 @@ public enum FormatSniffer {
             case 5: offset += 4
             default:
                 guard let length = varint() else { break fields }
+                // A length past the file's end still names a TensorProto: a cut one, which its
+                // reader reports with the offset.
                 if length == UInt64.max { return false }
-                if let size, length > size { return false }
                 offset += Int(min(length, UInt64(head.count)))
             }
         }
