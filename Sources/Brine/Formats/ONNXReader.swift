@@ -17,6 +17,12 @@ public enum ONNXReader {
     public static let maximumBytes: UInt64 = (1 << 31) - 1
     /// Nesting of messages (and groups) swift-protobuf and the wire walk accept.
     public static let messageDepthLimit = 100
+    /// swift-protobuf's options for every message read here.
+    static var decodingOptions: BinaryDecodingOptions {
+        var options = BinaryDecodingOptions()
+        options.messageDepthLimit = messageDepthLimit
+        return options
+    }
     /// Operator domains every ONNX runtime provides.
     public static let standardDomains: Set<String> = ["", "ai.onnx", "ai.onnx.ml", "ai.onnx.training", "ai.onnx.preview.training", "com.microsoft"]
 
@@ -38,9 +44,7 @@ public enum ONNXReader {
         let bytes = try HeaderBytes.read(source, count: Int(fileBytes), at: 0, what: "the ONNX protobuf")
         let model: Onnx_ModelProto
         do {
-            var options = BinaryDecodingOptions()
-            options.messageDepthLimit = messageDepthLimit
-            model = try Onnx_ModelProto(serializedBytes: bytes, options: options)
+            model = try Onnx_ModelProto(serializedBytes: bytes, options: decodingOptions)
         } catch {
             throw HeaderBytes.malformed(source.name, 0, "ONNX: not a ModelProto protobuf (\(error))")
         }
@@ -74,8 +78,7 @@ public enum ONNXReader {
             try add(entry, at: place, source: source, directory: directory, into: &layout)
         }
         layout.facts["initializers"] = String(model.graph.initializer.count)
-        let sparse = entries.filter { $0.role == "sparse initializer" }.count
-        if sparse > 0 { layout.facts["sparse initializers"] = String(model.graph.sparseInitializer.count) }
+        if !model.graph.sparseInitializer.isEmpty { layout.facts["sparse initializers"] = String(model.graph.sparseInitializer.count) }
         let inNodes = entries.filter { $0.role == "tensor" }.count
         if inNodes > 0 { layout.facts["tensors in nodes"] = String(inNodes) }
         let external = layout.tensors.filter { $0.location != nil }
@@ -96,9 +99,7 @@ public enum ONNXReader {
         let bytes = try HeaderBytes.read(source, count: Int(fileBytes), at: 0, what: "the ONNX TensorProto")
         let tensor: Onnx_TensorProto
         do {
-            var options = BinaryDecodingOptions()
-            options.messageDepthLimit = messageDepthLimit
-            tensor = try Onnx_TensorProto(serializedBytes: bytes, options: options)
+            tensor = try Onnx_TensorProto(serializedBytes: bytes, options: decodingOptions)
         } catch {
             throw HeaderBytes.malformed(source.name, 0, "ONNX: not a TensorProto protobuf (\(error))")
         }
