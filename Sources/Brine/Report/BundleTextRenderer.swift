@@ -57,7 +57,7 @@ public struct BundleTextRenderer {
 
     private func kind(_ member: BundleMember) -> String {
         var text = member.format ?? member.kind.rawValue
-        if let compression = member.compression { text += " (\(compression))" }
+        if let compression = member.compression { text += " (\(CompressionFormat.displayName(compression)))" }
         return text
     }
 

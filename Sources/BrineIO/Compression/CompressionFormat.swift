@@ -23,12 +23,12 @@ public enum CompressionFormat: String, Sendable, CaseIterable {
     /// How text output names a codec found by content (JSON keeps `rawValue`, which
     /// docs/json-schema.md lists): `joblibZF` is joblib < 0.10's own zlib container.
     public static func displayName(_ rawValue: String) -> String {
-        rawValue == CompressionFormat.joblibZF.rawValue ? "joblib 0.9 zfile (zlib)" : rawValue
+        rawValue == CompressionFormat.joblibZF.rawValue ? "joblib 0.9 zfile" : rawValue
     }
 
     /// "bzip2-compressed"; "joblib 0.9 zfile (zlib)" for joblib's ZF container.
     public static func compressedPhrase(_ rawValue: String) -> String {
-        rawValue == CompressionFormat.joblibZF.rawValue ? displayName(rawValue) : rawValue + "-compressed"
+        rawValue == CompressionFormat.joblibZF.rawValue ? displayName(rawValue) + " (zlib)" : rawValue + "-compressed"
     }
 
     /// The format whose magic `prefix` starts with, or nil for uncompressed data.

@@ -18,7 +18,7 @@ extension HTMLReport {
     public static func bundle(_ report: BundleReport) -> HTMLReport {
         let tree = TreemapBuilder.bundle(report)
         let members = report.root.flattened().count - 1
-        var facts = ["\(report.file): \(report.root.kind.rawValue)\(report.root.compression.map { ", \($0)" } ?? ""), \(members) member\(members == 1 ? "" : "s"), \(ByteFormat.human(report.root.bytes)) uncompressed"]
+        var facts = ["\(report.file): \(report.root.kind.rawValue)\(report.root.compression.map { ", " + CompressionFormat.displayName($0) } ?? ""), \(members) member\(members == 1 ? "" : "s"), \(ByteFormat.human(report.root.bytes)) uncompressed"]
         facts += trainingOnlyFacts(tree)
         return HTMLReport(
             title: "brine inspect \(report.file)", facts: facts, metrics: ["uncompressed bytes", "estimated memory (artifacts)"],
