@@ -19,7 +19,7 @@ DIS_ARTIFACT := fixtures/pickle/sklearn_pipeline_p4.pkl
 CHECK_ARTIFACT := fixtures/check/findings/main_pipeline.pkl
 BUNDLE_ARTIFACT := fixtures/bundles/sagemaker/model-torch.tar.gz
 
-.PHONY: help deps deps-static static-libs glibc-compat build release wheel man tools-venv wheelhouse old-glibc test-wheel browser-deps venv-browser browser-test demo venv venv-torch venv-formats test conformance conformance-torch conformance-formats fixtures-formats fixtures-misc malformed fixtures fixtures-torch opcode-table clean fuzz fuzz-build test-asan
+.PHONY: help deps deps-static static-libs glibc-compat build release wheel man tools-venv wheelhouse old-glibc test-wheel browser-deps venv-browser browser-test demo venv venv-torch venv-formats test conformance conformance-torch conformance-formats fixtures-formats fixtures-misc fixtures-joblib09 malformed fixtures fixtures-torch opcode-table clean fuzz fuzz-build test-asan
 
 help:
 	@echo "make demo    install system packages, build release, run brine on a bundled artifact"
@@ -302,6 +302,12 @@ conformance-formats: build venv-formats
 
 fixtures-formats: venv-formats
 	@venv=$$($(FORMATS_VENV)); "$$venv/bin/python" fixtures/formats/generate_formats.py
+
+# joblib 0.9.4 (its own "ZF" zlib container) for fixtures/joblib/zfile/, in a venv of its own.
+JOBLIB09_VENV = BRINE_REQUIREMENTS=$(CURDIR)/fixtures/requirements-joblib09.txt BRINE_VENV_NAME=joblib09-venv bash fixtures/venv.sh
+
+fixtures-joblib09:
+	@venv=$$($(JOBLIB09_VENV)); "$$venv/bin/python" fixtures/joblib/generate_zfile.py
 
 opcode-table:
 	python3 fixtures/tools/opcode_table.py > Sources/Brine/Pickle/PickleOpcode+Table.swift

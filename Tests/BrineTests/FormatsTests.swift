@@ -130,8 +130,8 @@ import Testing
         return bytes + payload
     }
 
-    func places(_ bytes: [UInt8]) throws(InputError) -> [ONNXInitializerOffsets.Data] {
-        try ONNXInitializerOffsets.initializers(bytes, name: "wire", maximumDepth: 4)
+    func places(_ bytes: [UInt8]) throws(InputError) -> [ONNXTensorOffsets.Data] {
+        try ONNXTensorOffsets.tensors(bytes, name: "wire", maximumDepth: 4)
     }
 
     @Test func onnxWireWalkPlacesRawDataAndMergesGraphs() throws {
@@ -144,7 +144,7 @@ import Testing
         // The last raw_data wins, as protobuf decodes it; typed data at its packed payload.
         #expect(found[0].bytes == 200 && found[0].raw)
         #expect(Array(model[Int(found[0].offset)..<Int(found[0].offset) + 200]) == raw)
-        #expect(found[1] == ONNXInitializerOffsets.Data(offset: UInt64(model.count - 4), bytes: 4, raw: false))
+        #expect(found[1] == ONNXTensorOffsets.Data(offset: UInt64(model.count - 4), bytes: 4, raw: false))
     }
 
     @Test func onnxWireWalkIsBounded() throws {

@@ -23,7 +23,8 @@ extension ArtifactReaders {
             var inspect = options.inspect
             inspect.recordsReferences = true
             do throws(PickleError) {
-                let inspection = try Inspector.inspect(source: source, name: name, fileBytes: pickle.bytes, options: inspect, maximumWindow: options.maximumWindow)
+                let inspection = try Inspector.inspect(source: source, name: name, fileBytes: pickle.bytes, options: inspect, maximumWindow: options.maximumWindow,
+                                                       onePickle: true)
                 visitor?(.pickle(path: name, inspection: inspection))
             } catch {
                 if case .input(let inputError) = error.reason { throw inputError }

@@ -174,7 +174,7 @@ public final class BundleWalker {
         } else if (head.count >= 2 && head[0] == 0x80 && (2...5).contains(head[1])) || Self.looksLikeProtocol0Pickle(head) {
             if let handOver {
                 if handOverPath == nil { try hand(stream, path: path, diskPath: diskPath, to: handOver) }
-                member = BundleMember(path: path, kind: codec == nil ? .pickle : .joblib, storedBytes: storedBytes, bytes: storedBytes)
+                member = BundleMember(path: path, kind: codec == .joblibZF ? .joblib : .pickle, storedBytes: storedBytes, bytes: storedBytes)
             } else {
                 member = try inspectArtifact(stream, path: path, storedBytes: storedBytes, compression: codec)
             }
@@ -234,7 +234,9 @@ public final class BundleWalker {
                 source: stream, name: path, fileBytes: storedBytes, compression: compression,
                 options: options.inspect, maximumWindow: options.maximumWindow)
             let report = ReportBuilder.build(inspection)
-            member.kind = inspection.format == "joblib" || compression != nil ? .joblib : .pickle
+            // joblib when its array wrappers were met or the codec is joblib's own (ZF); a
+            // bzip2-compressed plain pickle is a pickle (`compression` says the codec).
+            member.kind = inspection.format == "joblib" || compression == .joblibZF ? .joblib : .pickle
             member.bytes = inspection.streamBytes
             member.attributes = AttributeSizes.flatten(report, maximumDepth: options.attributeDepth)
             if options.keepsReports { member.report = report }

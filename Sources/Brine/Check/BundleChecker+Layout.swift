@@ -12,7 +12,8 @@ extension BundleChecker {
         let handler: FormatReaders.PickleHandler = { (pickle, source) throws(InputError) in
             let name = pickle.member.map { path + "!" + $0 } ?? path
             do throws(PickleError) {
-                let inspection = try Inspector.inspect(source: source, name: name, fileBytes: pickle.bytes, options: inspect, maximumWindow: options.maximumWindow)
+                let inspection = try Inspector.inspect(source: source, name: name, fileBytes: pickle.bytes, options: inspect, maximumWindow: options.maximumWindow,
+                                                       onePickle: true)
                 pickleFindings += Checker.findings(ArtifactFacts(file: name, inspection: inspection), context: context)
             } catch {
                 if case .unreadable(_, let message) = ArtifactVisit.unreadable(path: name, diskPath: nil, error: error) { unreadable.append(message) }

@@ -52,7 +52,7 @@ public enum DecompileFile {
             let decompiler = Decompiler(reader: reader, options: options)
             try decompiler.decompileAll()
             var what = decompiler.isJoblib ? "joblib file" : "pickle"
-            if let codec = stream.compression { what += ", \(codec.rawValue)-compressed" }
+            if let codec = stream.compression { what += ", " + CompressionFormat.compressedPhrase(codec.rawValue) }
             return decompiler.render(header: header(name: name, what: what, decompiler: decompiler))
         }
     }

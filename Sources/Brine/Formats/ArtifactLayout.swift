@@ -29,9 +29,17 @@ public struct ArtifactLayout: Codable, Sendable, Equatable {
         self.fileBytes = fileBytes
     }
 
-    /// Bytes of tensor data.
-    /// Bytes of tensor data in this file (ONNX external data lies in another).
-    public var tensorBytes: UInt64 { tensors.reduce(0) { $1.location == nil ? $0 &+ $1.bytes : $0 } }
+    /// Bytes of the file its tensors occupy (ONNX external data lies in another; a deflated
+    /// npz member counts its compressed bytes).
+    public var tensorBytes: UInt64 { tensors.reduce(0) { $1.location == nil ? $0 &+ $1.bytesInFile : $0 } }
+    /// Bytes of the tensors' data once loaded (numpy's `nbytes` for npz members, compressed
+    /// or not; external data included).
+    public var dataBytes: UInt64 { tensors.reduce(0) { $0 &+ $1.bytes } }
+    /// Bytes tensors stored compressed occupy in the file, nil when none is.
+    public var compressedTensorBytes: UInt64? {
+        let compressed = tensors.filter { $0.storedBytes != nil }
+        return compressed.isEmpty ? nil : compressed.reduce(0) { $0 &+ $1.bytesInFile }
+    }
     public var regionBytes: UInt64 { regions.reduce(0) { $0 &+ $1.bytes } }
 
     /// What neither a tensor nor a region covers (0 for a well-formed file; a gap or an
@@ -53,19 +61,28 @@ public struct LayoutTensor: Codable, Sendable, Equatable {
     public var shape: [Int64]
     /// Absolute offset of the data in the file (for an npz member, of the member's data).
     public var offset: UInt64
-    /// Bytes of the file it occupies (compressed size for a deflated npz member).
+    /// Bytes of its data as the library loads it (numpy's `nbytes`; an object array's
+    /// pickle; a deflated npz member's data once inflated).
     public var bytes: UInt64
+    /// Stored compressed (a deflated npz member): the bytes of the file it occupies, its
+    /// npy header's compressed bytes included; nil when the data is stored as is (`bytes`).
+    public var storedBytes: UInt64?
     /// ONNX external data: the file holding it; its bytes are then not in this file.
     public var location: String?
 
-    public init(name: String, dtype: String, shape: [Int64], offset: UInt64, bytes: UInt64, location: String? = nil) {
+    public init(name: String, dtype: String, shape: [Int64], offset: UInt64, bytes: UInt64, storedBytes: UInt64? = nil, location: String? = nil) {
         self.name = name
         self.dtype = dtype
         self.shape = shape
         self.offset = offset
         self.bytes = bytes
+        self.storedBytes = storedBytes
         self.location = location
     }
+
+    /// Bytes of the file it occupies (0 is not special: external data occupies none of it,
+    /// which `location` says).
+    public var bytesInFile: UInt64 { storedBytes ?? bytes }
 }
 
 /// A byte range that is not tensor data.

@@ -10,7 +10,7 @@ import Glibc
 /// reads them where they are.
 public enum FormatReaders {
     /// Formats whose readers live here, by `FormatSniffer` name.
-    public static let readable: Set<String> = ["safetensors", "npy", "npz", "gguf", "onnx", "keras", "hdf5"]
+    public static let readable: Set<String> = ["safetensors", "npy", "npz", "gguf", "onnx", "onnx-tensor", "keras", "hdf5"]
 
     public typealias PickleHandler = (_ pickle: EmbeddedPickle, _ source: ByteSource) throws(InputError) -> Void
 
@@ -56,6 +56,7 @@ public enum FormatReaders {
         case "npy": return try NpyReader.read(source, fileBytes: fileBytes, pickles: pickles)
         case "gguf": return try GGUFReader.read(source, fileBytes: fileBytes)
         case "onnx": return try ONNXReader.read(source, fileBytes: fileBytes, directory: directory)
+        case "onnx-tensor": return try ONNXReader.readTensor(source, fileBytes: fileBytes, directory: directory)
         case "hdf5": return HDF5Reader.read(fileBytes: fileBytes)
         default: throw HeaderBytes.malformed(source.name, 0, "no reader for \(format)")
         }

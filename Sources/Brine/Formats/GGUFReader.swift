@@ -126,7 +126,10 @@ public enum GGUFReader {
             infos.append((name, dims, type, offset, at))
         }
         let headerEnd = cursor.offset
-        let (padded, paddingOverflow) = headerEnd.addingReportingOverflow((alignment - headerEnd % alignment) % alignment)
+        var (padded, paddingOverflow) = headerEnd.addingReportingOverflow((alignment - headerEnd % alignment) % alignment)
+        // A file without tensors (llama.cpp's vocabulary-only files) may end at its header,
+        // before the padding: its data section is empty (gguf.GGUFReader opens it).
+        if infos.isEmpty, !paddingOverflow, padded > fileBytes { padded = fileBytes }
         guard !paddingOverflow, padded <= fileBytes else {
             throw cursor.fail("the data section (aligned to \(alignment)) starts past the end of the file", at: headerEnd)
         }

@@ -36,11 +36,12 @@ public enum LayoutReportBuilder {
                 build(child, path: path.isEmpty ? escapingControlCharacters(key) : path + "." + escapingControlCharacters(key))
             }
             for tensor in group.tensors {
-                // Data in another file (ONNX external data) takes no byte of this one, but memory.
+                // Data in another file (ONNX external data) takes no byte of this one, but memory;
+                // a deflated npz member takes its compressed bytes of the file.
                 let memory = tensor.bytes
                 children.append(ReportNode(
                     // Names come from the file: control characters would break the text tree.
-                    path: escapingControlCharacters(tensor.name), type: tensor.location == nil ? "tensor" : "external tensor", bytes: tensor.location == nil ? tensor.bytes : 0,
+                    path: escapingControlCharacters(tensor.name), type: tensor.location == nil ? "tensor" : "external tensor", bytes: tensor.location == nil ? tensor.bytesInFile : 0,
                     memory: memory, count: elementCount(tensor.shape), elements: nil,
                     array: ArrayReport(shape: tensor.shape, dtype: tensor.dtype, dataBytes: tensor.bytes, storage: tensor.location ?? layout.format),
                     value: nil, shared: nil, reference: nil, trainingOnly: nil, children: [], other: nil))
@@ -85,16 +86,26 @@ public enum LayoutReportBuilder {
 /// `brine inspect --tensors` of a non-pickle file: one tensor per line, in file order.
 public enum LayoutTensorTable {
     public static func render(_ layout: ArtifactLayout, file: String) -> String {
-        var out = "\(file): \(layout.format), \(layout.tensors.count) tensors, \(ByteFormat.human(layout.tensorBytes)) of data\n"
+        var out = "\(file): \(layout.format), \(layout.tensors.count) tensors, \(dataPhrase(layout))\n"
         out += "BYTES       DTYPE     SHAPE            OFFSET      NAME\n"
         for tensor in layout.tensors {
             var row = pad(ByteFormat.human(tensor.bytes), 10) + "  " + pad(tensor.dtype, 8) + "  "
             row += pad(tensor.shape.count == 1 ? "(\(tensor.shape[0]),)" : "(" + tensor.shape.map(String.init).joined(separator: ", ") + ")", 15) + "  " + pad(String(tensor.offset), 10) + "  "
             row += escapingControlCharacters(tensor.name)
             if let location = tensor.location { row += "  (external: \(escapingControlCharacters(location)))" }
+            if let stored = tensor.storedBytes { row += "  (stored as \(ByteFormat.human(stored)) compressed)" }
             out += row + "\n"
         }
         return out
+    }
+
+    /// "102.9 KB of data"; with compressed members "166.2 KB of data, stored as 4.0 KB
+    /// compressed" (the array bytes numpy loads and what they take in the file, apart).
+    public static func dataPhrase(_ layout: ArtifactLayout) -> String {
+        guard let compressed = layout.compressedTensorBytes else { return "\(ByteFormat.human(layout.tensorBytes)) of data" }
+        let inFile = layout.tensors.filter { $0.location == nil }.reduce(UInt64(0)) { $0 &+ $1.bytes }
+        let plain = layout.tensorBytes &- compressed
+        return "\(ByteFormat.human(inFile)) of data, stored as \(ByteFormat.human(plain &+ compressed))" + (plain > 0 ? " (\(ByteFormat.human(compressed)) compressed)" : " compressed")
     }
 
     private static func pad(_ text: String, _ width: Int) -> String {

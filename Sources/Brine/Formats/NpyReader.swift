@@ -148,14 +148,16 @@ public enum NpyReader {
     }
 
     /// The array's data (or pickle) of one .npy stream into `layout`: `available` bytes
-    /// follow its header at `offset`.
+    /// follow its header at `offset`. `compressedBytes`: a deflated npz member's size in the
+    /// zip (header and data compressed together), nil when the data is stored as is.
     static func add(_ header: Header, name: String, at offset: UInt64, available: UInt64, member: String?, source: ByteSource,
-                    into layout: inout ArtifactLayout, pickles: FormatReaders.PickleHandler?, storedBytes: UInt64? = nil) throws(InputError) {
+                    into layout: inout ArtifactLayout, pickles: FormatReaders.PickleHandler?, compressedBytes: UInt64? = nil) throws(InputError) {
         let where_ = member.map { "'\($0)'" } ?? "the array"
         if header.isObject {
             let pickle = EmbeddedPickle(name: name, offset: offset, bytes: available, member: member)
             layout.pickles.append(pickle)
-            layout.tensors.append(LayoutTensor(name: name.isEmpty ? "(array)" : name, dtype: header.descr, shape: header.shape, offset: offset, bytes: storedBytes ?? available))
+            layout.tensors.append(LayoutTensor(name: name.isEmpty ? "(array)" : name, dtype: header.descr, shape: header.shape, offset: offset,
+                                               bytes: available, storedBytes: compressedBytes))
             layout.findings.append(LayoutFinding(rule: "object-array", message:
                 "\(where_) is an object array (\(header.descr)): its data is a pickle, np.load(allow_pickle=False) refuses it and allow_pickle=True runs it",
                 offset: offset, name: name.isEmpty ? nil : name))
@@ -164,12 +166,12 @@ public enum NpyReader {
         }
         let data = header.dataBytes ?? 0
         layout.tensors.append(LayoutTensor(name: name.isEmpty ? "(array)" : name, dtype: header.descr, shape: header.shape, offset: offset,
-                                           bytes: storedBytes ?? min(data, available)))
+                                           bytes: min(data, available), storedBytes: compressedBytes))
         if data > available {
             layout.findings.append(LayoutFinding(rule: "tensor-layout", message:
                 "\(where_): \(header.descr) \(header.shape) needs \(data) data bytes, \(available) follow the header (np.load fails)", offset: offset &+ available,
                 name: name.isEmpty ? nil : name, breaksLayout: true))
-        } else if data < available, storedBytes == nil {
+        } else if data < available, compressedBytes == nil {
             layout.regions.append(LayoutRegion(name: "bytes after the array data", offset: offset &+ data, bytes: available - data))
         }
     }

@@ -31,7 +31,7 @@ public enum NpzReader {
             if stored { headers &+= header.headerBytes }
             try NpyReader.add(header, name: key, at: entry.dataOffset &+ (stored ? header.headerBytes : 0),
                               available: entry.uncompressedSize - header.headerBytes, member: entry.name, source: named,
-                              into: &layout, pickles: pickles, storedBytes: stored ? entry.compressedSize - header.headerBytes : entry.compressedSize)
+                              into: &layout, pickles: pickles, compressedBytes: stored ? nil : entry.compressedSize)
         }
         layout.regions.append(LayoutRegion(name: "zip headers, central directory", offset: 0, bytes: structure))
         if headers > 0 { layout.regions.append(LayoutRegion(name: "npy headers", offset: 0, bytes: headers)) }

@@ -6,14 +6,23 @@ import Foundation
 /// ONNX: a `ModelProto` (protobuf), decoded by swift-protobuf from onnx.proto's generated
 /// messages (Sources/BrineONNX). Protobuf messages are at most 2 GiB by design (larger models
 /// keep their weights in external data files), so the file is read whole up to that limit:
-/// peak memory is about twice the file. Initializers are placed and sized by their `raw_data`
-/// (or their typed fields) where the wire format puts them (`ONNXInitializerOffsets`), checked
-/// against what swift-protobuf decoded; external data is listed with its location and never read.
+/// peak memory is about twice the file. Every tensor the model holds (graph initializers,
+/// sparse initializers, Constant nodes' values and other tensor attributes, in subgraphs,
+/// training info and functions too: `ONNXTensors`) is placed and sized by its `raw_data` (or
+/// its typed fields) where the wire format puts it (`ONNXTensorOffsets`), checked against
+/// what swift-protobuf decoded; external data is listed with its location and never read.
+/// A serialized TensorProto on its own (ONNX test data's `.pb` files) is read the same way.
 public enum ONNXReader {
     /// protobuf's own message limit (2 GiB − 1).
     public static let maximumBytes: UInt64 = (1 << 31) - 1
     /// Nesting of messages (and groups) swift-protobuf and the wire walk accept.
     public static let messageDepthLimit = 100
+    /// swift-protobuf's options for every message read here.
+    static var decodingOptions: BinaryDecodingOptions {
+        var options = BinaryDecodingOptions()
+        options.messageDepthLimit = messageDepthLimit
+        return options
+    }
     /// Operator domains every ONNX runtime provides.
     public static let standardDomains: Set<String> = ["", "ai.onnx", "ai.onnx.ml", "ai.onnx.training", "ai.onnx.preview.training", "com.microsoft"]
 
@@ -35,15 +44,14 @@ public enum ONNXReader {
         let bytes = try HeaderBytes.read(source, count: Int(fileBytes), at: 0, what: "the ONNX protobuf")
         let model: Onnx_ModelProto
         do {
-            var options = BinaryDecodingOptions()
-            options.messageDepthLimit = messageDepthLimit
-            model = try Onnx_ModelProto(serializedBytes: bytes, options: options)
+            model = try Onnx_ModelProto(serializedBytes: bytes, options: decodingOptions)
         } catch {
             throw HeaderBytes.malformed(source.name, 0, "ONNX: not a ModelProto protobuf (\(error))")
         }
-        let places = try ONNXInitializerOffsets.initializers(bytes, name: source.name, maximumDepth: messageDepthLimit)
-        guard places.count == model.graph.initializer.count else {
-            throw HeaderBytes.malformed(source.name, 0, "ONNX: swift-protobuf decoded \(model.graph.initializer.count) initializers, the wire format holds \(places.count)")
+        let entries = ONNXTensors.all(model)
+        let places = try ONNXTensorOffsets.tensors(bytes, name: source.name, maximumDepth: messageDepthLimit)
+        guard places.count == entries.count else {
+            throw HeaderBytes.malformed(source.name, 0, "ONNX: swift-protobuf decoded \(entries.count) tensors, the wire format holds \(places.count)")
         }
         var layout = ArtifactLayout(format: "onnx", fileBytes: fileBytes)
         layout.facts["ir version"] = String(model.irVersion)
@@ -63,40 +71,16 @@ public enum ONNXReader {
         }
 
         var seen = Set<String>()
-        for (tensor, place) in zip(model.graph.initializer, places) {
-            let shape = tensor.dims
-            let type = dataTypes[tensor.dataType]
-            let dtype = type?.name ?? "type \(tensor.dataType)"
-            if !seen.insert(tensor.name).inserted {
-                layout.findings.append(LayoutFinding(rule: "duplicate-tensor", message: "initializer '\(tensor.name)' is given twice", name: tensor.name))
+        for (entry, place) in zip(entries, places) {
+            if entry.role == "initializer", !seen.insert(entry.name).inserted {
+                layout.findings.append(LayoutFinding(rule: "duplicate-tensor", message: "initializer '\(entry.name)' is given twice", name: entry.name))
             }
-            if type == nil {
-                layout.findings.append(LayoutFinding(rule: "unknown-dtype", message: "initializer '\(tensor.name)' has data type \(tensor.dataType), which onnx.proto does not define", name: tensor.name))
-            }
-            if tensor.dataLocation == .external {
-                var entries: [String: String] = [:]
-                for entry in tensor.externalData { entries[entry.key] = entry.value }
-                let location = entries["location"] ?? ""
-                let expected = type.flatMap { HeaderBytes.byteCount(shape: shape.map { UInt64(max($0, 0)) }, bitsPerElement: $0.bits) }
-                let length = entries["length"].flatMap { UInt64($0) } ?? expected ?? 0
-                let offset = entries["offset"].flatMap { UInt64($0) } ?? 0
-                layout.tensors.append(LayoutTensor(name: tensor.name, dtype: dtype, shape: shape, offset: offset, bytes: length, location: location))
-                checkExternal(tensor.name, location: location, offset: offset, length: length, directory: directory, into: &layout)
-                continue
-            }
-            guard place.raw == tensor.hasRawData, !place.raw || place.bytes == UInt64(tensor.rawData.count) else {
-                throw HeaderBytes.malformed(source.name, place.offset, "ONNX: initializer '\(tensor.name)': swift-protobuf and the wire format disagree on its raw_data")
-            }
-            // Typed fields (float_data…) are sized as written: their varints and packing are the data.
-            let bytes = place.bytes
-            if tensor.hasRawData, let bits = type?.bits, bits > 0,
-               let expected = HeaderBytes.byteCount(shape: shape.map { UInt64(max($0, 0)) }, bitsPerElement: bits), expected != bytes {
-                layout.findings.append(LayoutFinding(rule: "tensor-layout", message: "initializer '\(tensor.name)' holds \(bytes) raw bytes, but \(dtype) \(shape) needs \(expected)",
-                                                     offset: place.offset, name: tensor.name))
-            }
-            layout.tensors.append(LayoutTensor(name: tensor.name, dtype: dtype, shape: shape, offset: place.offset, bytes: bytes))
+            try add(entry, at: place, source: source, directory: directory, into: &layout)
         }
         layout.facts["initializers"] = String(model.graph.initializer.count)
+        if !model.graph.sparseInitializer.isEmpty { layout.facts["sparse initializers"] = String(model.graph.sparseInitializer.count) }
+        let inNodes = entries.filter { $0.role == "tensor" }.count
+        if inNodes > 0 { layout.facts["tensors in nodes"] = String(inNodes) }
         let external = layout.tensors.filter { $0.location != nil }
         if !external.isEmpty {
             layout.facts["external data"] = "\(external.count) tensors, \(ByteFormat.human(external.reduce(0) { $0 &+ $1.bytes })) in " + Set(external.compactMap(\.location)).sorted().joined(separator: ", ")
@@ -106,23 +90,82 @@ public enum ONNXReader {
         return layout
     }
 
-    private static func checkExternal(_ name: String, location: String, offset: UInt64, length: UInt64, directory: String?, into layout: inout ArtifactLayout) {
+    /// A serialized TensorProto (`onnx.numpy_helper.from_array(...).SerializeToString()`,
+    /// the `input_0.pb` files of ONNX's test data): one tensor.
+    public static func readTensor(_ source: ByteSource, fileBytes: UInt64, directory: String?) throws(InputError) -> ArtifactLayout {
+        guard fileBytes <= maximumBytes else {
+            throw HeaderBytes.malformed(source.name, 0, "ONNX tensor file of \(fileBytes) bytes is over protobuf's limit of \(maximumBytes) bytes")
+        }
+        let bytes = try HeaderBytes.read(source, count: Int(fileBytes), at: 0, what: "the ONNX TensorProto")
+        let tensor: Onnx_TensorProto
+        do {
+            tensor = try Onnx_TensorProto(serializedBytes: bytes, options: decodingOptions)
+        } catch {
+            throw HeaderBytes.malformed(source.name, 0, "ONNX: not a TensorProto protobuf (\(error))")
+        }
+        let place = try ONNXTensorOffsets.tensor(bytes, name: source.name, maximumDepth: messageDepthLimit)
+        var layout = ArtifactLayout(format: "onnx-tensor", fileBytes: fileBytes)
+        try add(ONNXTensors.Entry(tensor: tensor, name: tensor.name.isEmpty ? "(tensor)" : tensor.name, role: "tensor"), at: place,
+                source: source, directory: directory, into: &layout)
+        let data = layout.tensorBytes
+        layout.regions.append(LayoutRegion(name: "protobuf: name, dims, data type, framing", offset: 0, bytes: fileBytes >= data ? fileBytes - data : 0))
+        return layout
+    }
+
+    /// One tensor at the place the wire walk found for it: its data in the file, or in an
+    /// external data file.
+    private static func add(_ entry: ONNXTensors.Entry, at place: ONNXTensorOffsets.Data, source: ByteSource, directory: String?,
+                            into layout: inout ArtifactLayout) throws(InputError) {
+        let tensor = entry.tensor
+        let name = entry.name
+        let what = "\(entry.role) '\(name)'"
+        let shape = tensor.dims
+        let type = dataTypes[tensor.dataType]
+        let dtype = type?.name ?? "type \(tensor.dataType)"
+        if type == nil {
+            layout.findings.append(LayoutFinding(rule: "unknown-dtype", message: "\(what) has data type \(tensor.dataType), which onnx.proto does not define", name: name))
+        }
+        if tensor.dataLocation == .external {
+            var entries: [String: String] = [:]
+            for entry in tensor.externalData { entries[entry.key] = entry.value }
+            let location = entries["location"] ?? ""
+            let expected = type.flatMap { HeaderBytes.byteCount(shape: shape.map { UInt64(max($0, 0)) }, bitsPerElement: $0.bits) }
+            let length = entries["length"].flatMap { UInt64($0) } ?? expected ?? 0
+            let offset = entries["offset"].flatMap { UInt64($0) } ?? 0
+            layout.tensors.append(LayoutTensor(name: name, dtype: dtype, shape: shape, offset: offset, bytes: length, location: location))
+            checkExternal(what, name: name, location: location, offset: offset, length: length, directory: directory, into: &layout)
+            return
+        }
+        guard place.raw == tensor.hasRawData, !place.raw || place.bytes == UInt64(tensor.rawData.count) else {
+            throw HeaderBytes.malformed(source.name, place.offset, "ONNX: \(what): swift-protobuf and the wire format disagree on its raw_data")
+        }
+        // Typed fields (float_data…) are sized as written: their varints and packing are the data.
+        let bytes = place.bytes
+        if tensor.hasRawData, let bits = type?.bits, bits > 0,
+           let expected = HeaderBytes.byteCount(shape: shape.map { UInt64(max($0, 0)) }, bitsPerElement: bits), expected != bytes {
+            layout.findings.append(LayoutFinding(rule: "tensor-layout", message: "\(what) holds \(bytes) raw bytes, but \(dtype) \(shape) needs \(expected)",
+                                                 offset: place.offset, name: name))
+        }
+        layout.tensors.append(LayoutTensor(name: name, dtype: dtype, shape: shape, offset: place.offset, bytes: bytes))
+    }
+
+    private static func checkExternal(_ what: String, name: String, location: String, offset: UInt64, length: UInt64, directory: String?, into layout: inout ArtifactLayout) {
         let components = location.split(separator: "/", omittingEmptySubsequences: false)
         if location.isEmpty || location.hasPrefix("/") || location.hasPrefix("\\") || location.contains(":") && location.first?.isLetter == true && location.dropFirst().first == ":"
             || components.contains("..") || location.split(separator: "\\").contains("..") {
             layout.findings.append(LayoutFinding(rule: "external-data-path", message:
-                "initializer '\(name)' reads external data from '\(location)', " + (location.isEmpty ? "an empty location" : "outside the model's directory"), name: name))
+                "\(what) reads external data from '\(location)', " + (location.isEmpty ? "an empty location" : "outside the model's directory"), name: name))
             return
         }
         guard let directory else { return }
         let path = directory + "/" + location
         guard let size = (try? FileSource(path: path))?.knownLength else {
-            layout.findings.append(LayoutFinding(rule: "tensor-layout", message: "initializer '\(name)': external data file '\(location)' is not beside the model", name: name))
+            layout.findings.append(LayoutFinding(rule: "tensor-layout", message: "\(what): external data file '\(location)' is not beside the model", name: name))
             return
         }
         let (end, overflow) = offset.addingReportingOverflow(length)
         if overflow || end > size {
-            layout.findings.append(LayoutFinding(rule: "tensor-layout", message: "initializer '\(name)': external data [\(offset), +\(length)] lies outside '\(location)' (\(size) bytes)", name: name))
+            layout.findings.append(LayoutFinding(rule: "tensor-layout", message: "\(what): external data [\(offset), +\(length)] lies outside '\(location)' (\(size) bytes)", name: name))
         }
     }
 }

@@ -16,8 +16,18 @@ public struct ForeignFormat: Sendable, Equatable {
     /// `a Parquet file; Brine reads pickle, joblib and PyTorch files`; for formats with a
     /// reader, which commands read them (`brine dis` disassembles pickles only).
     public var refusal: String {
-        if FormatReaders.readable.contains(name) { return "\(description), not a pickle; brine inspect, check, budget and diff read it" }
+        if isTensorFormat { return "\(description), not a pickle; brine inspect, check, budget and diff read it" }
         return "\(description); Brine reads pickle, joblib and PyTorch files" + (support.map { " (\($0))" } ?? "")
+    }
+
+    /// A format of tensors Brine reads (`FormatReaders`): safetensors, npy, npz, GGUF, ONNX…
+    public var isTensorFormat: Bool { FormatReaders.readable.contains(name) }
+
+    /// Why `brine convert` does not take it: a tensor format already, or no artifact at all.
+    public var convertRefusal: String {
+        guard isTensorFormat else { return refusal }
+        return "\(description), already a tensor format: nothing to convert (brine convert turns the arrays of pickle, "
+            + "joblib and PyTorch files into .npz or .safetensors; brine inspect reads this file)"
     }
 }
 
@@ -70,6 +80,9 @@ public enum FormatSniffer {
         if isONNX(head) {
             return ForeignFormat(name: "onnx", description: "an ONNX model (protobuf)")
         }
+        if isONNXTensor(head) {
+            return ForeignFormat(name: "onnx-tensor", description: "an ONNX tensor (a serialized TensorProto, as ONNX test data's .pb files)")
+        }
         if isText(head), !BundleWalker.looksLikeProtocol0Pickle(head), lastByte != UInt8(ascii: ".") {
             let first = head.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
             if first == UInt8(ascii: "{") || first == UInt8(ascii: "[") {
@@ -98,9 +111,18 @@ public enum FormatSniffer {
     /// command's own open reports those.
     /// `reading`: formats the caller reads itself (`FormatReaders.readable`), let through.
     public static func refuseForeign(path: String, reading: Set<String> = []) throws(InputError) {
+        // Formats with a reader (FormatReaders) are read, not refused.
+        if let format = sniff(path: path), !reading.contains(format.name) {
+            throw InputError(path: path, offset: 0, reason: .unsupportedFormat(what: format.refusal))
+        }
+    }
+
+    /// The format of the regular file at `path` when it is one Brine recognises and no
+    /// pickle reader reads (a zip's members are listed for npz and Keras); nil otherwise.
+    public static func sniff(path: String) -> ForeignFormat? {
         var info = stat()
-        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return }
-        guard let file = try? FileSource(path: path) else { return }
+        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+        guard let file = try? FileSource(path: path) else { return nil }
         let size = file.knownLength ?? 0
         let head = read(file, at: 0, count: headLength)
         let last = size > 0 ? read(file, at: size - 1, count: 1).first : nil
@@ -109,10 +131,7 @@ public enum FormatSniffer {
            let archive = try? ZipArchive(source: file) {
             format = foreign(zipMembers: archive.entries.map(\.name))
         }
-        // Formats with a reader (FormatReaders) are read, not refused.
-        if let format, !reading.contains(format.name) {
-            throw InputError(path: path, offset: 0, reason: .unsupportedFormat(what: format.refusal))
-        }
+        return format
     }
 
     private static func read(_ file: FileSource, at offset: UInt64, count: Int) -> [UInt8] {
@@ -142,6 +161,55 @@ public enum FormatSniffer {
     static func isONNX(_ head: [UInt8]) -> Bool {
         guard head.count >= 3, head[0] == 0x08, (1...20).contains(head[1]) else { return false }
         return [0x12, 0x1A, 0x22, 0x28, 0x32, 0x3A, 0x42, 0x52, 0x5A, 0x62, 0x72].contains(head[2])
+    }
+
+    /// A serialized TensorProto (`numpy_helper.from_array(a).SerializeToString()`): fields
+    /// in field-number order as protobuf writes them, each of TensorProto's numbers with its
+    /// wire type, starting with `dims` (1) or `data_type` (2), and a `data_type` onnx.proto
+    /// defines (1–26) among them. Its tag, 0x10, is a control character: no text has it,
+    /// and 0x08, 0x0A and 0x10 are no pickle opcodes.
+    static func isONNXTensor(_ head: [UInt8]) -> Bool {
+        guard let first = head.first, [0x08, 0x0A, 0x10].contains(first) else { return false }
+        // Wire types each field may take (packed repeated scalars are length-delimited).
+        let wireTypes: [UInt64: Set<UInt64>] = [
+            1: [0, 2], 2: [0], 3: [2], 4: [2, 5], 5: [0, 2], 6: [2], 7: [0, 2], 8: [2], 9: [2], 10: [1, 2], 11: [0, 2],
+            12: [2], 13: [2], 14: [0], 16: [2],
+        ]
+        var offset = 0
+        var previous: UInt64 = 0
+        var dataType: UInt64?
+        // nil at the end of the head; UInt64.max for a varint over 10 bytes.
+        func varint() -> UInt64? {
+            var value: UInt64 = 0
+            for index in 0..<10 {
+                guard offset < head.count else { return nil }
+                let byte = head[offset]
+                offset += 1
+                value |= UInt64(byte & 0x7F) << (7 * UInt64(index))
+                if byte & 0x80 == 0 { return value }
+            }
+            return UInt64.max
+        }
+        fields: while offset < head.count {
+            guard let tag = varint() else { break fields }
+            let number = tag >> 3, type = tag & 7
+            guard let allowed = wireTypes[number], allowed.contains(type), number >= previous else { return false }
+            previous = number
+            switch type {
+            case 0:
+                guard let value = varint() else { break fields }
+                if number == 2 { dataType = value }
+            case 1: offset += 8
+            case 5: offset += 4
+            default:
+                guard let length = varint() else { break fields }
+                // A length past the file's end still names a TensorProto: a cut one, which its
+                // reader reports with the offset.
+                if length == UInt64.max { return false }
+                offset += Int(min(length, UInt64(head.count)))
+            }
+        }
+        return dataType.map { (1...26).contains($0) } ?? false
     }
 
     /// UTF-8 with no control characters but tab, newline, carriage return and form feed.

@@ -62,9 +62,13 @@ public enum Inspector {
     }
 
     /// Inspects any byte source (already decompressed), e.g. a `MemorySource` of bytes in hand.
+    /// `onePickle`: read the first pickle only, as `pickle.load` does where what follows is
+    /// not the caller's (an `.npy` object array's data, which `np.load` reads with one
+    /// `pickle.load`: numpy under Python 2 left a newline after it).
     public static func inspect(
         source: ByteSource, name: String, fileBytes: UInt64, compression: CompressionFormat? = nil,
-        options: InspectOptions = InspectOptions(), maximumWindow: Int = 64 << 20, progress: (() -> Void)? = nil
+        options: InspectOptions = InspectOptions(), maximumWindow: Int = 64 << 20, progress: (() -> Void)? = nil,
+        onePickle: Bool = false
     ) throws(PickleError) -> Inspection {
         let reader = PickleReader(source: source, maximumWindow: maximumWindow)
         let machine = SymbolicMachine(reader: reader, options: options)
@@ -72,6 +76,7 @@ public enum Inspector {
         var roots: [NodeID] = []
         repeat {
             roots.append(try machine.runPickle())
+            if onePickle { break }
         } while try !reader.isAtEnd()
         return inspection(of: machine, roots: roots, name: name, fileBytes: fileBytes, compression: compression)
     }

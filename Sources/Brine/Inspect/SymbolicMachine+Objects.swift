@@ -68,6 +68,8 @@ extension SymbolicMachine {
         } else if name == "copyreg._reconstructor" || name == "copy_reg._reconstructor" {
             graph.nodes[node].typeName = globalName(firstArgumentScalar(arguments)) ?? name
             absorbArguments(arguments, into: node)
+        } else if name == "collections.OrderedDict", absorbPython2OrderedDictPairs(arguments, into: node) {
+            // Python 2's OrderedDict([[k, v], ...]): its pairs are its entries (SymbolicMachine+Python2).
         } else {
             if arguments.kind == .emptyTuple || (arguments.isNode && !arguments.isReference && graph.nodes[arguments.node].itemCount == 0) {
                 absorbArguments(arguments, into: node)

@@ -133,7 +133,7 @@ public enum Repacker {
         // 3. Lossy, only when asked: float64 arrays stored as float32. Without the flag the
         //    same step still runs into scratch files, so that the plan states what the flag
         //    would really give, not an estimate.
-        guard member.kind == .joblib else { return current }
+        guard member.kind == .joblib || member.compression != nil else { return current }
         let (inspection, lossy) = try downcastPlan(current)
         guard !lossy.isEmpty else {
             plan.notes.append(contentsOf: lossy.notes)

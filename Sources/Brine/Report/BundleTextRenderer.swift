@@ -1,3 +1,5 @@
+import BrineIO
+
 /// `brine inspect BUNDLE` as text: the member tree with stored and uncompressed sizes, the
 /// tar overhead that makes the members add up to the stream, then each artifact's report
 /// as `brine inspect` prints it for a single file.
@@ -55,7 +57,7 @@ public struct BundleTextRenderer {
 
     private func kind(_ member: BundleMember) -> String {
         var text = member.format ?? member.kind.rawValue
-        if let compression = member.compression { text += " (\(compression))" }
+        if let compression = member.compression { text += " (\(CompressionFormat.displayName(compression)))" }
         return text
     }
 
@@ -63,7 +65,7 @@ public struct BundleTextRenderer {
         let files = root.flattened().filter { $0.kind != .directory && !$0.isBundleContainer }.count
         let artifacts = root.flattened().filter { $0.isArtifact }.count
         var parts = [root.kind == .directory ? "directory" : "\(root.kind.rawValue) bundle"]
-        if let compression = root.compression { parts.append("\(compression)-compressed") }
+        if let compression = root.compression { parts.append(CompressionFormat.compressedPhrase(compression)) }
         parts.append("\(ByteFormat.human(root.storedBytes)) stored")
         if let archive = root.archiveBytes {
             parts.append("\(ByteFormat.human(archive)) \(root.kind.rawValue) stream")

@@ -64,7 +64,7 @@ public struct TextRenderer {
     private func header(_ report: InspectReport) -> String {
         if let layout = report.layout {
             // Headers and regions are in the tree; facts are what the file says it is.
-            var parts = [layout.format, ByteFormat.human(layout.fileBytes), "\(layout.tensors.count) tensors (\(ByteFormat.human(layout.tensorBytes)) of data)"]
+            var parts = [layout.format, ByteFormat.human(layout.fileBytes), "\(layout.tensors.count) tensors (\(LayoutTensorTable.dataPhrase(layout)))"]
             parts += layout.facts.sorted { $0.key < $1.key }.filter { $0.key != "tensors" }.map { "\($0.key) \($0.value)" }
             // Facts quote the file (architecture, producer): one line whatever they hold.
             var text = "\(report.file): " + escapingControlCharacters(parts.joined(separator: ", ")) + "\n"
@@ -75,7 +75,7 @@ public struct TextRenderer {
         }
         var parts = [report.format]
         if let compression = report.compression {
-            parts.append("\(compression)-compressed, \(ByteFormat.human(report.fileBytes)) on disk, \(ByteFormat.human(report.streamBytes)) uncompressed")
+            parts.append("\(CompressionFormat.compressedPhrase(compression)), \(ByteFormat.human(report.fileBytes)) on disk, \(ByteFormat.human(report.streamBytes)) uncompressed")
         } else {
             parts.append(ByteFormat.human(report.fileBytes))
         }

@@ -116,7 +116,9 @@ public struct LoadRequirements: Sendable {
         requirements.environment = environment
         var options = options
         options.inspect.recordsReferences = true
-        if try !BundleChecker.isBundle(path: path, options: options) {
+        // Tensor formats (an .npy as an .npz) go through the walker, which reads their layout
+        // and hands over the pickles inside them (object arrays).
+        if try !BundleChecker.isBundle(path: path, options: options), FormatSniffer.sniff(path: path)?.isTensorFormat != true {
             if (try? TorchInspector.detect(path: path)) ?? nil != nil {
                 let torch = try TorchInspector.inspect(path: path, options: options.inspect, zipLimits: ZipLimits(maximumEntries: options.maximumMembers),
                                                        decompression: options.decompression, maximumWindow: options.maximumWindow)

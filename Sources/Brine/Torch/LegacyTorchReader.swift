@@ -69,7 +69,8 @@ struct LegacyTorchReader {
     }
 
     /// The fifth pickle: a list of str keys (protocol 0 builds it with MARK LIST). Read instruction by instruction; it holds
-    /// nothing but the list, MARK, the strings and memo stores.
+    /// nothing but the list, MARK, the strings and memo stores. Python 2 pickles its str keys as SHORT_BINSTRING or
+    /// BINSTRING, which `torch.load` decodes as UTF-8 (its default `encoding`).
     private func storageKeys(_ reader: PickleReader) throws(TorchError) -> [String] {
         var keys: [String] = []
         do {
@@ -77,7 +78,7 @@ struct LegacyTorchReader {
                 switch instruction.opcode {
                 case .stop:
                     return keys
-                case .shortBinunicode, .binunicode, .binunicode8, .unicode:
+                case .shortBinunicode, .binunicode, .binunicode8, .unicode, .shortBinstring, .binstring:
                     guard case .data(let span) = instruction.argument else { continue }
                     keys.append(try reader.withArgumentBytes(span) { String(decoding: $0, as: UTF8.self) })
                 case .proto, .frame, .emptyList, .list, .mark, .appends, .append, .binput, .longBinput, .put, .memoize:

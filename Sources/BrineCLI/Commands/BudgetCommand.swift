@@ -244,7 +244,7 @@ enum BudgetText {
             for contributor in result.contributors {
                 var line = "  \(pad(ByteFormat.human(contributor.bytes), 9))  \(contributor.path)"
                 if let compressed = contributor.compressedBytes { line += "  (≈\(ByteFormat.human(compressed)) gzip'd)" }
-                if contributor.kind != .file { line += "  [\(contributor.kind.rawValue)\(contributor.compression.map { ", \($0)" } ?? "")]" }
+                if contributor.kind != .file { line += "  [\(contributor.kind.rawValue)\(contributor.compression.map { ", " + CompressionFormat.displayName($0) } ?? "")]" }
                 out += line + "\n"
                 for part in contributor.parts.prefix(3) {
                     out += "    \(pad(ByteFormat.human(part.bytes), 9))  \(part.path) (\(part.type))\n"

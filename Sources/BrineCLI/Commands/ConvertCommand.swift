@@ -73,6 +73,10 @@ struct ConvertCommand: BrineSubcommand {
         if io.refusesBundle(input, command: "convert", decompression: limits.decompression) { return .unreadableInput }
         if io.refusesOverwriting(input, with: output, remedy: "convert never replaces its input: give another -o") { return .usage }
         let isTorch = (try? TorchInspector.detect(path: input.path)) ?? nil != nil
+        if !isTorch, let format = FormatSniffer.sniff(path: input.path) {
+            io.report(input.naming(InputError(path: input.path, offset: 0, reason: .unsupportedFormat(what: format.convertRefusal)).description))
+            return .unreadableInput
+        }
         let toSafetensors = output.hasSuffix(".safetensors")
         guard isTorch == toSafetensors else {
             io.report(isTorch ? "\(input.name): a PyTorch file converts to .safetensors, not .npz"

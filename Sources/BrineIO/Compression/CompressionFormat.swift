@@ -16,6 +16,21 @@ public enum CompressionFormat: String, Sendable, CaseIterable {
     /// Bytes of a stream's start needed to tell every format apart.
     public static let magicLength = 21
 
+    /// joblib's ZF header is 21 bytes (joblib 0.9; any joblib under Python 3) or 22
+    /// (joblib ≤ 0.8.4 under Python 2): see `joblibZFHeaderLength`.
+    public static let joblibZFHeaderLengths = 21...22
+
+    /// How text output names a codec found by content (JSON keeps `rawValue`, which
+    /// docs/json-schema.md lists): `joblibZF` is joblib < 0.10's own zlib container.
+    public static func displayName(_ rawValue: String) -> String {
+        rawValue == CompressionFormat.joblibZF.rawValue ? "joblib 0.9 zfile" : rawValue
+    }
+
+    /// "bzip2-compressed"; "joblib 0.9 zfile (zlib)" for joblib's ZF container.
+    public static func compressedPhrase(_ rawValue: String) -> String {
+        rawValue == CompressionFormat.joblibZF.rawValue ? displayName(rawValue) + " (zlib)" : rawValue + "-compressed"
+    }
+
     /// The format whose magic `prefix` starts with, or nil for uncompressed data.
     public static func detect(_ prefix: UnsafeRawBufferPointer) -> CompressionFormat? {
         func starts(_ magic: [UInt8]) -> Bool {

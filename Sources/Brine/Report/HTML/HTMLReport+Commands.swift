@@ -1,8 +1,10 @@
+import BrineIO
+
 /// The pages of `brine inspect`, `brine budget` and `brine diff`.
 extension HTMLReport {
     public static func inspect(_ report: InspectReport) -> HTMLReport {
         let tree = TreemapBuilder.inspect(report)
-        var facts = ["\(report.file): \(report.format)\(report.compression.map { ", \($0)-compressed" } ?? ""), \(ByteFormat.human(report.fileBytes)) on disk"]
+        var facts = ["\(report.file): \(report.format)\(report.compression.map { ", " + CompressionFormat.compressedPhrase($0) } ?? ""), \(ByteFormat.human(report.fileBytes)) on disk"]
         if report.compression != nil { facts.append("stream: \(ByteFormat.human(report.streamBytes)) decompressed") }
         facts.append("estimated memory once loaded: \(ByteFormat.human(report.memoryBytes))")
         facts += trainingOnlyFacts(tree)
@@ -16,7 +18,7 @@ extension HTMLReport {
     public static func bundle(_ report: BundleReport) -> HTMLReport {
         let tree = TreemapBuilder.bundle(report)
         let members = report.root.flattened().count - 1
-        var facts = ["\(report.file): \(report.root.kind.rawValue)\(report.root.compression.map { ", \($0)" } ?? ""), \(members) member\(members == 1 ? "" : "s"), \(ByteFormat.human(report.root.bytes)) uncompressed"]
+        var facts = ["\(report.file): \(report.root.kind.rawValue)\(report.root.compression.map { ", " + CompressionFormat.displayName($0) } ?? ""), \(members) member\(members == 1 ? "" : "s"), \(ByteFormat.human(report.root.bytes)) uncompressed"]
         facts += trainingOnlyFacts(tree)
         return HTMLReport(
             title: "brine inspect \(report.file)", facts: facts, metrics: ["uncompressed bytes", "estimated memory (artifacts)"],
