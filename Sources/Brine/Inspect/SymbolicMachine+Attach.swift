@@ -119,6 +119,8 @@ extension SymbolicMachine {
             let short = text.unicodeScalars.count > 60 ? String(String.UnicodeScalarView(text.unicodeScalars.prefix(57))) + "..." : text
             return PythonRepr.reprStr(short.unicodeScalars.map(\.value))
         case .global: return globalName(value)
+        case .bytes where value.isEncodedText && value.span.count == 0 && value.payload > 0 && !value.isReference:
+            return value.payload <= 60 ? foldedReprs[value.start] : nil
         case .bytes where value.isEncodedText && value.payload <= 60 && !value.isReference:
             let spelling = value.spelling
             return try? reader.withArgumentBytes(value.span) { text -> String? in

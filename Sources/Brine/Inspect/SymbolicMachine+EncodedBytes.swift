@@ -11,9 +11,20 @@ extension SymbolicMachine {
         switch (callable, stack.count - start) {
         case ("_codecs.encode", 2):
             let text = stack[start], encoding = stack[start + 1]
-            guard text.kind == .str, !text.isReference, encoding.kind == .str,
-                  let name = self.text(of: encoding, limit: 16), name == "latin1" || name == "latin-1",
-                  let count = characterCount(text) else { return nil }
+            guard text.kind == .str, encoding.kind == .str,
+                  let name = self.text(of: encoding, limit: 16), name == "latin1" || name == "latin-1" else { return nil }
+            if text.isReference {
+                // The text was pickled before (CPython caches one-character strings, and
+                // `str(b, 'latin1')` returns them): its bytes are the memo's text.
+                guard let string = self.text(of: text), string.unicodeScalars.allSatisfy({ $0.value < 0x100 }) else { return nil }
+                let bytes = string.unicodeScalars.map { UInt8($0.value) }
+                var value = StackValue.scalar(.bytes, bytes: text.bytes &+ encoding.bytes, memory: MemoryModel.bytes(count: UInt64(bytes.count)))
+                value.isEncodedText = true
+                value.payload = Int64(bytes.count)
+                foldedReprs[stack[start - 1].start] = bytes.withUnsafeBytes { PythonRepr.reprBytes($0) }
+                return value
+            }
+            guard let count = characterCount(text) else { return nil }
             var value = StackValue.scalar(.bytes, bytes: text.bytes &+ encoding.bytes, memory: MemoryModel.bytes(count: count))
             value.span = text.span
             value.spelling = text.spelling

@@ -290,7 +290,8 @@ extension SymbolicMachine {
         if value.memoIndex >= 0, value.isReference || !memo.hasOverwrites, let cached = memo.text(at: value.memoIndex) { return cached }
         guard !value.isReference, value.span.count <= UInt64(Self.rememberedTextLimit) else { return nil }
         let spelling = value.spelling, encoded = value.isEncodedText
-        guard let repr = try? reader.withArgumentBytes(value.span, { bytes -> String? in
+        let folded = encoded && value.span.count == 0 && value.payload > 0
+        guard let repr = folded ? foldedReprs[value.start] : try? reader.withArgumentBytes(value.span, { bytes -> String? in
             guard encoded else { return PythonRepr.reprBytes(bytes) }
             let points = spelling == .utf8 ? String(decoding: bytes, as: UTF8.self).unicodeScalars.map(\.value) : spelling.codePoints(bytes)
             guard let points, points.allSatisfy({ $0 < 256 }) else { return nil }

@@ -51,6 +51,9 @@ final class SymbolicMachine {
     private var steps: UInt32 = 0
     /// Reused by the fast path for the kinds of the memo entries it decodes.
     var scratchKinds: [UInt8] = []
+    /// `repr` of protocol 0-2 bytes whose latin-1 text came from the memo, by the offset where
+    /// the value starts (it has no span of its own to read).
+    var foldedReprs: [UInt64: String] = [:]
     /// Reused by the fast path for the FRAMEs it stepped over.
     var scratchFrames: [ScanFrame] = []
     /// The MARK (by offset) whose batch the fast path could not take whole: the general

@@ -4,9 +4,11 @@
 public enum TorchReportBuilder {
     public static func build(_ inspection: TorchInspection) -> InspectReport {
         var report = ReportBuilder.build(inspection.pickle)
-        var byPath: [String: TorchTensor] = [:]
-        for tensor in inspection.tensors { byPath[tensor.path] = tensor }
-        _ = charge(&report.root, byPath)
+        // Paths are not unique (every element of a set is `{}`): tensors wait under their path
+        // in stream order, and a node takes one only when it is that tensor's object.
+        var byPath: [String: [TorchTensor]] = [:]
+        for tensor in inspection.tensors { byPath[tensor.path, default: []].append(tensor) }
+        _ = charge(&report.root, &byPath)
         report.format = inspection.format.rawValue
         report.fileBytes = inspection.fileBytes
         // torch stores data.pkl; were it deflated, its bytes are attributed uncompressed.
@@ -33,8 +35,10 @@ public enum TorchReportBuilder {
     }
 
     /// Adds storage bytes (file and memory) to tensors and their ancestors; returns what was added.
-    private static func charge(_ node: inout ReportNode, _ tensors: [String: TorchTensor]) -> UInt64 {
-        if node.reference != true, let tensor = tensors[node.path] {
+    private static func charge(_ node: inout ReportNode, _ tensors: inout [String: [TorchTensor]]) -> UInt64 {
+        if node.reference != true, let waiting = tensors[node.path], let first = waiting.firstIndex(where: { $0.type == node.type }) {
+            let tensor = waiting[first]
+            tensors[node.path]?.remove(at: first)
             node.type = tensor.type
             node.bytes &+= tensor.chargedBytes
             node.memory &+= tensor.chargedBytes > 0 ? tensor.storageBytes : 0
@@ -47,7 +51,7 @@ public enum TorchReportBuilder {
         var added: UInt64 = 0
         for index in node.children.indices {
             let memoryBefore = node.children[index].memory
-            added &+= charge(&node.children[index], tensors)
+            added &+= charge(&node.children[index], &tensors)
             node.memory &+= node.children[index].memory &- memoryBefore
         }
         node.bytes &+= added
