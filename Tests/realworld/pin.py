@@ -121,23 +121,23 @@ SELECTION = [
         ("mtcnn/assets/weights/onet.lz4", "joblib", "joblib", "joblib, lz4"),
     ]),
     ("pyvi", "0.1.1", "wheel", [
-        ("pyvi/models/pyvi.pkl", "pickle", "pickle", "sklearn-crfsuite"),
+        ("pyvi/models/pyvi.pkl", "pickle", "pickle", "sklearn-crfsuite, Python 2; heavy"),
         ("pyvi/models/pyvi3.pkl", "pickle", "pickle", "sklearn-crfsuite"),
         ("pyvi/models/pyvipos3.pkl", "pickle", "pickle", "sklearn-crfsuite"),
     ]),
     ("profanity-check", "1.0.3", "wheel", [
         ("profanity_check/data/model.joblib", "joblib", "joblib", "scikit-learn 0.20, sklearn.externals.joblib"),
-        ("profanity_check/data/vectorizer.joblib", "joblib", "joblib", "scikit-learn 0.20, sklearn.externals.joblib"),
+        ("profanity_check/data/vectorizer.joblib", "joblib", "joblib", "scikit-learn 0.20, sklearn.externals.joblib; heavy"),
     ]),
     ("jieba", "0.42.1", "sdist", [
         ("*/jieba/finalseg/prob_start.p", "pickle", "pickle", ""),
         ("*/jieba/finalseg/prob_trans.p", "pickle", "pickle", ""),
         ("*/jieba/finalseg/prob_emit.p", "pickle", "pickle", ""),
         ("*/jieba/posseg/prob_start.p", "pickle", "pickle", ""),
-        ("*/jieba/posseg/char_state_tab.p", "pickle", "pickle", ""),
+        ("*/jieba/posseg/char_state_tab.p", "pickle", "pickle", "heavy"),
     ]),
     ("langid", "1.1.6", "sdist", [
-        ("*/langid/langid.py", "pickle", "pickle", "base64(bz2(pickle)) in langid.py: extract=langid-model"),
+        ("*/langid/langid.py", "pickle", "pickle", "base64(bz2(pickle)) in langid.py, protocol 0; heavy; extract=langid-model"),
     ]),
     ("underthesea", "9.5.0", "wheel", [
         ("underthesea/pipeline/word_tokenize/models/ws_crf_vlsp2013_20230727/dictionary.bin", "pickle", "pickle", ""),
@@ -155,6 +155,11 @@ for v in ["0.24.2", "1.0.2.1", "1.1.3", "1.2.2", "1.3.2", "1.4.2", "1.5.2", "1.6
         ("*/profanity_check/data/model.joblib", "joblib", "joblib", f"scikit-learn {v}"),
         ("*/profanity_check/data/vectorizer.joblib", "joblib", "joblib", f"scikit-learn {v}"),
     ]))
+
+
+# Package files not walked as bundles: each command on them takes a minute or more in the
+# debug build (large sdists, or members that are large pickles); their artifacts still are.
+NO_BUNDLE = {"sentiment-analysis-spanish", "jieba", "llama-cpp-python", "pyvi", "onnx"}
 
 
 def main():
@@ -180,9 +185,13 @@ def main():
             companions = sorted(m for m in members if m.startswith(hits[0] + "_"))
             if fmt == "joblib" and companions:  # joblib < 0.10 wrote arrays to side files
                 art["companions"] = companions
+            if "heavy" in note:  # tens of seconds per command in the debug build: inspect only
+                art["heavy"] = True
             if "extract=" in note:
                 art["extract"] = note.split("extract=")[1]
             entry["artifacts"].append(art)
+        if name in NO_BUNDLE:
+            entry["bundle"] = False
         packages.append(entry)
         print(f"pin: {name} {version} {f['filename']} {len(entry['artifacts'])} artifacts", file=sys.stderr)
     with open(C.MANIFEST, "w") as out:
