@@ -261,6 +261,9 @@ def _sha(b):
     return hashlib.sha256(b).hexdigest()
 
 
+_SCALARS = (bool, int, float, complex, str, bytes)
+
+
 def graph(roots, budget=3_000_000):
     """path -> facts for every place in the object graph (shared objects at each place they
     are reached from, cycles cut), up to `budget` places."""
@@ -296,6 +299,10 @@ def graph(roots, budget=3_000_000):
         if id(obj) in ancestors:
             continue
         kids = _children(obj)
+        if len(kids) > 64:
+            # brine lists at most 64 parts of a container and counts the scalars of a larger
+            # one by kind (docs/json-schema.md): their places are never paths it prints
+            kids = [(sfx, c) for sfx, c in kids if not isinstance(c, _SCALARS) and c is not None]
         if kids:
             anc = ancestors + (id(obj),)
             for suffix, child in reversed(kids):
