@@ -121,7 +121,7 @@ SELECTION = [
         ("mtcnn/assets/weights/onet.lz4", "joblib", "joblib", "joblib, lz4"),
     ]),
     ("pyvi", "0.1.1", "wheel", [
-        ("pyvi/models/pyvi.pkl", "pickle", "pickle", "sklearn-crfsuite, Python 2; heavy"),
+        ("pyvi/models/pyvi.pkl", "pickle", "pickle", "sklearn-crfsuite, Python 2"),
         ("pyvi/models/pyvi3.pkl", "pickle", "pickle", "sklearn-crfsuite"),
         ("pyvi/models/pyvipos3.pkl", "pickle", "pickle", "sklearn-crfsuite"),
     ]),
