@@ -497,19 +497,36 @@ def job_onnx(job):
     m = onnx.load(job["file"], load_external_data=False)
     out = {}
 
-    def add(t, where):
+    def add(t, name, where):
         a = numpy_helper.to_array(t)
-        out[t.name or where] = {"shape": list(t.dims), "bytes": int(a.nbytes), "where": where}
+        out[name] = {"shape": list(t.dims), "bytes": int(a.nbytes), "where": where}
 
+    def sparse(sp, name, where):
+        add(sp.values, name, where)
+        add(sp.indices, name + " (indices)", where)
+
+    # Names as docs/json-schema.md gives them: the tensor's own name; an unnamed Constant's
+    # value by the node's output; other attribute tensors by owner.attribute[index].
     def walk(g, prefix):
         for t in g.initializer:
-            add(t, prefix + "initializer")
+            add(t, t.name, prefix + "initializer")
+        for sp in g.sparse_initializer:
+            sparse(sp, sp.values.name, prefix + "sparse initializer")
         for n in g.node:
+            owner = n.name or (n.output[0] if n.output and n.output[0] else n.op_type)
+            constant = n.output[0] if n.op_type == "Constant" and n.domain in ("", "ai.onnx") and n.output else None
             for attr in n.attribute:
+                where = f"{prefix}node {n.name or n.op_type} attribute {attr.name}"
+                base = f"{owner}.{attr.name}"
+                single = (constant or base) if attr.name in ("value", "sparse_value") else base
                 if attr.HasField("t"):
-                    add(attr.t, f"{prefix}node {n.name or n.op_type} attribute {attr.name}")
-                for t in attr.tensors:
-                    add(t, f"{prefix}node {n.name or n.op_type} attribute {attr.name}")
+                    add(attr.t, attr.t.name or single, where)
+                for i, t in enumerate(attr.tensors):
+                    add(t, t.name or f"{base}[{i}]", where)
+                if attr.HasField("sparse_tensor"):
+                    sparse(attr.sparse_tensor, attr.sparse_tensor.values.name or single, where)
+                for i, sp in enumerate(attr.sparse_tensors):
+                    sparse(sp, sp.values.name or f"{base}[{i}]", where)
                 if attr.HasField("g"):
                     walk(attr.g, f"{prefix}{n.name}/")
                 for sub in attr.graphs:
