@@ -63,6 +63,11 @@ KNOWN = {
     "surrogate": "lone surrogates show as U+FFFD (one per UTF-8 byte) in values and paths",
     "root-value": "a root scalar (or a pickle's scalar) has no `value`",
     "empty-tuple": "an empty tuple has no `count`",
+    # These two end a file with exit 2, hiding everything after them: tolerating them
+    # changes the generators (no tuples in containers past 1,000 items; global names never
+    # reused as data, no STACK_GLOBAL operand from the memo).
+    "item1": "issue 26 item 1: tuples after item 1,000",
+    "item3": "issue 26 item 3: STACK_GLOBAL operands from the memo",
 }
 
 
@@ -101,9 +106,13 @@ class Gen:
         self.pool = []                # objects that may be referenced again (shared)
         # One string reused as key, value, attribute name and (through oracle_objects.Thing)
         # global name: interned, so pickle memoises it and later uses are GETs.
-        self.words = [sys.intern(w) for w in
-                      ("Thing", "model", "rnn", "dec", "weight", "oracle_objects", "x", "a",
-                       "OrderedDict", "collections", "__dict__", "")]
+        words = ["Thing", "model", "rnn", "dec", "weight", "oracle_objects", "x", "a",
+                 "OrderedDict", "collections", "__dict__", ""]
+        self.tolerate = tolerated()
+        if "item3" in self.tolerate:
+            words = [w for w in words if w not in ("Thing", "oracle_objects", "OrderedDict", "collections")]
+            words += ["model_type", "weights"]
+        self.words = [sys.intern(w) for w in words]
 
     # -- scalars
     def integer(self):
@@ -244,7 +253,7 @@ class Gen:
         c = r.randrange(10)
         if c < 5:
             return self.scalar()
-        if c < 7:
+        if c < 7 and "item1" not in self.tolerate:
             return (i,) if r.random() < 0.5 else (self.text(), i)
         if c < 8:
             return r.choice(self.words)
@@ -280,7 +289,8 @@ class Gen:
             return obj
         if kind in ("set", "frozenset"):
             elems = [self.hashable() if not big else
-                     (i if r.random() < 0.5 else (i, self.text())) for i in range(n)]
+                     (i if r.random() < 0.5 or "item1" in self.tolerate else (i, self.text()))
+                     for i in range(n)]
             obj = set(elems) if kind == "set" else frozenset(elems)
             self.pool.append(obj)
             return obj
@@ -562,7 +572,8 @@ class Comparison:
             # compare non-str/int keys by position only
             fixed = []
             for (p, v), k in zip(parts, keys):
-                fixed.append((p, v) if type(k) in (str, int) else (None, v))
+                fixed.append((p, v) if type(k) is str or (type(k) is int and -2**63 <= k < 2**63)
+                             else (None, v))
             parts = fixed
         if keys is not None and "surrogate" in self.tolerate:
             fixed = []
@@ -877,6 +888,8 @@ class StreamGen:
         return i
 
     def word(self):
+        if "item3" in tolerated():
+            return self.rng.choice(["model", "rnn", "dec", "x", "k\u00e9y", ""])
         return self.rng.choice(["Thing", "model", "rnn", "dec", "x", "OrderedDict",
                                 "collections", "oracle_objects", "k\u00e9y", ""])
 
@@ -969,6 +982,8 @@ class StreamGen:
         # STACK_GLOBAL with operands through the memo
         for s in (mod, name):
             known = [i for i, v in self.memo.items() if v == s]
+            if "item3" in tolerated():
+                known = []
             if known and r.random() < 0.7:
                 self.get(o, r.choice(known))
             else:
