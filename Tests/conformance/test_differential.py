@@ -110,6 +110,9 @@ REGRESSIONS = {
     # D9: a tuple's MARK right above a summarised list is not an APPENDS batch
     "D9_tuple_mark_above_summarised_list_p0": lambda: pickle.dumps([0] * 65 + [(None, None)], 0),
     "D9_tuple_mark_above_summarised_set_p0": lambda: pickle.dumps(set(range(65)) | {(None, None)}, 0),
+    # D11: what numpy loads for a big-endian array pickled at protocol 4
+    "D11_numpy_big_endian_p4": lambda: pickle.dumps(
+        __import__("numpy").frombuffer(bytes(range(8)), dtype=">i4").copy(), 4),
     # D8: a key set twice counts once (the last value wins), as CPython loads it
     "D8_duplicate_key": lambda: b"\x80\x04}(\x8c\x01aK\x01\x8c\x01aK\x02u.",
     # items 1 and 3 reached by plain pickle.dumps through REDUCE arguments and reused names
