@@ -113,6 +113,10 @@ REGRESSIONS = {
     # D11: what numpy loads for a big-endian array pickled at protocol 4
     "D11_numpy_big_endian_p4": lambda: pickle.dumps(
         __import__("numpy").frombuffer(bytes(range(8)), dtype=">i4").copy(), 4),
+    # D12: a memo index stored twice holds the second value (CPython's memo is a dict)
+    "D12_memo_index_overwritten": lambda: b"\x80\x04]\x94(\x8c\x03rnnq\x03\x8c\x01xq\x03h\x03e.",
+    "D12_stack_global_operands_same_index": lambda: (
+        b"\x80\x04\x8c\x0bcollectionsq\x00\x8c\x0bOrderedDictq\x00\x93)R."),
     # D8: a key set twice counts once (the last value wins), as CPython loads it
     "D8_duplicate_key": lambda: b"\x80\x04}(\x8c\x01aK\x01\x8c\x01aK\x02u.",
     # items 1 and 3 reached by plain pickle.dumps through REDUCE arguments and reused names
