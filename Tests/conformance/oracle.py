@@ -1312,15 +1312,18 @@ class StreamGen:
                     self.value(o, depth + 1)
                 o.op(b"u").op(b"b")
         elif c == 5 and not text:               # frozenset / set
+            element = self.scalar
+            if "dup-keys" in tolerated():          # distinct elements only (D8)
+                element = lambda o, k=iter(range(10)): o.short_unicode("e%d" % next(k))  # noqa: E731
             if r.random() < 0.5:
                 o.op(b"(")
                 for _ in range(r.randint(0, 3)):
-                    self.scalar(o)
+                    element(o)
                 o.op(b"\x91")
             else:
                 o.op(b"\x8f").op(b"(")
                 for _ in range(r.randint(0, 3)):
-                    self.scalar(o)
+                    element(o)
                 o.op(b"\x90")
         elif c == 6:                            # DUP games: a value duplicated, one copy popped
             self.value(o, depth + 1, text)

@@ -117,8 +117,11 @@ REGRESSIONS = {
     "D12_memo_index_overwritten": lambda: b"\x80\x04]\x94(\x8c\x03rnnq\x03\x8c\x01xq\x03h\x03e.",
     "D12_stack_global_operands_same_index": lambda: (
         b"\x80\x04\x8c\x0bcollectionsq\x00\x8c\x0bOrderedDictq\x00\x93)R."),
+    # D13: a shortened value quotes as repr of the whole string does
+    "D13_shortened_value_quotes": lambda: pickle.dumps(["'" + "a" * 100 + '"'], 4),
     # D8: a key set twice counts once (the last value wins), as CPython loads it
     "D8_duplicate_key": lambda: b"\x80\x04}(\x8c\x01aK\x01\x8c\x01aK\x02u.",
+    "D8_duplicate_set_element": lambda: b"\x80\x04(K\x01K\x01\x91.",
     # items 1 and 3 reached by plain pickle.dumps through REDUCE arguments and reused names
     "item1_complex_after_1000_p4": lambda: pickle.dumps({i: complex(i, 1) for i in range(1001)}, 4),
 }
