@@ -975,6 +975,7 @@ SAFE_GLOBALS = {
     ("oracle_objects", "Thing"): Thing,
     ("copyreg", "_reconstructor"): __import__("copyreg")._reconstructor,
     ("builtins", "object"): object,
+    ("_codecs", "encode"): __import__("codecs").encode,   # bytes at protocols 0-2
 }
 
 # extension codes registered in the oracle process (copyreg.add_extension) for EXT1/2/4

@@ -96,6 +96,7 @@ REGRESSIONS = {
         ["OrderedDict", "collections", OrderedDict(a=1)], 4),
     # D1: summarised dicts count every key
     "D1_dict_elements_keys": lambda: pickle.dumps({str(i): i for i in range(65)}, 4),
+    "D1_dict_elements_keys_of_object_values": lambda: pickle.dumps({i: [i] for i in range(200)}, 4),
     # D2: keys shown by their repr
     "D2_key_repr": lambda: pickle.dumps({None: 1, 1.5: 2, (1, 2): 3, b"k": 4, True: 5}, 4),
     "D2_big_int_key": lambda: pickle.dumps({2**70: 1, -2**64: 2}, 4),
@@ -127,12 +128,21 @@ REGRESSIONS = {
 }
 
 
+# A regression tests its own divergence: another one its input also shows is left to that
+# one's own case (the dicts of objects below also show D1).
+ALSO_SHOWS = {
+    "item1_dict_of_tuples_p5": {"dict-elements"},
+    "item1_complex_after_1000_p4": {"dict-elements"},
+}
+
+
 @pytest.mark.parametrize("name", sorted(REGRESSIONS))
 def test_regression(brine, tmp_path, name):
     data = REGRESSIONS[name]()
     path = tmp_path / (name + ".pkl")
     path.write_bytes(data)
-    div = oracle.check_file(brine, path, data, loader=oracle.safe_loads_all, tolerate=set())
+    div = oracle.check_file(brine, path, data, loader=oracle.safe_loads_all,
+                            tolerate=ALSO_SHOWS.get(name, set()))
     fail_with(div, name)
 
 
