@@ -72,6 +72,8 @@ KNOWN = {
     "item3": "issue 26 item 3: STACK_GLOBAL operands from the memo",
     "item2": "issue 26 item 2: memoised keys and attribute names shown as <memo N>",
     "dup-keys": "a key set twice is counted twice (the raw-stream generator stops repeating keys)",
+    "memo-overwrite": "a memo index stored twice keeps its first value (the raw-stream generator "
+                      "stops reusing indices)",
 }
 
 
@@ -1099,12 +1101,16 @@ class StreamGen:
     def fresh_index(self):
         r = self.rng
         c = r.randrange(5)
+        if "memo-overwrite" in tolerated():
+            c = 2 + r.randrange(3) if c < 2 else c   # neither reuse nor the fixed large ones
         if c == 0 and self.memo:
             return r.choice(list(self.memo))      # overwrite an index
         if c == 1:
             return r.choice([255, 256, 1000, 70000])
         i = self.next_index
-        self.next_index += 1
+        while i in self.memo:
+            i += 1
+        self.next_index = i + 1
         return i
 
     def word(self):
