@@ -72,6 +72,8 @@ KNOWN = {
     "item3": "issue 26 item 3: STACK_GLOBAL operands from the memo",
     "item2": "issue 26 item 2: memoised keys and attribute names shown as <memo N>",
     "dup-keys": "a key set twice is counted twice (the raw-stream generator stops repeating keys)",
+    "quote-style": "a shortened str value takes its quotes from the kept prefix (D13)",
+    "codecs-memo": "protocols 0-2: bytes whose latin-1 text is a memoised str show as b'' (D14)",
     "memo-overwrite": "a memo index stored twice keeps its first value (the raw-stream generator "
                       "stops reusing indices)",
 }
@@ -593,6 +595,11 @@ class Comparison:
             if "root-value" in self.tolerate and (path == "" or path.startswith("<pickle") and path.endswith(">")):
                 return
             self.bad(path, "no value, expected %s" % full[:80])
+        elif type(obj) is bytes and v == "b''" and "codecs-memo" in self.tolerate:
+            return
+        elif (type(obj) is str and "quote-style" in self.tolerate and len(full) > 60
+              and v[:1] in "'\"" and v.endswith("..." + v[:1])):
+            return
         elif not shortened_ok(v, full):
             self.bad(path, "value %r, expected %r" % (v[:80], full[:80]))
 
