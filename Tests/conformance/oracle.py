@@ -556,8 +556,9 @@ class Comparison:
             self.count(node, len(obj), path)
             self.parts(node, [(join(path, "{}"), v) for v in obj], path, stack, unordered=True)
         elif t is Thing:
+            names = list(vars(obj))
             self.parts(node, [(join(path, "." + k), v) for k, v in vars(obj).items()], path, stack,
-                       attributes=True)
+                       key_kinds=Counter("str" for _ in names), attributes=True)
         elif is_tensor(obj):
             arr = node.get("array") or {}
             if arr.get("shape") != list(obj.shape):
