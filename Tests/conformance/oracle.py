@@ -648,7 +648,8 @@ class Comparison:
             cp = c.get("path")
             if pool.get(cp):
                 i = self.match(c, cp, pool[cp], path, stack, unordered)
-                pool[cp].pop(0 if i is None else i)
+                if i is not None:
+                    pool[cp].pop(i)
             else:
                 deferred.append(c)
         for c in deferred:
