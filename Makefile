@@ -248,11 +248,12 @@ fuzz: fuzz-build
 # seed and budget (BRINE_DIFF_EXAMPLES examples per property; docs/fuzzing.md).
 conformance: build venv
 	@venv=$$(bash fixtures/venv.sh); \
-	BRINE_BIN=$(CURDIR)/$(DEBUG_BIN) "$$venv/bin/python" -m pytest -q Tests/conformance
+	PYTHONHASHSEED=0 BRINE_BIN=$(CURDIR)/$(DEBUG_BIN) "$$venv/bin/python" -m pytest -q Tests/conformance
 
 # The differential oracle for as long as asked: generated object graphs (protocols 0-5) and
 # raw opcode streams compared with CPython, FUZZ_DIFF_SECONDS or FUZZ_DIFF_CASES, whichever
-# comes first; divergent inputs are kept in .build/fuzz-diff (docs/fuzzing.md).
+# comes first; divergent inputs are kept in .build/fuzz-diff (docs/fuzzing.md). A fixed
+# PYTHONHASHSEED makes set order, and so the pickled bytes, the same on every run.
 FUZZ_DIFF_SECONDS ?= 600
 FUZZ_DIFF_CASES ?=
 FUZZ_DIFF_SEED ?= 0
@@ -260,7 +261,7 @@ FUZZ_DIFF_BATCH ?= 200
 FUZZ_DIFF_BIN ?= $(DEBUG_BIN)
 fuzz-diff: build venv
 	@venv=$$(bash fixtures/venv.sh); \
-	"$$venv/bin/python" Tests/conformance/oracle.py fuzz --brine $(CURDIR)/$(FUZZ_DIFF_BIN) \
+	PYTHONHASHSEED=0 "$$venv/bin/python" Tests/conformance/oracle.py fuzz --brine $(CURDIR)/$(FUZZ_DIFF_BIN) \
 	  --seconds $(FUZZ_DIFF_SECONDS) $(if $(FUZZ_DIFF_CASES),--cases $(FUZZ_DIFF_CASES)) \
 	  --seed $(FUZZ_DIFF_SEED) --batch $(FUZZ_DIFF_BATCH) --out .build/fuzz-diff
 
