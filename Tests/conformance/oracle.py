@@ -582,9 +582,12 @@ class Comparison:
     def scalar(self, node, obj, path):
         v = node.get("value")
         full = value_repr(obj)
-        if "surrogate" in self.tolerate and type(obj) is str and has_surrogate(obj) and (
-                v is None or "\ufffd" in v):
-            return
+        if "surrogate" in self.tolerate and type(obj) is str and has_surrogate(obj) and v is not None:
+            # D3: each surrogate shown as one U+FFFD (protocol 0) or three (UTF-8 bytes)
+            for k in (1, 3):
+                shown = "".join("\ufffd" * k if "\ud800" <= ch <= "\udfff" else ch for ch in obj)
+                if shortened_ok(v, repr(shown)):
+                    return
         if v is None:
             if "long-value" in self.tolerate and (
                     (type(obj) is int and not -2**63 <= obj < 2**63) or (type(obj) is bytes and len(obj) > 60)):
