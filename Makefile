@@ -19,7 +19,7 @@ DIS_ARTIFACT := fixtures/pickle/sklearn_pipeline_p4.pkl
 CHECK_ARTIFACT := fixtures/check/findings/main_pipeline.pkl
 BUNDLE_ARTIFACT := fixtures/bundles/sagemaker/model-torch.tar.gz
 
-.PHONY: realworld help deps deps-static static-libs glibc-compat build release wheel man tools-venv wheelhouse old-glibc test-wheel browser-deps venv-browser browser-test demo venv venv-torch venv-formats test conformance conformance-torch conformance-formats fixtures-formats fixtures-misc fixtures-joblib09 malformed fixtures fixtures-torch opcode-table clean fuzz fuzz-build test-asan
+.PHONY: realworld help deps deps-static static-libs glibc-compat build release wheel man tools-venv wheelhouse old-glibc test-wheel browser-deps venv-browser browser-test demo venv venv-torch venv-formats test conformance conformance-torch conformance-formats fixtures-formats fixtures-misc fixtures-joblib09 malformed fixtures fixtures-torch opcode-table clean fuzz fuzz-build fuzz-diff test-asan
 
 help:
 	@echo "make demo    install system packages, build release, run brine on a bundled artifact"
@@ -35,6 +35,7 @@ help:
 	@echo "make realworld  every command on model files from pinned PyPI packages, against the real libraries"
 	@echo "make bench   time brine against pickletools, picklescan, fickling on a 300 MB+ artifact"
 	@echo "make fuzz    run every libFuzzer target for FUZZ_SECONDS (default 60) each; logs in .fuzz/"
+	@echo "make fuzz-diff  the differential oracle against CPython for FUZZ_DIFF_SECONDS (default 600) or FUZZ_DIFF_CASES"
 	@echo "make test-asan  Swift tests and the malformed corpus under AddressSanitizer"
 
 # System libraries for the zlib and libarchive module maps. apt-get runs only when
@@ -246,9 +247,26 @@ fuzz-build: deps
 fuzz: fuzz-build
 	FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/run.sh $(FUZZ_TARGETS)
 
+# Tests/conformance includes the differential oracle (test_differential.py) with its fixed
+# seed and budget (BRINE_DIFF_EXAMPLES examples per property; docs/fuzzing.md).
 conformance: build venv
 	@venv=$$(bash fixtures/venv.sh); \
-	BRINE_BIN=$(CURDIR)/$(DEBUG_BIN) "$$venv/bin/python" -m pytest -q Tests/conformance
+	PYTHONHASHSEED=0 BRINE_BIN=$(CURDIR)/$(DEBUG_BIN) "$$venv/bin/python" -m pytest -q Tests/conformance
+
+# The differential oracle for as long as asked: generated object graphs (protocols 0-5) and
+# raw opcode streams compared with CPython, FUZZ_DIFF_SECONDS or FUZZ_DIFF_CASES, whichever
+# comes first; divergent inputs are kept in .build/fuzz-diff (docs/fuzzing.md). A fixed
+# PYTHONHASHSEED makes set order, and so the pickled bytes, the same on every run.
+FUZZ_DIFF_SECONDS ?= 600
+FUZZ_DIFF_CASES ?=
+FUZZ_DIFF_SEED ?= 0
+FUZZ_DIFF_BATCH ?= 200
+FUZZ_DIFF_BIN ?= $(DEBUG_BIN)
+fuzz-diff: build venv
+	@venv=$$(bash fixtures/venv.sh); \
+	PYTHONHASHSEED=0 "$$venv/bin/python" Tests/conformance/oracle.py fuzz --brine $(CURDIR)/$(FUZZ_DIFF_BIN) \
+	  --seconds $(FUZZ_DIFF_SECONDS) $(if $(FUZZ_DIFF_CASES),--cases $(FUZZ_DIFF_CASES)) \
+	  --seed $(FUZZ_DIFF_SEED) --batch $(FUZZ_DIFF_BATCH) --out .build/fuzz-diff
 
 fixtures: venv
 	@venv=$$(bash fixtures/venv.sh); "$$venv/bin/python" fixtures/generate.py
