@@ -55,8 +55,17 @@ enum NumpyModel {
         let shape = integers(of: edges[1], graph: graph)
         let dtype = edges[2].child.flatMap { dtypes[$0.index] }
         let objects = dtype?.hasObject ?? false
-        return ArrayInfo(shape: shape, dtype: dtype?.descr ?? "?", dataBytes: dataBytes(shape: shape, dtype: dtype),
+        return ArrayInfo(shape: shape, dtype: dtype.map { nativeOrder($0.descr) } ?? "?", dataBytes: dataBytes(shape: shape, dtype: dtype),
                          storage: objects ? "objects" : "pickle")
+    }
+
+    /// `ndarray.__setstate__` swaps the bytes of a big-endian array into the machine's order
+    /// (numpy 1.26 and 2.x: a `>i4` array pickled at protocols 0-4 loads as `<i4`; protocol 5's
+    /// `_frombuffer` keeps `>i4`). Brine reports what loading builds on the little-endian
+    /// machines it is for (x86_64, arm64). Structured and other dtypes are left as written.
+    static func nativeOrder(_ descr: String) -> String {
+        guard descr.hasPrefix(">"), descr.count > 2, descr.dropFirst().allSatisfy({ $0.isLetter || $0.isNumber }) else { return descr }
+        return "<" + descr.dropFirst()
     }
 
     /// `_frombuffer(buffer, dtype, shape, order)`.
