@@ -12,7 +12,7 @@
 BENCH_RUNS ?= 5
 BENCH_OUT ?= docs/benchmarks.md
 
-.PHONY: bench bench-data bench-formats bench-scale bench-convert
+.PHONY: bench bench-data bench-formats bench-scale bench-convert bench-semantics
 
 # System packages and text corpora, the pinned venv, then the artifact
 # (skipped when it is already there and current).
@@ -51,3 +51,9 @@ bench-convert: release
 	@venv="$$(BRINE_REQUIREMENTS=$(CURDIR)/fixtures/requirements-torch.txt BRINE_VENV_NAME=torch-venv bash fixtures/venv.sh)"; \
 	  "$$venv/bin/python" Tests/bench/make_big_checkpoint.py >/dev/null; \
 	  "$$venv/bin/python" Tests/bench/convert_bench.py --brine $(RELEASE_BIN) --runs $(BENCH_RUNS) --out $(BENCH_OUT)
+
+# Issue 26: this tree's release binary against a baseline release binary (BASELINE=path, built
+# from the commit before the fixes) on several >= 100 MB pickle shapes, with the C walk.
+bench-semantics: release
+	@test -n "$(BASELINE)" || { echo "bench-semantics: BASELINE=/path/to/baseline/brine (see Tests/bench/semantics_bench.py)"; exit 64; }
+	@python3 Tests/bench/semantics_bench.py --brine $(RELEASE_BIN) --baseline $(BASELINE) --runs $(BENCH_RUNS) --out $(BENCH_OUT)
