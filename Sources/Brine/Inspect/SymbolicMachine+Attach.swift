@@ -71,7 +71,7 @@ extension SymbolicMachine {
                 // A key set again (SETITEMS/SETITEM/BUILD state; pickle never writes it, CPython
                 // accepts it): the last value wins, the first key stays, the first value's bytes
                 // are the dict's own. Only keys proven equal merge (`KeyFacts.isExact`).
-                if isExact, let old = graph.nodes[parent].edges.firstIndex(where: { $0.keyIsExact && Self.sameKey($0.label, name) }) {
+                if isExact, let old = duplicateKey(of: name, in: parent) {
                     let replaced = graph.nodes[parent].edges.remove(at: old)
                     graph.nodes[parent].ownBytes &+= replaced.bytes
                     if let child = replaced.child, !replaced.isReference { graph.nodes[child.index].isAbsorbed = true }
@@ -200,9 +200,10 @@ extension SymbolicMachine {
         }
     }
 
-    /// How far a long value's bytes are searched for quote characters (a value this long that
-    /// has neither in that part picks its quote from it): a zeroed numpy buffer costs no more.
-    static let quoteScanLimit: UInt64 = 1 << 20
+    /// How far a long value's bytes are searched for quote characters: a longer value picks its
+    /// quote from this part (binary data has both within a few hundred bytes; a 100 MB zeroed
+    /// numpy buffer costs no more to show than a short one).
+    static let quoteScanLimit: UInt64 = 4096
 
     /// A str's code points, lone surrogates included (pickle writes them with `surrogatepass`;
     /// a Swift `String` cannot hold them, so `text(of:)` shows U+FFFD): re-decoded from the
@@ -270,6 +271,10 @@ extension SymbolicMachine {
         case .bytes:
             if let repr = bytesRepr(of: key) { return (.reprKey(repr), true) }
         case .str:
+            // The common case: the text as it is (no replacement character to re-decode).
+            if let text = text(of: key, limit: Self.rememberedTextLimit), !text.unicodeScalars.contains("\u{FFFD}") {
+                return (.key(text), text.utf8.count < Self.rememberedTextLimit || text.unicodeScalars.count < Self.rememberedTextLimit)
+            }
             if let points = textPoints(of: key, limit: Self.rememberedTextLimit) {
                 let isWhole = points.count < Self.rememberedTextLimit
                 if points.contains(where: { (0xD800...0xDFFF).contains($0) }) { return (.reprKey(PythonRepr.reprStr(points)), isWhole) }
@@ -309,17 +314,23 @@ extension SymbolicMachine {
         return parts.count == 1 ? "(" + parts[0] + ",)" : "(" + parts.joined(separator: ", ") + ")"
     }
 
-    /// Two exact key labels name equal keys: the same label, or a bool and the int it equals
-    /// (`{1: 'a', True: 'b'}` is `{1: 'b'}`).
-    static func sameKey(_ lhs: EdgeLabel, _ rhs: EdgeLabel) -> Bool {
-        func normal(_ label: EdgeLabel) -> EdgeLabel {
-            switch label {
-            case .reprKey("True"): .index(1)
-            case .reprKey("False"): .index(0)
-            default: label
-            }
+    /// The kept entry whose key equals `label`'s (an exact label): the same label, or a bool
+    /// and the int it equals (`{1: 'a', True: 'b'}` is `{1: 'b'}`).
+    private func duplicateKey(of label: EdgeLabel, in parent: Int) -> Int? {
+        let twin: EdgeLabel? = switch label {
+        case .reprKey("True"): .index(1)
+        case .reprKey("False"): .index(0)
+        case .index(1): .reprKey("True")
+        case .index(0): .reprKey("False")
+        default: nil
         }
-        return normal(lhs) == normal(rhs)
+        // Read in place: no edge is copied (a dict takes this look for each of its first 64 keys).
+        return graph.nodes[parent].edges.withUnsafeBufferPointer { edges -> Int? in
+            for index in edges.indices where edges[index].keyIsExact {
+                if edges[index].label == label || (twin != nil && edges[index].label == twin) { return index }
+            }
+            return nil
+        }
     }
 
     /// What makes a scalar set element provably equal to another: an int or bool's value
