@@ -117,6 +117,11 @@ public struct Edge: Sendable {
     /// the memo grew strictly in sequence there: a rewriter may then drop them unread.
     public var entryMemo: Range<Int64>? = nil
     public var valueMemoStart: Int64? = nil
+    /// For dict entries (and attributes from a state dict): the key's kind, counted in
+    /// `elements` once the container is summarised.
+    public var keyKind: ValueKind? = nil
+    /// Another entry with the same label has an equal key (and is replaced by this one).
+    public var keyIsExact = false
 }
 
 /// One object the pickle builds, summarised.
@@ -142,6 +147,8 @@ public struct ObjectNode: Sendable {
     public var isLarge = false
     /// Merged into another node (a BUILD state dict); no longer part of the tree.
     public var isAbsorbed = false
+    /// A scalar node (the root of a pickle whose object is a scalar): its shortened repr.
+    public var value: String?
     /// For arrays: shape, dtype and data bytes.
     public var array: ArrayInfo?
     /// Levels of kept objects below this one (0 for a leaf); bounded by `--max-depth` so

@@ -9,7 +9,8 @@ struct StackValue {
     var bytes: UInt64
     /// Estimated CPython memory of a scalar; 0 for references, which share an object.
     var memory: UInt64
-    /// For str/bytes: where the data sits in the stream.
+    /// For str/bytes: where the data sits in the stream; for an int too wide for Int64, its
+    /// LONG1/LONG4 bytes (`spelling` `.latin1`) or LONG/INT decimal line (`.utf8`).
     var span = ByteSpan(offset: 0, count: 0)
     /// How the span spells the characters of a str (or of an encoded bytes value).
     var spelling = TextSpelling.utf8

@@ -13,6 +13,7 @@ extension SymbolicMachine {
                 graph.nodes[list].kind = name!.hasSuffix("frozenset") ? .frozenset : .set
                 // Elements, as EMPTY_SET/ADDITEMS name them at protocol 4+, not list positions.
                 for index in graph.nodes[list].edges.indices { graph.nodes[list].edges[index].label = .element }
+                dropRepeatedElements(list)
                 graph.nodes[list].ownBytes &+= ownBytes &+ (graph.nodes[arguments.node].ownBytes)
                 graph.nodes[arguments.node].isAbsorbed = true
                 try push(.node(list, kind: graph.nodes[list].kind), instruction, from: callable.origin)
@@ -149,6 +150,24 @@ extension SymbolicMachine {
         }
     }
 
+    /// A set built from a list (`set([1, 1])`) holds each provably equal scalar once
+    /// (`attach` does the same for ADDITEMS/FROZENSET); the repeats' bytes are the set's own.
+    private func dropRepeatedElements(_ set: Int) {
+        guard !graph.nodes[set].isLarge else { return }
+        var seen = Set<String>()
+        var kept: [Edge] = []
+        for edge in graph.nodes[set].edges {
+            if edge.child == nil, let identity = Self.scalarIdentity(kind: edge.kind, integer: edge.integer, preview: edge.preview),
+               !seen.insert(identity).inserted {
+                graph.nodes[set].ownBytes &+= edge.bytes
+                graph.nodes[set].itemCount &-= 1
+                continue
+            }
+            kept.append(edge)
+        }
+        graph.nodes[set].edges = kept
+    }
+
     /// Moves a dict's entries into an object as its attributes.
     private func absorbDict(_ dict: Int, into target: Int) {
         noteAbsorbed(dict, into: target)
@@ -160,6 +179,13 @@ extension SymbolicMachine {
         if source.isLarge { graph.nodes[target].isLarge = true }
         for var edge in source.edges {
             if case .key(let name) = edge.label { edge.label = .attribute(name) }
+            // An attribute set again (a second BUILD): the last value wins, as in `__dict__`.
+            if edge.keyIsExact, let old = graph.nodes[target].edges.firstIndex(where: { $0.keyIsExact && $0.label == edge.label }) {
+                let replaced = graph.nodes[target].edges.remove(at: old)
+                graph.nodes[target].ownBytes &+= replaced.bytes
+                if let child = replaced.child, !replaced.isReference { graph.nodes[child.index].isAbsorbed = true }
+                graph.nodes[target].itemCount &-= 1
+            }
             graph.nodes[target].edges.append(edge)
         }
         graph.nodes[dict].isAbsorbed = true

@@ -94,6 +94,7 @@ extension SymbolicMachine {
         }
         let id = newNode(value.kind, at: offset, ownBytes: value.bytes)
         graph.nodes[id.index].ownMemory = value.memory
+        graph.nodes[id.index].value = preview(of: value)
         return id
     }
 
@@ -118,13 +119,17 @@ extension SymbolicMachine {
         }
         stack[top].memoIndex = index
         memoStores += 1
+        if !surrogateTexts.isEmpty { surrogateTexts[index] = nil }
         if stack[top].kind == .bytes, !stack[top].isReference, stack[top].span.count <= UInt64(Self.rememberedTextLimit) {
             _ = bytesRepr(of: stack[top])
         } else if stack[top].kind == .str, !stack[top].isReference, stack[top].span.count <= UInt64(Self.rememberedTextLimit) {
             // Keep the text now, while its bytes are in the window: any later GET of it may
             // name a part (attribute names of every object, a value reused as a dict key) or
             // be an operand of STACK_GLOBAL.
-            _ = text(of: stack[top], limit: Self.rememberedTextLimit)
+            if let text = text(of: stack[top], limit: Self.rememberedTextLimit), text.unicodeScalars.contains("\u{FFFD}"),
+               let points = textPoints(of: stack[top], limit: Self.rememberedTextLimit), points.contains(where: { (0xD800...0xDFFF).contains($0) }) {
+                surrogateTexts[index] = points
+            }
         }
         try chargeTop(instruction.length, instruction)
     }
@@ -196,6 +201,10 @@ extension SymbolicMachine {
                 }
                 value.payload = number
                 value.hasExactInteger = true
+            } else {
+                // Too wide for Int64: `intRepr(of:)` reads the two's complement bytes again.
+                value.span = span
+                value.spelling = .latin1
             }
             value.memory = MemoryModel.int(magnitudeBits: Int(min(span.count, 1 << 40)) * 8, smallValue: value.hasExactInteger ? value.payload : nil)
             return value
@@ -211,6 +220,10 @@ extension SymbolicMachine {
             if let number = Int64(trimmed.trimmingSpaces) {
                 value.payload = number
                 value.hasExactInteger = true
+            } else {
+                // Too wide for Int64: `intRepr(of:)` reads the decimal line again.
+                value.span = span
+                value.spelling = .utf8
             }
             value.memory = MemoryModel.int(magnitudeBits: Int(span.count) * 4, smallValue: value.hasExactInteger ? value.payload : nil)
             return value

@@ -11,6 +11,9 @@ final class SymbolicMachine {
     var stack: [StackValue] = []
     var marks: [OpenMark] = []
     var memo = MemoTable()
+    /// A memoized str's code points when it holds lone surrogates, which a Swift `String` (the
+    /// memo's remembered text) cannot: what a GET of it shows (`textPoints(of:limit:)`).
+    var surrogateTexts: [Int64: [UInt32]] = [:]
     /// Bytes that belong to no object: PROTO, FRAME, STOP, and values a POP discarded.
     var overheadBytes: UInt64 = 0
     var highestProtocol = -1

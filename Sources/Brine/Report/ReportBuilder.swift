@@ -28,7 +28,7 @@ public enum ReportBuilder {
         let object = graph[id]
         var report = ReportNode(
             path: path, type: typeName(object), bytes: object.totalBytes, memory: object.totalMemory,
-            count: count(of: object), elements: nil, array: object.array.map(arrayReport),
+            count: count(of: object), elements: nil, array: object.array.map(arrayReport), value: object.value,
             shared: object.isShared ? true : nil, children: [])
         for edge in object.edges {
             let step = component(edge.label)
@@ -39,7 +39,7 @@ public enum ReportBuilder {
             } else {
                 child = ReportNode(
                     path: childPath, type: edge.child.map { typeName(graph[$0]) } ?? edge.kind.pythonName,
-                    bytes: edge.bytes, memory: edge.memory, value: edge.preview,
+                    bytes: edge.bytes, memory: edge.memory, count: edge.kind == .emptyTuple ? 0 : nil, value: edge.preview,
                     reference: edge.isReference ? true : nil, children: [])
             }
             if case .attribute(let name) = edge.label, let rule = TrainingOnlyRule.matching(typeName: object.typeName, attribute: name) {
@@ -69,6 +69,7 @@ public enum ReportBuilder {
     private static func count(of node: ObjectNode) -> UInt64? {
         switch node.kind {
         case .list, .tuple, .dict, .set, .frozenset: node.itemCount
+        case .emptyTuple: 0
         case .array: node.array.flatMap { NumpyModel.elementCount($0.shape) }
         default: nil
         }

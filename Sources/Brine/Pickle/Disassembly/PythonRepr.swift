@@ -33,8 +33,15 @@ public enum PythonRepr {
         quotedString(codePoints, escapeAllNonASCII: true)
     }
 
-    private static func quotedString(_ codePoints: [UInt32], escapeAllNonASCII: Bool) -> String {
-        let quote = chooseQuote(hasSingle: codePoints.contains(0x27), hasDouble: codePoints.contains(0x22))
+    /// `repr(str)` of a long string shown by its first characters, `prefix`: the quote is the
+    /// one `repr` chooses for the whole string (which holds a `'`/`"` when `hasSingle`/`hasDouble`),
+    /// and `...` marks the cut inside the quotes: `'\'aaa...'`.
+    public static func reprStrPrefix(_ prefix: [UInt32], hasSingle: Bool, hasDouble: Bool) -> String {
+        quotedString(prefix, escapeAllNonASCII: false, quote: chooseQuote(hasSingle: hasSingle, hasDouble: hasDouble), cut: true)
+    }
+
+    private static func quotedString(_ codePoints: [UInt32], escapeAllNonASCII: Bool, quote chosen: UInt8? = nil, cut: Bool = false) -> String {
+        let quote = chosen ?? chooseQuote(hasSingle: codePoints.contains(0x27), hasDouble: codePoints.contains(0x22))
         var out: [UInt8] = []
         out.reserveCapacity(codePoints.count + 2)
         out.append(quote)
@@ -51,6 +58,7 @@ public enum PythonRepr {
                 appendHexEscape(codePoint, marker: "U", digits: 8, to: &out)
             }
         }
+        if cut { out.append(contentsOf: [0x2E, 0x2E, 0x2E]) }
         out.append(quote)
         return String(decoding: out, as: UTF8.self)
     }
@@ -83,6 +91,14 @@ public enum PythonRepr {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// `repr(bytes)` of a long value shown by its first bytes, `prefix`, as `reprStrPrefix`
+    /// does for str: the quote chosen for the whole value, `...` inside the quotes.
+    public static func reprBytesPrefix(_ prefix: UnsafeRawBufferPointer, hasSingle: Bool, hasDouble: Bool) -> String {
+        var out: [UInt8] = [UInt8(ascii: "b")]
+        appendQuotedBytes(prefix, alwaysEscapeSingleQuote: false, quote: chooseQuote(hasSingle: hasSingle, hasDouble: hasDouble), cut: true, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// `repr(bytearray)`. CPython's bytearray repr escapes `'` even inside double quotes.
     public static func reprBytearray(_ bytes: UnsafeRawBufferPointer) -> String {
         var out = Array("bytearray(b".utf8)
@@ -91,8 +107,9 @@ public enum PythonRepr {
         return String(decoding: out, as: UTF8.self)
     }
 
-    private static func appendQuotedBytes(_ bytes: UnsafeRawBufferPointer, alwaysEscapeSingleQuote: Bool, to out: inout [UInt8]) {
-        let quote = chooseQuote(hasSingle: bytes.contains(0x27), hasDouble: bytes.contains(0x22))
+    private static func appendQuotedBytes(_ bytes: UnsafeRawBufferPointer, alwaysEscapeSingleQuote: Bool, quote chosen: UInt8? = nil,
+                                          cut: Bool = false, to out: inout [UInt8]) {
+        let quote = chosen ?? chooseQuote(hasSingle: bytes.contains(0x27), hasDouble: bytes.contains(0x22))
         // A double quote is only chosen when the data has none, so it never needs escaping.
         let escapedQuote = alwaysEscapeSingleQuote ? UInt8(ascii: "'") : quote
         out.reserveCapacity(out.count + bytes.count + 2)
@@ -104,6 +121,7 @@ public enum PythonRepr {
                 appendHexEscape(UInt32(byte), marker: "x", digits: 2, to: &out)
             }
         }
+        if cut { out.append(contentsOf: [0x2E, 0x2E, 0x2E]) }
         out.append(quote)
     }
 
