@@ -19,7 +19,7 @@ import BrineIO
     func node(_ path: String, in report: InspectReport) -> ReportNode? { nodes(report.root).first { $0.path == path } }
 
     @Test func theGeneratorWroteEveryFile() {
-        #expect(Self.files.count == 10 * 6 + 3)
+        #expect(Self.files.count == 11 * 6 + 3)
     }
 
     /// One semantics: the fast path is a faster way to the same report.

@@ -78,6 +78,7 @@ public enum Inspector {
             roots.append(try machine.runPickle())
             if onePickle { break }
         } while try !reader.isAtEnd()
+        machine.overheadBytes &+= reader.trailingWhitespace
         return inspection(of: machine, roots: roots, name: name, fileBytes: fileBytes, compression: compression)
     }
 

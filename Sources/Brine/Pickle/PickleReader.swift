@@ -20,9 +20,35 @@ public final class PickleReader {
     /// The offset of the next instruction.
     public var offset: UInt64 { window.offset }
 
-    /// True when no byte is left to read.
+    /// True when no byte is left to read, or only ASCII whitespace (at most
+    /// `trailingWhitespaceLimit` bytes), which it consumes: a newline after the last STOP, as
+    /// numpy's test data and Python 2 tools leave it. `pickle.load` never reads those bytes, and
+    /// none of them is an opcode, so they cannot start another pickle.
     public func isAtEnd() throws(PickleError) -> Bool {
-        do { return try window.isAtEnd() } catch { throw PickleError(error) }
+        do {
+            if try window.isAtEnd() { return true }
+            guard let first = try window.peekByte(), Self.isWhitespace(first) else { return false }
+            let limit = Self.trailingWhitespaceLimit
+            let count = try window.withBufferedBytes(minimum: limit + 1) { bytes in
+                bytes.count <= limit && bytes.allSatisfy(Self.isWhitespace) ? bytes.count : 0
+            }
+            guard count > 0 else { return false }
+            window.consume(count)
+            trailingWhitespace &+= UInt64(count)
+            return true
+        } catch let error as InputError {
+            throw PickleError(error)
+        } catch {
+            preconditionFailure("unexpected error \(error)")
+        }
+    }
+
+    /// Whitespace after the last pickle that `isAtEnd` consumed (charged to the overhead).
+    public private(set) var trailingWhitespace: UInt64 = 0
+    public static let trailingWhitespaceLimit = 64
+
+    private static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x0A || byte == 0x0D || byte == 0x20 || byte == 0x09
     }
 
     /// Reads the next instruction; nil only when the input ends before an opcode byte.
