@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Brine
 import BrineIO
@@ -82,5 +83,27 @@ import BrineIO
         #expect(try report(Repository.path("fixtures/pickle/issue26/memo_overwrite_global.pkl")).root.type == "collections.OrderedDict")
         let list = try report(Repository.path("fixtures/pickle/issue26/memo_overwrite_list.pkl"))
         #expect(["[0]", "[1]", "[2]"].map { node($0, in: list)?.value } == ["'rnn'", "'x'", "'x'"])
+    }
+
+    /// realworld R3: numpy's sdist holds a meson.build starting `x = …`; "x " passes zlib's
+    /// header checksum with the preset-dictionary bit set, and the whole bundle was unreadable.
+    @Test func textStartingWithXSpaceIsNotZlib() throws {
+        for text in ["x = find_program(1)\n", "x?", "x}"] {
+            let bytes = Array(text.utf8)
+            #expect(bytes.withUnsafeBytes { CompressionFormat.detect($0) } == nil, "\(text)")
+        }
+        for level: Int32 in [1, 6, 9] {
+            let header: [UInt8] = [0x78, level == 1 ? 0x01 : level == 6 ? 0x9C : 0xDA]
+            #expect(header.withUnsafeBytes { CompressionFormat.detect($0) } == .zlib)
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("brine-r3-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Data("x = find_program(1)\n".utf8).write(to: directory.appendingPathComponent("meson.build"))
+        try Data(readFile(Repository.path("fixtures/pickle/issue26/memokeys_p4.pkl"))).write(to: directory.appendingPathComponent("m.pkl"))
+        for arguments in [["inspect"], ["check"], ["budget", "--limit", "1GB"], ["sbom"]] {
+            let result = runBrine(arguments + [directory.path])
+            #expect(result.status < 2, "\(arguments): \(result.errors)")
+        }
     }
 }

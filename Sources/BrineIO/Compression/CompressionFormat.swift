@@ -45,8 +45,11 @@ public enum CompressionFormat: String, Sendable, CaseIterable {
         // lzma-alone: properties byte 0x5D with a 64 KiB..4 GiB dictionary size.
         if starts([0x5D, 0x00, 0x00]) { return .lzma }
         // zlib: CM=8 and the header checksum (a multiple of 31). A pickle starts
-        // with 0x80 or an ASCII opcode, so 0x78 cannot be confused with one.
-        if prefix.count >= 2, prefix[0] == 0x78,
+        // with 0x80 or an ASCII opcode, so 0x78 cannot be confused with one. No preset
+        // dictionary (FDICT, 0x20): neither zlib's callers here nor joblib can supply one, and
+        // with it the printable headers are text ("x ", "x?", "x}": a meson.build starting
+        // `x = …`); without it the only printable one is "x^", zlib's own level-1 header.
+        if prefix.count >= 2, prefix[0] == 0x78, prefix[1] & 0x20 == 0,
            (UInt16(prefix[0]) << 8 | UInt16(prefix[1])) % 31 == 0 {
             return .zlib
         }
