@@ -106,4 +106,18 @@ import BrineIO
             #expect(result.status < 2, "\(arguments): \(result.errors)")
         }
     }
+
+    /// realworld R1: basic-pitch's wheel ships a TensorFlow `saved_model.pb` (schema version 1,
+    /// then meta_graphs: the head an ONNX IR-1 model would have); it made the wheel unreadable.
+    @Test func aSavedModelInABundleIsAFileNotABrokenONNX() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("brine-r1-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Data([0x08, 0x01, 0x12, 0x03, 0xFF, 0xFE, 0xFD]).write(to: directory.appendingPathComponent("saved_model.pb"))
+        try Data(readFile(Repository.path("fixtures/pickle/issue26/memokeys_p4.pkl"))).write(to: directory.appendingPathComponent("m.pkl"))
+        for arguments in [["inspect"], ["check"], ["budget", "--limit", "1GB"], ["sbom"]] {
+            let result = runBrine(arguments + [directory.path])
+            #expect(result.status < 2, "\(arguments): \(result.errors)")
+        }
+    }
 }

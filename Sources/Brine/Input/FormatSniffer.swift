@@ -159,7 +159,9 @@ public enum FormatSniffer {
     /// another of its fields (producer_name, producer_version, domain, …, graph, opset_import).
     /// 0x08 is no pickle opcode.
     static func isONNX(_ head: [UInt8]) -> Bool {
-        guard head.count >= 3, head[0] == 0x08, (1...20).contains(head[1]) else { return false }
+        // ir_version 3 and up: IR 1 and 2 predate onnx 1.0 (IR 3), and a TensorFlow SavedModel
+        // (`saved_model.pb`: schema version 1, then meta_graphs, field 2) starts as IR 1 would.
+        guard head.count >= 3, head[0] == 0x08, (3...20).contains(head[1]) else { return false }
         return [0x12, 0x1A, 0x22, 0x28, 0x32, 0x3A, 0x42, 0x52, 0x5A, 0x62, 0x72].contains(head[2])
     }
 
