@@ -81,19 +81,27 @@ def main():
         size = os.path.getsize(path)
         floor, _ = median_of([opwalk, path], args.runs)
         row = {"name": name, "desc": desc, "mb": size / 1e6, "floor": floor}
-        for label, binary in (("new", args.brine), ("old", args.baseline)):
-            for command in ("inspect", "check"):
+        out = os.path.join(work, "out.pkl")
+        commands = [("inspect", lambda b: [b, "inspect", path]), ("check", lambda b: [b, "check", path])]
+        if name.startswith("tfidf"):
+            commands.append(("strip", lambda b: [b, "strip", "--preset", "deploy", path, "-o", out]))
+        for command, argv in commands:
+            # The two binaries in turns, so a change in the machine's load touches both alike.
+            samples = {"new": [], "old": []}
+            refused = set()
+            for label, binary in (("new", args.brine), ("old", args.baseline)):
                 try:
-                    row[(label, command)] = median_of([binary, command, path], args.runs)
+                    run(argv(binary))
                 except SystemExit as e:
-                    row[(label, command)] = None
+                    refused.add(label)
                     print("semantics_bench: %s %s %s: %s" % (label, command, name, e), file=sys.stderr)
-            out = os.path.join(work, "out.pkl")
-            try:
-                row[(label, "strip")] = median_of([binary, "strip", "--preset", "deploy", path, "-o", out], args.runs) \
-                    if name.startswith("tfidf") else None
-            except SystemExit:
-                row[(label, "strip")] = None
+            for _ in range(args.runs):
+                for label, binary in (("new", args.brine), ("old", args.baseline)):
+                    if label not in refused:
+                        samples[label].append(run(argv(binary)))
+            for label in ("new", "old"):
+                row[(label, command)] = None if label in refused else (
+                    statistics.median(s[0] for s in samples[label]), statistics.median(s[1] for s in samples[label]))
         rows.append(row)
         print("semantics_bench: %s done" % name, file=sys.stderr)
 
@@ -103,7 +111,7 @@ def main():
 
     lines = [START, "## Issue 26: semantics fixed, speed kept (brine %s vs the baseline %s)" % ("this tree", args.baseline_name), "",
              "`make bench-semantics BASELINE=…` (Tests/bench/semantics_bench.py): release binaries side by side in one run, "
-             "medians of %d runs after a warm-up, wall time and peak RSS; the C opcode walk (Tests/bench/opwalk.c) is the floor. "
+             "the two binaries in turns, medians of %d runs each after a warm-up, wall time and peak RSS; the C opcode walk (Tests/bench/opwalk.c) is the floor. "
              "The baseline is the release build of %s, the commit before issue 26's fixes "
              "(`git worktree add /tmp/base %s && swift build -c release --package-path /tmp/base --product brine`). "
              "`exit 2` is the baseline refusing a valid file (issue 26 item 1)." % (args.runs, args.baseline_name, args.baseline_name), "",

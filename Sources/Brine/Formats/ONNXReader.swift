@@ -35,19 +35,23 @@ public enum ONNXReader {
         25: ("UINT2", 2), 26: ("INT2", 2),
     ]
 
+    /// The whole file as one protobuf message (`what`: its name in onnx.proto), and its bytes.
+    private static func decode<M: SwiftProtobuf.Message>(_ source: ByteSource, fileBytes: UInt64, what: String,
+                                                         tooLarge: String) throws(InputError) -> (M, [UInt8]) {
+        guard fileBytes <= maximumBytes else { throw HeaderBytes.malformed(source.name, 0, tooLarge) }
+        let bytes = try HeaderBytes.read(source, count: Int(fileBytes), at: 0, what: "the ONNX \(what)")
+        do {
+            return (try M(serializedBytes: bytes, options: decodingOptions), bytes)
+        } catch {
+            throw HeaderBytes.malformed(source.name, 0, "ONNX: not a \(what) protobuf (\(error))")
+        }
+    }
+
     /// `directory`: where the model sits on disk, to check external data files against; nil
     /// inside archives.
     public static func read(_ source: ByteSource, fileBytes: UInt64, directory: String?) throws(InputError) -> ArtifactLayout {
-        guard fileBytes <= maximumBytes else {
-            throw HeaderBytes.malformed(source.name, 0, "ONNX file of \(fileBytes) bytes is over protobuf's limit of \(maximumBytes) bytes (larger models keep weights in external data)")
-        }
-        let bytes = try HeaderBytes.read(source, count: Int(fileBytes), at: 0, what: "the ONNX protobuf")
-        let model: Onnx_ModelProto
-        do {
-            model = try Onnx_ModelProto(serializedBytes: bytes, options: decodingOptions)
-        } catch {
-            throw HeaderBytes.malformed(source.name, 0, "ONNX: not a ModelProto protobuf (\(error))")
-        }
+        let (model, bytes): (Onnx_ModelProto, [UInt8]) = try decode(source, fileBytes: fileBytes, what: "ModelProto",
+            tooLarge: "ONNX file of \(fileBytes) bytes is over protobuf's limit of \(maximumBytes) bytes (larger models keep weights in external data)")
         let entries = ONNXTensors.all(model)
         let places = try ONNXTensorOffsets.tensors(bytes, name: source.name, maximumDepth: messageDepthLimit)
         guard places.count == entries.count else {
@@ -93,16 +97,8 @@ public enum ONNXReader {
     /// A serialized TensorProto (`onnx.numpy_helper.from_array(...).SerializeToString()`,
     /// the `input_0.pb` files of ONNX's test data): one tensor.
     public static func readTensor(_ source: ByteSource, fileBytes: UInt64, directory: String?) throws(InputError) -> ArtifactLayout {
-        guard fileBytes <= maximumBytes else {
-            throw HeaderBytes.malformed(source.name, 0, "ONNX tensor file of \(fileBytes) bytes is over protobuf's limit of \(maximumBytes) bytes")
-        }
-        let bytes = try HeaderBytes.read(source, count: Int(fileBytes), at: 0, what: "the ONNX TensorProto")
-        let tensor: Onnx_TensorProto
-        do {
-            tensor = try Onnx_TensorProto(serializedBytes: bytes, options: decodingOptions)
-        } catch {
-            throw HeaderBytes.malformed(source.name, 0, "ONNX: not a TensorProto protobuf (\(error))")
-        }
+        let (tensor, bytes): (Onnx_TensorProto, [UInt8]) = try decode(source, fileBytes: fileBytes, what: "TensorProto",
+            tooLarge: "ONNX tensor file of \(fileBytes) bytes is over protobuf's limit of \(maximumBytes) bytes")
         let place = try ONNXTensorOffsets.tensor(bytes, name: source.name, maximumDepth: messageDepthLimit)
         var layout = ArtifactLayout(format: "onnx-tensor", fileBytes: fileBytes)
         try add(ONNXTensors.Entry(tensor: tensor, name: tensor.name.isEmpty ? "(tensor)" : tensor.name, role: "tensor"), at: place,
