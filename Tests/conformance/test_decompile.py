@@ -21,7 +21,7 @@ FIXTURES = os.path.join(ROOT, "fixtures")
 
 def benign():
     names = sorted(glob.glob(os.path.join(FIXTURES, "pickle", "*.pkl")))
-    names += sorted(glob.glob(os.path.join(FIXTURES, "joblib", "*")))
+    names += sorted(p for p in glob.glob(os.path.join(FIXTURES, "joblib", "*")) if os.path.isfile(p) and not p.endswith(".py"))
     names += sorted(p for p in glob.glob(os.path.join(FIXTURES, "models", "*"))
                     if os.path.isfile(p) and not p.endswith(".json"))
     names += sorted(glob.glob(os.path.join(FIXTURES, "check", "benign", "*")))

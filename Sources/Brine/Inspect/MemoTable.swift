@@ -33,6 +33,8 @@ struct MemoTable {
     /// Set once a store replaced an entry (CPython's memo is a dict: the last store wins):
     /// values stored earlier under that index no longer find their text here.
     private(set) var hasOverwrites = false
+    /// The indices stored more than once.
+    private(set) var overwritten: Set<Int64> = []
     /// False once a store did not continue the sequence 0, 1, 2, … (a gap or an overwrite).
     private var isSequential = true
 
@@ -57,6 +59,7 @@ struct MemoTable {
             count += 1
         } else {
             hasOverwrites = true
+            overwritten.insert(index)
         }
         if previous != Self.unset, previous & Self.hasSideEntry != 0 {
             nodes[index] = nil

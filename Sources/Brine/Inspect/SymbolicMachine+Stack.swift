@@ -114,11 +114,25 @@ extension SymbolicMachine {
             throw limit(instruction, "memo entry limit", options.maximumMemoEntries, "--max-memo")
         }
         let top = stack.count - 1
+        if let previous = memo.text(at: index) {
+            // A store over an index in use: GETs of it still on the stack fetched the old
+            // value (CPython's GET takes the value at that moment). The nearest 4,096 values
+            // are looked at, which bounds a hostile stream's cost; one deeper loses its text.
+            for position in stack.indices.reversed().prefix(4096)
+            where stack[position].isReference && stack[position].memoIndex == index && referenceTexts[stack[position].start] == nil {
+                referenceTexts[stack[position].start] = previous
+            }
+        }
+        // A GET stored again under another index (pickle never writes it; CPython accepts it):
+        // the same object, so the same text.
+        let carried = !stack[top].isReference ? nil : stack[top].kind == .str ? text(of: stack[top])
+            : stack[top].kind == .bytes ? bytesRepr(of: stack[top]) : nil
         guard memo.store(stack[top], at: index) else {
             throw PickleError(offset: instruction.offset, opcode: instruction.opcode, reason: .malformed("memo index \(index) out of range"))
         }
         stack[top].memoIndex = index
         memoStores += 1
+        if let carried { memo.setText(carried, at: index) }
         if !surrogateTexts.isEmpty { surrogateTexts[index] = nil }
         if stack[top].kind == .bytes, !stack[top].isReference, stack[top].span.count <= UInt64(Self.rememberedTextLimit) {
             _ = bytesRepr(of: stack[top])
@@ -161,6 +175,10 @@ extension SymbolicMachine {
         if value.isNode {
             graph.nodes[value.node].isShared = true
             if dtypes[value.node] != nil { dtypeMemoUses[value.node, default: 0] += 1 }
+        }
+        if memo.hasOverwrites, value.kind == .str || value.kind == .bytes, let text = memo.text(at: index) {
+            // A later store over this index must not change what this GET fetched.
+            referenceTexts[instruction.offset] = text
         }
         try push(value, instruction)
     }
@@ -265,6 +283,10 @@ extension SymbolicMachine {
     /// its bytes are no longer reachable (a compressed stream that moved past them).
     func text(of value: StackValue, limit: Int = 4096) -> String? {
         guard value.kind == .str else { return nil }
+        if value.isReference, memo.hasOverwrites {
+            if let fetched = referenceTexts[value.start] { return fetched }
+            if memo.overwritten.contains(value.memoIndex) { return nil }  // fetched before the store over it: not kept
+        }
         // A value that is not a GET was the entry when stored; after an overwrite it may no
         // longer be, so its own bytes come first.
         if value.memoIndex >= 0, value.isReference || !memo.hasOverwrites, let cached = memo.text(at: value.memoIndex) { return cached }
@@ -300,6 +322,10 @@ extension SymbolicMachine {
     /// str's text is. Nil when its bytes are no longer reachable or too long to name a part.
     func bytesRepr(of value: StackValue) -> String? {
         guard value.kind == .bytes else { return nil }
+        if value.isReference, memo.hasOverwrites {
+            if let fetched = referenceTexts[value.start] { return fetched }
+            if memo.overwritten.contains(value.memoIndex) { return nil }  // fetched before the store over it: not kept
+        }
         if value.memoIndex >= 0, value.isReference || !memo.hasOverwrites, let cached = memo.text(at: value.memoIndex) { return cached }
         guard !value.isReference, value.span.count <= UInt64(Self.rememberedTextLimit) else { return nil }
         let spelling = value.spelling, encoded = value.isEncodedText

@@ -57,6 +57,9 @@ final class SymbolicMachine {
     /// `repr` of protocol 0-2 bytes whose latin-1 text came from the memo, by the offset where
     /// the value starts (it has no span of its own to read).
     var foldedReprs: [UInt64: String] = [:]
+    /// Once the memo has had an index stored twice: the text each GET of a str or bytes
+    /// fetched, by the GET's offset (CPython's GET takes the value at that moment).
+    var referenceTexts: [UInt64: String] = [:]
     /// Reused by the fast path for the FRAMEs it stepped over.
     var scratchFrames: [ScanFrame] = []
     /// The MARK (by offset) whose batch the fast path could not take whole: the general
