@@ -162,7 +162,12 @@ public enum FormatSniffer {
         // ir_version 3 and up: IR 1 and 2 predate onnx 1.0 (IR 3), and a TensorFlow SavedModel
         // (`saved_model.pb`: schema version 1, then meta_graphs, field 2) starts as IR 1 would.
         guard head.count >= 3, head[0] == 0x08, (3...20).contains(head[1]) else { return false }
-        return [0x12, 0x1A, 0x22, 0x28, 0x32, 0x3A, 0x42, 0x52, 0x5A, 0x62, 0x72].contains(head[2])
+        guard head[2] == 0x12 else { return [0x1A, 0x22, 0x28, 0x32, 0x3A, 0x42, 0x52, 0x5A, 0x62, 0x72].contains(head[2]) }
+        // producer_name (field 2) is a string ("pytorch"); a CoreML model.mlmodel (specification
+        // version, then its description message, also field 2) has tags and lengths there.
+        guard head.count >= 4, head[3] < 0x80 else { return false }
+        let name = head.dropFirst(4).prefix(Int(head[3]))
+        return !name.contains { $0 < 0x20 || $0 == 0x7F }
     }
 
     /// A serialized TensorProto (`numpy_helper.from_array(a).SerializeToString()`): fields
