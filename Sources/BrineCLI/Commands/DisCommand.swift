@@ -94,7 +94,8 @@ struct DisCommand: BrineSubcommand {
         // As decompile says it: a bundle with nothing to disassemble (a wheel, an sdist).
         if artifacts == 0, member == nil, status == .success {
             let what = BundleChecker.bundleDescription(path: input.path, options: bundleLimits.options) ?? "a bundle"
-            io.report(input.naming("\(input.name): \(what) with no pickle, joblib or PyTorch file in it; nothing to disassemble"))
+            // On stdout: the input was read and there is nothing wrong with it (exit 0 says so).
+            output.write("\(input.name): \(what) with no pickle, joblib or PyTorch file in it; nothing to disassemble\n")
         }
         return status
     }
