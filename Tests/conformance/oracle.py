@@ -495,6 +495,68 @@ def key_step(k):
     return "[%r]" % (k,)
 
 
+def split_top(text):
+    """`text` split at its commas outside quotes and brackets."""
+    parts, depth, quote, i, start = [], 0, None, 0, 0
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(text[start:i].strip())
+            start = i + 1
+        i += 1
+    parts.append(text[start:].strip())
+    return parts
+
+
+def canonical_path(path):
+    """A path with every `frozenset({...})` written with its elements sorted. A frozenset
+    prints in hash order, and str and bytes hashes change with every process
+    (PYTHONHASHSEED): Brine shows the order of the stream, which is the pickling process's
+    order. Element order is not part of the value, so paths compare without it."""
+    if not path or "frozenset({" not in path:
+        return path
+    out, i = [], 0
+    while True:
+        j = path.find("frozenset({", i)
+        # only outside quotes: count the quotes before j
+        if j < 0:
+            out.append(path[i:])
+            return "".join(out)
+        out.append(path[i:j])
+        k, depth, quote = j + len("frozenset("), 0, None
+        while k < len(path):
+            ch = path[k]
+            if quote:
+                if ch == "\\":
+                    k += 1
+                elif ch == quote:
+                    quote = None
+            elif ch in "'\"":
+                quote = ch
+            elif ch in "([{":
+                depth += 1
+            elif ch in ")]}":
+                depth -= 1
+                if depth == 0:
+                    break
+            k += 1
+        inner = path[j + len("frozenset({"):k]
+        elems = sorted(canonical_path(e) for e in split_top(inner))
+        out.append("frozenset({" + ", ".join(elems) + "})")
+        i = k + 2  # past "})"
+
+
 def join(path, step):
     if path == "" and step.startswith("."):
         return step[1:]
@@ -525,7 +587,7 @@ class Comparison:
         self.out.append("%s: %s" % (path or "<root>", msg))
 
     def node(self, node, obj, path, stack=()):
-        if node.get("path") != path:
+        if canonical_path(node.get("path")) != canonical_path(path):
             self.bad(path, "path %r, expected %r" % (node.get("path"), path))
         if isinstance(obj, Persistent):
             return
@@ -536,6 +598,9 @@ class Comparison:
             self.bad(path, "type %r, expected %s" % (node.get("type"), sorted(types)))
             return
         if node.get("reference"):
+            # A GET of a scalar shows the value it fetched: compared as any other scalar.
+            if type(obj) in SCALARS and node.get("value") is not None:
+                self.scalar(node, obj, path)
             return
         if id(obj) in stack:
             self.bad(path, "object built twice (a cycle not shown as a reference)")
@@ -616,7 +681,7 @@ class Comparison:
         other = node.get("other")
         pool = {}
         for p, v in parts:
-            pool.setdefault(p, []).append(v)
+            pool.setdefault(canonical_path(p), []).append(v)
         if other is None:
             if len(children) != len(parts):
                 self.bad(path, "%d parts shown, expected %d (%s)" % (
@@ -652,10 +717,10 @@ class Comparison:
         deferred = []
         for c in children:
             cp = c.get("path")
-            if pool.get(cp):
-                i = self.match(c, cp, pool[cp], path, stack, unordered)
+            if pool.get(canonical_path(cp)):
+                i = self.match(c, cp, pool[canonical_path(cp)], path, stack, unordered)
                 if i is not None:
-                    pool[cp].pop(i)
+                    pool[canonical_path(cp)].pop(i)
             else:
                 deferred.append(c)
         for c in deferred:

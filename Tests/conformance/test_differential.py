@@ -75,6 +75,11 @@ def _stack_global_from_memo():
             b"q\x01" + b"0" + b"h\x00" + b"h\x01" + b"\x93" + b")" + b"R" + b".")
 
 
+def _f(number):
+    """BINFLOAT `number`."""
+    return b"G" + __import__("struct").pack(">d", number)
+
+
 REGRESSIONS = {
     # issue 26 item 1: tuples after item 1,000
     "item1_tuples_after_1000_p4": lambda: pickle.dumps([(i,) for i in range(1001)], 4),
@@ -126,6 +131,24 @@ REGRESSIONS = {
     # D8: a key set twice counts once (the last value wins), as CPython loads it
     "D8_duplicate_key": lambda: b"\x80\x04}(\x8c\x01aK\x01\x8c\x01aK\x02u.",
     "D8_duplicate_set_element": lambda: b"\x80\x04(K\x01K\x01\x91.",
+    # D15: set elements and dict keys equal as Python numbers merge (1 == True == 1.0, 0 == -0.0)
+    "D15_set_equal_numbers": lambda: (b"\x80\x04\x8f(" + _f(1.5) + _f(1.5) + _f(-0.0) + b"K\x00\x88" + _f(1.0)
+                                      + b"\x90."),
+    "D15_frozenset_equal_floats": lambda: b"\x80\x04(" + _f(-0.0) + _f(-0.0) + b"\x8a\x02\x01\x02\x91.",
+    "D15_dict_numeric_keys": lambda: (b"\x80\x04}(K\x01X\x01\x00\x00\x00a\x88X\x01\x00\x00\x00b" + _f(1.0)
+                                      + b"X\x01\x00\x00\x00c" + _f(-0.0) + b"NK\x00Nu."),
+    # D16: a GET of a memoized float or bool pushes its value
+    "D16_get_of_float_and_bool": lambda: b"\x80\x04](" + _f(1.5) + b"q\x00h\x00\x88q\x01h\x01e.",
+    # D17: a store over an index whose earlier value is still on the stack: a GET after it
+    # fetches the new value, whatever the earlier one's text
+    "D17_store_over_pending_key": lambda: (
+        b"\x80\x05\x8c\x0bOrderedDictq\x010}(\x8c\x03rnn\x8c\x0bcollectionsh\x01\x93)R(\x8c\x03rnnr\x02\x00\x00\x00"
+        b"](\x8c\x05Thingq\x03}(h\x03\x8c\x0bcollectionsr\x02\x00\x00\x00\x8c\x03decq\x04\x8c\x05Thingueuh\x04("
+        b"\x8c\x0bcollectionsh\x01\x93)R(h\x02JX\xb3\xe0\xe1utu."),
+    # D18: GETs of entries the fast path stored (a list batch): their values and surrogates
+    "D18_get_of_fast_path_entries": lambda: (
+        b"\x80\x04](\x8c\x03\xed\xa0\x80\x94K\x07\x94" + _f(2.5) + b"\x94\x88\x94\x8c\x01a\x94e"
+        b"}(h\x00Nh\x01Nh\x02Nh\x03Nu\x86."),
     # items 1 and 3 reached by plain pickle.dumps through REDUCE arguments and reused names
     "item1_complex_after_1000_p4": lambda: pickle.dumps({i: complex(i, 1) for i in range(1001)}, 4),
 }

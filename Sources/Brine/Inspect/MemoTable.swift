@@ -35,6 +35,9 @@ struct MemoTable {
     private(set) var hasOverwrites = false
     /// The indices stored more than once.
     private(set) var overwritten: Set<Int64> = []
+    /// For each index in `overwritten`: where the value stored last starts (`StackValue.start`),
+    /// which tells the entry's current value from the ones stored before it.
+    private var currentStarts: [Int64: UInt64] = [:]
     /// False once a store did not continue the sequence 0, 1, 2, … (a gap or an overwrite).
     private var isSequential = true
 
@@ -60,6 +63,7 @@ struct MemoTable {
         } else {
             hasOverwrites = true
             overwritten.insert(index)
+            currentStarts[index] = value.start
         }
         if previous != Self.unset, previous & Self.hasSideEntry != 0 {
             nodes[index] = nil
@@ -71,7 +75,9 @@ struct MemoTable {
             nodes[index] = value.node
             code |= Self.hasSideEntry
         }
-        if value.kind == .global || value.kind == .int || value.kind == .ext {
+        // Floats and bools too: pickle never memoizes them, but a stream may, and a GET of
+        // one must push its value.
+        if value.kind == .global || value.kind == .int || value.kind == .ext || value.kind == .float || value.kind == .bool {
             payloads[index] = value.payload
             code |= Self.hasSideEntry
         }
@@ -116,6 +122,8 @@ struct MemoTable {
         count += newKinds.count
     }
 
+    var hasScannedRuns: Bool { !scannedRuns.isEmpty }
+
     /// The fast-path batch that stored `index`, if one did.
     func scannedRun(containing index: Int64) -> ScannedRun? {
         var low = 0, high = scannedRuns.count
@@ -125,6 +133,13 @@ struct MemoTable {
         }
         guard low < scannedRuns.count, scannedRuns[low].firstIndex <= index else { return nil }
         return scannedRuns[low]
+    }
+
+    /// Whether `value` (stored under its `memoIndex`) is still that entry's value: a later
+    /// store over the index replaces it, and its text must not become the entry's.
+    func isCurrent(_ value: StackValue) -> Bool {
+        guard value.memoIndex >= 0, hasOverwrites, overwritten.contains(value.memoIndex) else { return value.memoIndex >= 0 }
+        return currentStarts[value.memoIndex] == value.start
     }
 
     /// Remembers the decoded text of a memoized str.

@@ -8,7 +8,7 @@ extension SymbolicMachine {
         // nothing to the set: its bytes are the set's own. Only provably equal scalars merge.
         if label == .element, !graph.nodes[parent].isLarge, !value.isNode,
            let identity = Self.scalarIdentity(kind: value.kind, integer: value.hasExactInteger ? value.payload : nil,
-                                              preview: value.kind == .str || value.kind == .bytes ? preview(of: value) : nil),
+                                              preview: value.kind == .str || value.kind == .bytes || value.kind == .float ? preview(of: value) : nil),
            graph.nodes[parent].edges.contains(where: {
                $0.label == .element && $0.child == nil
                    && Self.scalarIdentity(kind: $0.kind, integer: $0.integer, preview: $0.preview) == identity
@@ -316,31 +316,67 @@ extension SymbolicMachine {
         return parts.count == 1 ? "(" + parts[0] + ",)" : "(" + parts.joined(separator: ", ") + ")"
     }
 
-    /// The kept entry whose key equals `label`'s (an exact label): the same label, or a bool
-    /// and the int it equals (`{1: 'a', True: 'b'}` is `{1: 'b'}`).
+    /// The kept entry whose key equals `label`'s (an exact label): the same label, or a number
+    /// equal to it in Python (`{1: 'a', True: 'b', 1.0: 'c'}` is `{1: 'c'}`).
     private func duplicateKey(of label: EdgeLabel, in parent: Int) -> Int? {
-        let twin: EdgeLabel? = switch label {
-        case .reprKey("True"): .index(1)
-        case .reprKey("False"): .index(0)
-        case .index(1): .reprKey("True")
-        case .index(0): .reprKey("False")
-        default: nil
-        }
+        let number = Self.numericKey(of: label)
         // Read in place: no edge is copied (a dict takes this look for each of its first 64 keys).
         return graph.nodes[parent].edges.withUnsafeBufferPointer { edges -> Int? in
             for index in edges.indices where edges[index].keyIsExact {
-                if edges[index].label == label || (twin != nil && edges[index].label == twin) { return index }
+                if edges[index].label == label { return index }
+                if let number, Self.numericKey(of: edges[index].label) == number { return index }
             }
             return nil
         }
     }
 
-    /// What makes a scalar set element provably equal to another: an int or bool's value
-    /// (`True == 1`), None, the empty tuple, a str's or bytes' whole repr (short enough that
-    /// it cannot be a shortened one). Nil for everything else (floats: NaN, `0.0 == -0.0`).
+    /// A number as Python compares it: an int, a bool and a float with the same value are
+    /// equal (`1 == True == 1.0`, `0 == -0.0`); NaN equals nothing.
+    enum NumericKey: Equatable {
+        case integer(Int64)
+        case real(UInt64)
+
+        init?(_ number: Double) {
+            guard !number.isNaN else { return nil }
+            if number.rounded(.towardZero) == number, number > -9.2233720368547758e18, number < 9.2233720368547758e18 {
+                self = .integer(Int64(number))
+            } else {
+                self = .real(number.bitPattern)
+            }
+        }
+
+        /// A float's repr (`1.0`, `-0.0`, `1e+300`, `inf`); nil for anything else, ints
+        /// included (a decimal too wide for Int64 never equals the float it rounds to).
+        init?(floatRepr repr: String) {
+            guard repr.utf8.contains(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "n") }),
+                  let number = Double(repr) else { return nil }
+            self.init(number)
+        }
+    }
+
+    /// The number a dict key's label stands for, if it is an int, a bool or a float.
+    static func numericKey(of label: EdgeLabel) -> NumericKey? {
+        switch label {
+        case .index(let value): return .integer(Int64(value))
+        case .reprKey("True"): return .integer(1)
+        case .reprKey("False"): return .integer(0)
+        case .reprKey(let repr): return NumericKey(floatRepr: repr)
+        default: return nil
+        }
+    }
+
+    /// What makes a scalar set element provably equal to another: a number's value (`True ==
+    /// 1 == 1.0`, `0.0 == -0.0`; never NaN), None, the empty tuple, a str's or bytes' whole
+    /// repr (short enough that it cannot be a shortened one). Nil for everything else.
     static func scalarIdentity(kind: ValueKind, integer: Int64?, preview: String?) -> String? {
         switch kind {
         case .int, .bool: return integer.map { "i\($0)" }
+        case .float:
+            switch preview.flatMap(NumericKey.init(floatRepr:)) {
+            case .integer(let value)?: return "i\(value)"
+            case .real(let bits)?: return "f\(bits)"
+            case nil: return nil
+            }
         case .none: return "N"
         case .emptyTuple: return "T"
         case .str, .bytes:

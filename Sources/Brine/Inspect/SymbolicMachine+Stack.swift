@@ -168,10 +168,11 @@ extension SymbolicMachine {
         case .line(let span): index = try memoIndex(span, instruction)
         default: preconditionFailure("GET without argument")
         }
-        guard let value = memo.load(index, bytes: instruction.length, span: ByteSpan(offset: 0, count: 0)) else {
+        guard var value = memo.load(index, bytes: instruction.length, span: ByteSpan(offset: 0, count: 0)) else {
             throw PickleError(offset: instruction.offset, opcode: instruction.opcode,
                               reason: .malformed("memo key \(index) has never been stored into"))
         }
+        if !value.isNode, memo.hasScannedRuns, let restored = restoredScannedValue(value) { value = restored }
         if value.isNode {
             graph.nodes[value.node].isShared = true
             if dtypes[value.node] != nil { dtypeMemoUses[value.node, default: 0] += 1 }
@@ -290,9 +291,6 @@ extension SymbolicMachine {
         // A value that is not a GET was the entry when stored; after an overwrite it may no
         // longer be, so its own bytes come first.
         if value.memoIndex >= 0, value.isReference || !memo.hasOverwrites, let cached = memo.text(at: value.memoIndex) { return cached }
-        if value.isReference, value.memoIndex >= 0, let run = memo.scannedRun(containing: value.memoIndex) {
-            return scannedText(at: value.memoIndex, in: run, depth: 0)
-        }
         guard value.span.count > 0 || value.span.offset > 0 else { return value.isReference ? nil : "" }
         // An escape (at most 10 bytes, `\UXXXXXXXX`) spells one character: a prefix long
         // enough for `limit` characters, cut back to where it decodes. A quoted literal
@@ -314,7 +312,9 @@ extension SymbolicMachine {
             guard let points else { return nil }
             return String(String.UnicodeScalarView(points.prefix(limit).map { Unicode.Scalar($0) ?? "\u{FFFD}" }))
         }) ?? nil else { return nil }
-        if value.memoIndex >= 0, value.span.count <= UInt64(limit) { memo.setText(text, at: value.memoIndex) }
+        // A GET's text is re-read from its entry's bytes (a batch the fast path took): not cached,
+        // which would take the entry off the fast path's plain scalars.
+        if !value.isReference, value.span.count <= UInt64(limit), memo.isCurrent(value) { memo.setText(text, at: value.memoIndex) }
         return text
     }
 
@@ -336,25 +336,35 @@ extension SymbolicMachine {
             guard let points, points.allSatisfy({ $0 < 256 }) else { return nil }
             return points.map { UInt8($0) }.withUnsafeBytes { PythonRepr.reprBytes($0) }
         }) ?? nil else { return nil }
-        if value.memoIndex >= 0 { memo.setText(repr, at: value.memoIndex) }
+        if memo.isCurrent(value) { memo.setText(repr, at: value.memoIndex) }
         return repr
     }
 
     /// Strings up to this many bytes keep their text in the memo when stored.
     static let rememberedTextLimit = 4096
 
-    /// The text of the str the fast path stored under memo `index`, read again from the
-    /// batch's bytes (a positional re-read for files; a compressed stream that moved past
-    /// them gives nil). The batch is walked as the scan decoded it: each item's value, then
-    /// its memo store at the next index.
-    func scannedText(at index: Int64, in run: ScannedRun, depth: Int) -> String? {
-        guard depth < 8, run.span.count <= UInt64(Self.largeBatchBuffer) else { return nil }
-        let wanted = index - run.firstIndex
-        enum Found { case text(String), memo(Int64) }
+    /// A GET of an entry the fast path stored (one byte of kind in the memo): the value the
+    /// general machine would have pushed, re-read from the batch's bytes: a str's span (its
+    /// text, surrogates included), an int's, float's or bool's value. A positional re-read for
+    /// files; nil when a compressed stream moved past the batch, or the entry was stored again.
+    func restoredScannedValue(_ value: StackValue, depth: Int = 0) -> StackValue? {
+        let index = value.memoIndex
+        guard depth < 8, index >= 0, value.node < 0, !memo.overwritten.contains(index),
+              let run = memo.scannedRun(containing: index), run.span.count <= UInt64(Self.largeBatchBuffer) else { return nil }
+        enum Found { case item(ScannedItem), memo(Int64) }
+        let wanted = Int(index - run.firstIndex)
+        // Every 64th store's offset in the batch, kept once the batch was walked: a later
+        // restore walks at most 64 items, so GETs cost O(1) however many there are.
+        let checkpoints = scannedCheckpoints[run.firstIndex]
+        var built: [UInt32]? = checkpoints == nil ? [] : nil
         let found: Found?? = try? reader.withArgumentBytes(run.span) { bytes -> Found? in
             memo.withKinds { memoKinds in
-                var cursor = 0
-                var stored: Int64 = 0
+                var stored = 0, cursor = 0
+                if let checkpoints, !checkpoints.isEmpty {
+                    let slot = min(wanted / 64, checkpoints.count - 1)
+                    stored = slot * 64
+                    cursor = Int(checkpoints[slot])
+                }
                 while cursor < bytes.count {
                     let opcode = bytes[cursor]
                     if opcode == PickleOpcode.frame.rawValue { cursor += 9; continue }
@@ -369,14 +379,14 @@ extension SymbolicMachine {
                     default: store = 0
                     }
                     if store > 0 {
-                        if stored == wanted {
+                        if stored % 64 == 0, built != nil { built?.append(UInt32(cursor)) }
+                        if stored == wanted, built == nil {
                             switch opcode {
                             case PickleOpcode.binget.rawValue: return .memo(Int64(bytes[cursor + 1]))
                             case PickleOpcode.longBinget.rawValue:
                                 return .memo(Int64(bytes.loadUnaligned(fromByteOffset: cursor + 1, as: UInt32.self).littleEndian))
                             default:
-                                guard let text = Self.stringText(bytes, at: cursor, length: item.length) else { return nil }
-                                return .text(String(decoding: text, as: UTF8.self))
+                                return .item(ScannedItem(bytes, at: cursor, kind: item.kind, length: item.length, base: run.span.offset))
                             }
                         }
                         stored += 1
@@ -386,13 +396,61 @@ extension SymbolicMachine {
                 return nil
             }
         }
+        if let built {
+            // The first walk only indexes the batch; the lookup then starts at a checkpoint.
+            scannedCheckpoints[run.firstIndex] = built
+            return built.isEmpty ? nil : restoredScannedValue(value, depth: depth)
+        }
+        var restored = value
         switch found {
-        case .some(.some(.text(let text))): return text
+        case .some(.some(.item(let item))):
+            guard item.kind == value.kind else { return nil }
+            restored.span = item.span
+            restored.spelling = .utf8
+            restored.payload = item.payload
+            restored.hasExactInteger = item.kind == .int
+            return restored
         case .some(.some(.memo(let earlier))):
-            if let cached = memo.text(at: earlier) { return cached }
-            guard let run = memo.scannedRun(containing: earlier) else { return nil }
-            return scannedText(at: earlier, in: run, depth: depth + 1)
-        default: return nil
+            // The batch stored a GET again: the same object as the earlier entry.
+            guard let loaded = memo.load(earlier, bytes: value.bytes, span: value.span), loaded.kind == value.kind else { return nil }
+            restored.memoIndex = earlier
+            restored.node = loaded.node
+            restored.payload = loaded.payload
+            restored.hasExactInteger = loaded.hasExactInteger
+            return restoredScannedValue(restored, depth: depth + 1) ?? restored
+        default:
+            return nil
+        }
+    }
+
+    /// One scalar the fast path decoded, as the general machine reads it.
+    struct ScannedItem {
+        var kind: ValueKind
+        /// A str's UTF-8, in stream offsets.
+        var span = ByteSpan(offset: 0, count: 0)
+        /// An int's value, a float's bits, a bool's 0 or 1.
+        var payload: Int64 = 0
+
+        init(_ bytes: UnsafeRawBufferPointer, at offset: Int, kind: ValueKind, length: Int, base: UInt64) {
+            self.kind = kind
+            switch bytes[offset] {
+            case PickleOpcode.shortBinunicode.rawValue:
+                span = ByteSpan(offset: base + UInt64(offset + 2), count: UInt64(length - 2))
+            case PickleOpcode.binunicode.rawValue:
+                span = ByteSpan(offset: base + UInt64(offset + 5), count: UInt64(length - 5))
+            case PickleOpcode.binint1.rawValue:
+                payload = Int64(bytes[offset + 1])
+            case PickleOpcode.binint2.rawValue:
+                payload = Int64(bytes[offset + 1]) | Int64(bytes[offset + 2]) << 8
+            case PickleOpcode.binint.rawValue:
+                payload = Int64(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 1, as: Int32.self)))
+            case PickleOpcode.binfloat.rawValue:
+                payload = Int64(bitPattern: UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: offset + 1, as: UInt64.self)))
+            case PickleOpcode.newtrue.rawValue:
+                payload = 1
+            default:
+                break
+            }
         }
     }
 

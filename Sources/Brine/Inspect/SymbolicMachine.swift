@@ -60,6 +60,9 @@ final class SymbolicMachine {
     /// Once the memo has had an index stored twice: the text each GET of a str or bytes
     /// fetched, by the GET's offset (CPython's GET takes the value at that moment).
     var referenceTexts: [UInt64: String] = [:]
+    /// For each fast-path batch a GET reached into (by its first memo index): the offset of
+    /// every 64th store in it (`restoredScannedValue`).
+    var scannedCheckpoints: [Int64: [UInt32]] = [:]
     /// Reused by the fast path for the FRAMEs it stepped over.
     var scratchFrames: [ScanFrame] = []
     /// The MARK (by offset) whose batch the fast path could not take whole: the general
