@@ -262,11 +262,13 @@ FUZZ_DIFF_CASES ?=
 FUZZ_DIFF_SEED ?= 0
 FUZZ_DIFF_BATCH ?= 200
 FUZZ_DIFF_BIN ?= $(DEBUG_BIN)
+# Worker processes (seeds FUZZ_DIFF_SEED, +1, ...), sharing FUZZ_DIFF_CASES.
+FUZZ_DIFF_JOBS ?= 1
 fuzz-diff: build venv
 	@venv=$$(bash fixtures/venv.sh); \
 	PYTHONHASHSEED=0 "$$venv/bin/python" Tests/conformance/oracle.py fuzz --brine $(CURDIR)/$(FUZZ_DIFF_BIN) \
 	  --seconds $(FUZZ_DIFF_SECONDS) $(if $(FUZZ_DIFF_CASES),--cases $(FUZZ_DIFF_CASES)) \
-	  --seed $(FUZZ_DIFF_SEED) --batch $(FUZZ_DIFF_BATCH) --out .build/fuzz-diff
+	  --seed $(FUZZ_DIFF_SEED) --batch $(FUZZ_DIFF_BATCH) --jobs $(FUZZ_DIFF_JOBS) --out .build/fuzz-diff
 
 fixtures: venv
 	@venv=$$(bash fixtures/venv.sh); "$$venv/bin/python" fixtures/generate.py

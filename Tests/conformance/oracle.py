@@ -362,34 +362,41 @@ def loads_all(data, unpickler=pickle.Unpickler):
     return out
 
 
+_OPS = [None, None]
+
+
+def pickles_of(data):
+    """Per pickle of `data`: (start, end, [(op, arg, pos)]), pickletools' own decoding; the
+    last file's is kept (the comparison reads one file several ways)."""
+    if _OPS[0] is not data:
+        f = io.BytesIO(data)
+        out = []
+        while f.tell() < len(data):
+            start = f.tell()
+            ops = list(pickletools.genops(f))
+            out.append((start, f.tell(), ops))
+        _OPS[0], _OPS[1] = data, out
+    return _OPS[1]
+
+
 def pickle_spans(data):
     """(start, end) of each pickle of a file."""
-    f = io.BytesIO(data)
-    spans = []
-    while f.tell() < len(data):
-        start = f.tell()
-        for _ in pickletools.genops(f):
-            pass
-        spans.append((start, f.tell()))
-    return spans
+    return [(start, end) for start, end, _ in pickles_of(data)]
 
 
 def all_ops(data):
-    f = io.BytesIO(data)
-    while f.tell() < len(data):
-        yield from pickletools.genops(f)
+    for _, _, ops in pickles_of(data):
+        yield from ops
 
 
 def expected_protocol(data):
     """Brine's `protocol`: the highest PROTO, else the highest protocol among the opcodes."""
     best = -1
     by_opcode = 0
-    f = io.BytesIO(data)
-    while f.tell() < len(data):
-        for op, arg, _ in pickletools.genops(f):
-            if op.name == "PROTO":
-                best = max(best, arg)
-            by_opcode = max(by_opcode, op.proto)
+    for op, arg, _ in all_ops(data):
+        if op.name == "PROTO":
+            best = max(best, arg)
+        by_opcode = max(by_opcode, op.proto)
     return best if best >= 0 else by_opcode
 
 
@@ -763,7 +770,21 @@ class Comparison:
             self.node(c, cands[0], cp, stack)
             return 0
         first = None
-        for i, v in enumerate(cands):
+        # The likely candidates first (same type, same value or size): a set of n elements
+        # costs n full comparisons, not n².
+        def likely(i):
+            v = cands[i]
+            if c.get("type") not in expected_types(v):
+                return 2
+            if type(v) in SCALARS:
+                return 0 if c.get("value") in (None, value_repr(v)) else 1
+            try:
+                return 0 if c.get("count") in (None, len(v)) else 1
+            except TypeError:
+                return 0
+        order = sorted(range(len(cands)), key=likely) if len(cands) > 1 else range(len(cands))
+        for i in order:
+            v = cands[i]
             sub = Comparison(self.tolerate, self.ext)
             sub.node(c, v, cp, stack)
             if not sub.out:
@@ -807,12 +828,7 @@ def spans_of(data):
     path steps of dict, list, tuple and instance-state children. Exact byte counts are
     compared only where no memo reference is involved (`exact_ok`)."""
     out = []
-    f = io.BytesIO(data)
-    while f.tell() < len(data):
-        ops = []
-        for op, arg, pos in pickletools.genops(f):
-            ops.append((op, arg, pos))
-        end_all = f.tell()
+    for _, end_all, ops in pickles_of(data):
         stack, memo_count = [], 0
         frames, gets, puts = [], set(), []   # puts: (pos, index)
         root = None
@@ -1552,6 +1568,15 @@ def fuzz(brine, seconds, cases, seed, batch, out_dir, log=print):
     return done, found
 
 
+class _log_for:
+    """A worker's log line, prefixed with its seed (picklable for the process pool)."""
+    def __init__(self, seed):
+        self.seed = seed
+
+    def __call__(self, message):
+        print("[seed %d] %s" % (self.seed, message), flush=True)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -1562,15 +1587,29 @@ def main(argv=None):
     f.add_argument("--seed", type=int, default=0)
     f.add_argument("--batch", type=int, default=200)
     f.add_argument("--out", default=".build/fuzz-diff")
+    f.add_argument("--jobs", type=int, default=1,
+                   help="worker processes, seeds SEED, SEED+1, ...; --cases is shared among them")
     a = ap.parse_args(argv)
     if a.cmd == "fuzz":
         if not a.brine:
             ap.error("--brine or BRINE_BIN")
         t0 = time.time()
-        done, found = fuzz(a.brine, a.seconds, a.cases, a.seed, a.batch, a.out,
-                           log=lambda m: print(m, flush=True))
-        print("fuzz-diff: %d cases in %.0f s, seed %d, %d divergent files" % (
-            done, time.time() - t0, a.seed, len(found)))
+        if a.jobs <= 1:
+            done, found = fuzz(a.brine, a.seconds, a.cases, a.seed, a.batch, a.out,
+                               log=lambda m: print(m, flush=True))
+            seeds = str(a.seed)
+        else:
+            import concurrent.futures
+            share = None if a.cases is None else -(-a.cases // a.jobs)
+            with concurrent.futures.ProcessPoolExecutor(a.jobs) as pool:
+                runs = [pool.submit(fuzz, a.brine, a.seconds, share, a.seed + j, a.batch, a.out, _log_for(a.seed + j))
+                        for j in range(a.jobs)]
+                results = [r.result() for r in runs]
+            done = sum(n for n, _ in results)
+            found = [x for _, fs in results for x in fs]
+            seeds = "%d-%d" % (a.seed, a.seed + a.jobs - 1)
+        print("fuzz-diff: %d cases in %.0f s, seed %s, %d divergent files" % (
+            done, time.time() - t0, seeds, len(found)))
         return 1 if found else 0
 
 
