@@ -171,7 +171,7 @@ public final class BundleWalker {
         }
         if let archive = ArchiveKind.detect(head) {
             member = try walkArchive(stream, kind: archive, path: path, storedBytes: storedBytes, depth: depth + 1)
-        } else if (head.count >= 2 && head[0] == 0x80 && (2...5).contains(head[1])) || Self.looksLikeProtocol0Pickle(head) {
+        } else if try isPickle(stream, head: head, codec: codec, storedBytes: storedBytes) {
             if let handOver {
                 if handOverPath == nil { try hand(stream, path: path, diskPath: diskPath, to: handOver) }
                 member = BundleMember(path: path, kind: codec == .joblibZF ? .joblib : .pickle, storedBytes: storedBytes, bytes: storedBytes)
@@ -181,6 +181,7 @@ public final class BundleWalker {
         } else {
             member = BundleMember(path: path, kind: codec == nil ? .file : .compressed, storedBytes: storedBytes, bytes: 0)
             member.format = FormatSniffer.foreign(head: head, size: codec == nil ? storedBytes : nil)?.name
+                ?? (Self.looksLikeProtocol0Pickle(head) ? "text" : nil)
             if member.format == "json", codec == nil, storedBytes <= HuggingFaceFolders.maximumJSONBytes, HuggingFaceFolders.wantsJSON(path) {
                 capturedJSON[path] = try stream.peek(Int(storedBytes))
             }
@@ -188,6 +189,20 @@ public final class BundleWalker {
         }
         member.compression = codec?.rawValue
         return member
+    }
+
+    /// A stream that starts as a pickle: PROTO 2-5, or protocol 0/1 opcodes unless it is text.
+    private func isPickle(_ stream: PeekableSource, head: [UInt8], codec: CompressionFormat?, storedBytes: UInt64) throws(InputError) -> Bool {
+        if head.count >= 2, head[0] == 0x80, (2...5).contains(head[1]) { return true }
+        guard Self.looksLikeProtocol0Pickle(head) else { return false }
+        return try !isProtocol0ShapedText(stream, codec: codec, storedBytes: storedBytes)
+    }
+
+    /// A small uncompressed member that looks like a protocol 0 pickle and is text.
+    private func isProtocol0ShapedText(_ stream: PeekableSource, codec: CompressionFormat?, storedBytes: UInt64) throws(InputError) -> Bool {
+        guard codec == nil, storedBytes > 0, storedBytes <= UInt64(Self.protocol0TextProbeLimit) else { return false }
+        let bytes = try stream.peek(Int(storedBytes))
+        return bytes.count == Int(storedBytes) && Self.isTextShapedLikeProtocol0(bytes)
     }
 
     private func walkArchive(_ source: PeekableSource, kind: ArchiveKind, path: String, storedBytes: UInt64, depth: Int) throws(InputError) -> BundleMember {
@@ -306,6 +321,33 @@ public final class BundleWalker {
         default:
             return false
         }
+    }
+
+    /// Members this small that only look like a protocol 0 pickle are read whole to decide.
+    static let protocol0TextProbeLimit = 64 << 10
+
+    /// Text that starts like a protocol 0 pickle and is none: reading it fails before any
+    /// STOP, and nothing before the failure calls or builds an object (REDUCE, BUILD, INST,
+    /// OBJ, NEWOBJ, NEWOBJ_EX). All `pickle.load` could do with it is import modules, look up
+    /// names and raise, so it holds no payload: numpy's `lapack_lite/wrapped_routines`
+    /// (`ccopy\ncgeev\n…`, a GLOBAL after a GLOBAL until a `d` with no MARK). A file that
+    /// reads whole, or calls anything before it fails, stays a pickle (and fails as one).
+    static func isTextShapedLikeProtocol0(_ bytes: [UInt8]) -> Bool {
+        guard !bytes.isEmpty, bytes[0] != 0x80 else { return false }
+        let failure: UInt64
+        do throws(PickleError) {
+            _ = try Inspector.inspect(source: MemorySource(bytes), name: "", fileBytes: UInt64(bytes.count))
+            return false
+        } catch {
+            if case .input = error.reason { return false }
+            failure = error.offset
+        }
+        let reader = PickleReader(source: MemorySource(bytes), maximumWindow: protocol0TextProbeLimit)
+        let calls: Set<PickleOpcode> = [.reduce, .build, .inst, .obj, .newobj, .newobjEx, .stop]
+        while let instruction = try? reader.readInstruction(), instruction.offset < failure {
+            if calls.contains(instruction.opcode) { return false }
+        }
+        return true
     }
 
     /// Reads a stream to its end (counting towards the decompression limits) and returns

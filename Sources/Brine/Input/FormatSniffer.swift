@@ -127,6 +127,10 @@ public enum FormatSniffer {
         let head = read(file, at: 0, count: headLength)
         let last = size > 0 ? read(file, at: size - 1, count: 1).first : nil
         var format = foreign(head: head, size: size, lastByte: last)
+        if format == nil, BundleWalker.looksLikeProtocol0Pickle(head), size <= UInt64(BundleWalker.protocol0TextProbeLimit),
+           BundleWalker.isTextShapedLikeProtocol0(read(file, at: 0, count: Int(size))) {
+            format = ForeignFormat(name: "text", description: "a text file, not a pickle (it starts like a protocol 0 pickle and is none)")
+        }
         if format == nil, head.withUnsafeBytes({ ZipArchive.looksLikeZip($0) }),
            let archive = try? ZipArchive(source: file) {
             format = foreign(zipMembers: archive.entries.map(\.name))
