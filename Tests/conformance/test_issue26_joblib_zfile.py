@@ -91,3 +91,66 @@ def test_bzip2_plain_pickle_is_a_pickle_in_bundles(brine, tmp_path):
     assert kinds["arrays.joblib.bz2"] == ("joblib", "bzip2")
     budget = run(brine, "budget", "--limit", "1GB", str(folder)).stdout
     assert "[pickle, bzip2]" in budget and "[joblib, bzip2]" in budget, budget
+
+
+def _arrays(obj, path="", out=None):
+    """path -> ndarray of every array joblib.load gives, named as brine names parts."""
+    out = {} if out is None else out
+    if isinstance(obj, np.ndarray):
+        out[path] = obj
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            _arrays(v, path + "[%r]" % (k,), out)
+    elif isinstance(obj, (list, tuple)):
+        for i, v in enumerate(obj):
+            _arrays(v, path + "[%d]" % i, out)
+    elif hasattr(obj, "__dict__"):
+        for k, v in vars(obj).items():
+            _arrays(v, (path + "." + k) if path else k, out)
+    return out
+
+
+def _nodes(node, out=None):
+    out = {} if out is None else out
+    out[node["path"]] = node
+    for c in node.get("children", []):
+        _nodes(c, out)
+    return out
+
+
+@pytest.mark.parametrize("name", [
+    "misc/joblib/joblib094_arrays.pkl",       # NDArrayWrapper: .npy side files
+    "misc/joblib/sklearn017_arrays.pkl",      # sklearn.externals.joblib's NDArrayWrapper
+    "joblib/zfile/sidefile.pkl",              # ZNDArrayWrapper: .npy.z side files
+])
+def test_side_file_arrays_are_the_arrays_joblib_loads(brine, name):
+    """realworld R2: joblib < 0.10 keeps arrays in side files; joblib.load gives the arrays,
+    and brine names each one's class, shape, dtype and bytes (not the wrapper's attributes)."""
+    path = os.path.join(ROOT, "fixtures", name)
+    try:
+        loaded = joblib.load(path)
+    except ModuleNotFoundError:  # sklearn.externals.joblib: the same classes under joblib's name
+        pytest.skip("needs scikit-learn <= 0.20")
+    arrays = _arrays(loaded)
+    assert arrays, name
+    report = json.loads(run(brine, "inspect", "--format", "json", "--depth", "99", path).stdout)
+    nodes = _nodes(report["root"])
+    for p, a in arrays.items():
+        node = nodes.get(p)
+        assert node is not None, (p, sorted(nodes)[:20])
+        assert node["type"].rsplit(".", 1)[-1] == type(a).__name__, (p, node["type"], type(a))
+        arr = node.get("array") or {}
+        assert arr.get("shape") == list(a.shape), (p, arr)
+        assert arr.get("dtype") == a.dtype.str, (p, arr, a.dtype.str)
+        if not a.dtype.hasobject:
+            assert arr.get("dataBytes") == a.nbytes, (p, arr)
+
+
+def test_a_missing_side_file_is_said(brine, tmp_path):
+    """The pickle alone (its .npy files not beside it): still the array's class, and the
+    report names the side file that holds the data."""
+    shutil.copy(os.path.join(ROOT, "fixtures", "misc", "joblib", "joblib094_arrays.pkl"), tmp_path / "alone.pkl")
+    report = json.loads(run(brine, "inspect", "--format", "json", "--depth", "99", str(tmp_path / "alone.pkl")).stdout)
+    wrapped = [n for n in _nodes(report["root"]).values() if "side file" in (n.get("value") or "")]
+    assert wrapped, report
+    assert all(n["type"].startswith("numpy.") and "joblib094_arrays.pkl_0" in n["value"] for n in wrapped)

@@ -71,7 +71,12 @@ public enum NpzConverter {
             let info = graph[leaf.node].array!
             guard let array = facts[leaf.node], let span = spans[array.rawOffset], NpyHeader.isPlain(array.descr),
                   UInt64(span.span.count) >= array.dataBytes else {
-                let why = info.storage == "joblib" ? "its dtype \(info.dtype) is structured or not a plain type string, which Brine does not spell as an .npy header" : "its data is \(info.storage == "objects" ? "Python objects" : "inside the pickle stream, not written raw by joblib")"
+                let why = switch info.storage {
+                case "joblib": "its dtype \(info.dtype) is structured or not a plain type string, which Brine does not spell as an .npy header"
+                case "objects": "its data is Python objects"
+                case "side file": "its data is in a side file beside the pickle (joblib < 0.10), not in the stream"
+                default: "its data is inside the pickle stream, not written raw by joblib"
+                }
                 dropped.append(ConvertDrop(path: TensorTree.shown(leaf.path), what: "ndarray of \(info.dtype), shape \(info.shape): \(why)"))
                 continue
             }

@@ -55,8 +55,10 @@ public enum Inspector {
             let size = stream.fileSize
             progressOfFile = { progress(stream.filePosition, size) }
         }
+        let directory = path == "-" ? nil : (path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : ".")
         var inspection = try inspect(source: stream.source, name: path, fileBytes: stream.fileSize, compression: stream.compression,
-                                     options: options, maximumWindow: maximumWindow, progress: progressOfFile)
+                                     options: options, maximumWindow: maximumWindow, progress: progressOfFile,
+                                     sideFileDirectory: directory.map { $0.isEmpty ? "/" : $0 })
         if let index, index.isComplete { inspection.resumePoints = index }
         return inspection
     }
@@ -68,10 +70,11 @@ public enum Inspector {
     public static func inspect(
         source: ByteSource, name: String, fileBytes: UInt64, compression: CompressionFormat? = nil,
         options: InspectOptions = InspectOptions(), maximumWindow: Int = 64 << 20, progress: (() -> Void)? = nil,
-        onePickle: Bool = false
+        onePickle: Bool = false, sideFileDirectory: String? = nil
     ) throws(PickleError) -> Inspection {
         let reader = PickleReader(source: source, maximumWindow: maximumWindow)
         let machine = SymbolicMachine(reader: reader, options: options)
+        machine.sideFileDirectory = sideFileDirectory
         machine.progress = progress
         var roots: [NodeID] = []
         repeat {

@@ -117,6 +117,8 @@ extension SymbolicMachine {
         mergeState(state, into: target)
         if let typeName, JoblibArrayWrapper.isInline(typeName) {
             try readJoblibArray(into: target, instruction)
+        } else if let typeName, JoblibArrayWrapper.sideFileNames.contains(typeName) {
+            resolveSideFileArray(target, wrapper: typeName)
         }
     }
 

@@ -60,6 +60,9 @@ final class SymbolicMachine {
     /// Once the memo has had an index stored twice: the text each GET of a str or bytes
     /// fetched, by the GET's offset (CPython's GET takes the value at that moment).
     var referenceTexts: [UInt64: String] = [:]
+    /// The directory of the pickle being read, where joblib < 0.10 keeps its arrays' side
+    /// files; nil for standard input and bundle members.
+    var sideFileDirectory: String?
     /// For each fast-path batch a GET reached into (by its first memo index): the offset of
     /// every 64th store in it (`restoredScannedValue`).
     var scannedCheckpoints: [Int64: [UInt32]] = [:]
