@@ -253,3 +253,37 @@ def test_dangerous_globals_are_refused_unless_allowed(brine, st, tmp_path):
     report = json.loads(allowed.stdout)
     assert [d["path"] for d in report["dropped"]] == ["['hook']"]
     assert torch.equal(st.load_file(str(out))["w"], torch.ones(3))
+
+
+class _CachedState(torch.nn.Module):
+    """A scripted module with a parameter, a buffer and a plain tensor attribute (a cached
+    state, as silero-vad's `_state` and `_context`): state_dict() holds the first two only."""
+    def __init__(self):
+        super().__init__()
+        self.linear = torch.nn.Linear(4, 3)
+        self.register_buffer("running", torch.arange(3.0))
+        self._state = torch.zeros(2, 5)
+
+    def forward(self, x):
+        self._state = self._state + 1
+        return self.linear(x) + self.running
+
+
+def test_torchscript_tensor_attributes_outside_the_state_dict_are_dropped(brine, st, tmp_path):
+    """realworld R5: the output holds exactly state_dict()'s keys, so load_state_dict(strict)
+    takes it; the cached state is listed as dropped."""
+    torch.manual_seed(0)
+    src = str(tmp_path / "cached.pt")
+    torch.jit.save(torch.jit.script(_CachedState()), src)
+    out = tmp_path / "cached.safetensors"
+    result = convert(brine, src, out)
+    assert result.returncode == 0, result.stderr
+    want = dict(torch.jit.load(src).state_dict())
+    got = st.load_file(str(out))
+    assert set(got) == set(want), (sorted(got), sorted(want))
+    for name in want:
+        assert_same_tensor(name, got[name], want[name])
+    report = json.loads(result.stdout)
+    assert any(d["path"] == "_state" and "neither a parameter nor a buffer" in d["what"] for d in report["dropped"]), report["dropped"]
+    fresh = torch.jit.load(src)
+    fresh.load_state_dict(got)  # strict: no unexpected key

@@ -11,6 +11,9 @@ struct TensorTree {
         var node: NodeID
         var path: String
         var name: String
+        /// The object holding it and the attribute it is held under (an attribute only).
+        var owner: NodeID? = nil
+        var attribute: String? = nil
     }
 
     let graph: ObjectGraph
@@ -63,7 +66,9 @@ struct TensorTree {
                 }
                 let name = parts + [Self.namePart(edge.label)]
                 if isLeaf(child) {
-                    leaves.append(Leaf(node: child, path: childPath, name: name.joined(separator: ".")))
+                    var leaf = Leaf(node: child, path: childPath, name: name.joined(separator: "."))
+                    if case .attribute(let attribute) = edge.label { (leaf.owner, leaf.attribute) = (id, attribute) }
+                    leaves.append(leaf)
                 } else if edge.isReference || !bearing.contains(child.index) {
                     let what = graph[child].typeName ?? graph[child].kind.pythonName
                     dropped.append(ConvertDrop(path: Self.shown(childPath), what: edge.isReference && bearing.contains(child.index)

@@ -35,8 +35,17 @@ struct TorchConvertPlan {
         var groups: [ViewKey: [Int]] = [:]
         var candidates: [Tensor] = []
         var locations: [String: Int] = [:]
+        let graph = inspection.pickle.graph
         for leaf in walked.leaves {
             guard let tensor = facts[leaf.node] else { continue }
+            // A scripted module's tensor attribute outside its parameters and buffers (a cached
+            // state) is not in `state_dict()`: `load_state_dict` would refuse it as unexpected.
+            if inspection.format == .torchscript, let owner = leaf.owner, let attribute = leaf.attribute,
+               let className = graph[owner].typeName, let declared = inspection.scriptStateNames[className], !declared.contains(attribute) {
+                dropped.append(ConvertDrop(path: TensorTree.shown(leaf.path),
+                                           what: "tensor attribute of \(className) that is neither a parameter nor a buffer (state_dict() leaves it out)"))
+                continue
+            }
             let name = leaf.name.isEmpty ? "tensor" : leaf.name
             guard let (dtype, size) = SafetensorsDType.of(torch: tensor.dtype) else {
                 dropped.append(ConvertDrop(path: TensorTree.shown(leaf.path), what: "tensor of \(tensor.dtype), which safetensors has no dtype for"))

@@ -97,6 +97,10 @@ public struct TorchInspection: Sendable {
     public var entries: [ZipEntry]
     /// Legacy: where each storage's 8-byte count and data lie, by key, and where the
     /// storage-key pickle starts.
+    /// TorchScript: each scripted class (`__torch__.vad.model.VADRNNJIT`) with the attributes
+    /// its `code/` source declares as `__parameters__` and `__buffers__`, which are what
+    /// `state_dict()` holds (a tensor attribute outside them, such as a cached state, is not).
+    public var scriptStateNames: [String: Set<String>] = [:]
     public var legacyStorages: [String: Range<UInt64>]
     public var legacyKeysOffset: UInt64?
     /// Pickles read at the start of a legacy file (magic, protocol, sys info) end here.

@@ -130,6 +130,7 @@ public enum TorchInspector {
             format: format, path: path, fileBytes: file.knownLength ?? 0, pickle: pickle, prefix: prefix, tensors: tensors,
             records: records, metadata: metadata, overhead: overhead, storageBytes: storageBytes, tensorNodes: facts, entries: archive.entries,
             legacyStorages: [:], legacyKeysOffset: nil, legacyMainPickleRange: nil)
+        if format == .torchscript { inspection.scriptStateNames = try scriptStateNames(archive, prefix: prefix) }
         if main.method == ZipEntry.deflated {
             // The pickle's bytes are counted uncompressed in the tree; the compressed ones are not overhead.
             inspection.pickleInflation = pickle.streamBytes &- min(pickle.streamBytes, main.compressedSize)
@@ -137,6 +138,46 @@ public enum TorchInspector {
             inspection.overhead.zipStructure &+= excess
         }
         return inspection
+    }
+
+    /// A TorchScript source file larger than this is not read for its class declarations.
+    static let maximumScriptSourceBytes: UInt64 = 16 << 20
+
+    /// The `__parameters__` and `__buffers__` of every class in the archive's `code/` sources
+    /// (`code/__torch__/vad/model.py` declares `__torch__.vad.model.<Class>`), as
+    /// `torch.jit.save` writes them: `class VADRNNJIT(Module):` then, indented,
+    /// `__parameters__ = ["weight", ]` and `__buffers__ = [...]`.
+    static func scriptStateNames(_ archive: ZipArchive, prefix: String) throws(TorchError) -> [String: Set<String>] {
+        var names: [String: Set<String>] = [:]
+        let root = prefix + "code/"
+        for entry in archive.entries where entry.name.hasPrefix(root) && entry.name.hasSuffix(".py") {
+            guard entry.uncompressedSize <= maximumScriptSourceBytes else { continue }
+            let source: ByteSource
+            do { source = try archive.open(entry) } catch { throw .zip(error) }
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(entry.uncompressedSize), alignment: 1)
+            defer { buffer.deallocate() }
+            let got: Int
+            do { got = try source.readFully(into: buffer) } catch { throw .zip(ZipError(offset: entry.dataOffset, reason: .input(error))) }
+            let module = String(entry.name.dropFirst(root.count).dropLast(3)).replacing("/", with: ".")
+            var current: String?
+            for line in String(decoding: buffer[..<got], as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true) {
+                if line.hasPrefix("class "), let open = line.firstIndex(where: { $0 == "(" || $0 == ":" }) {
+                    let name = module + "." + line[line.index(line.startIndex, offsetBy: 6)..<open].filter { $0 != " " }
+                    current = name
+                    names[name, default: []] = names[name] ?? []
+                    continue
+                }
+                guard line.first == " " else { current = nil; continue }
+                guard let current else { continue }
+                let text = line.drop { $0 == " " }
+                guard text.hasPrefix("__parameters__ =") || text.hasPrefix("__buffers__ =") else { continue }
+                // The quoted names of the list literal.
+                for (index, part) in text.split(separator: "\"", omittingEmptySubsequences: false).enumerated() where index % 2 == 1 {
+                    names[current, default: []].insert(String(part))
+                }
+            }
+        }
+        return names
     }
 
     /// The short text records PyTorch writes next to data.pkl, read whole (each at most 256 bytes).
