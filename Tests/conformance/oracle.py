@@ -502,9 +502,10 @@ def key_step(k):
     return "[%r]" % (k,)
 
 
-def split_top(text):
-    """`text` split at its commas outside quotes and brackets."""
-    parts, depth, quote, i, start = [], 0, None, 0, 0
+def _outside_quotes(text, start=0):
+    """(index, character, depth) of each character of `text` from `start` that is not inside
+    a quoted string; depth counts the brackets open before it."""
+    depth, quote, i = 0, None, start
     while i < len(text):
         ch = text[i]
         if quote:
@@ -514,14 +515,22 @@ def split_top(text):
                 quote = None
         elif ch in "'\"":
             quote = ch
-        elif ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif ch == "," and depth == 0:
+        else:
+            if ch in ")]}":
+                depth -= 1
+            yield i, ch, depth
+            if ch in "([{":
+                depth += 1
+        i += 1
+
+
+def split_top(text):
+    """`text` split at its commas outside quotes and brackets."""
+    parts, start = [], 0
+    for i, ch, depth in _outside_quotes(text):
+        if ch == "," and depth == 0:
             parts.append(text[start:i].strip())
             start = i + 1
-        i += 1
     parts.append(text[start:].strip())
     return parts
 
@@ -536,32 +545,16 @@ def canonical_path(path):
     out, i = [], 0
     while True:
         j = path.find("frozenset({", i)
-        # only outside quotes: count the quotes before j
         if j < 0:
             out.append(path[i:])
             return "".join(out)
         out.append(path[i:j])
-        k, depth, quote = j + len("frozenset("), 0, None
-        while k < len(path):
-            ch = path[k]
-            if quote:
-                if ch == "\\":
-                    k += 1
-                elif ch == quote:
-                    quote = None
-            elif ch in "'\"":
-                quote = ch
-            elif ch in "([{":
-                depth += 1
-            elif ch in ")]}":
-                depth -= 1
-                if depth == 0:
-                    break
-            k += 1
-        inner = path[j + len("frozenset({"):k]
+        opened = j + len("frozenset")  # the "(" of "({"
+        k = next((k for k, ch, depth in _outside_quotes(path, opened) if ch == ")" and depth == 0), len(path) - 1)
+        inner = path[opened + 2:k - 1]
         elems = sorted(canonical_path(e) for e in split_top(inner))
         out.append("frozenset({" + ", ".join(elems) + "})")
-        i = k + 2  # past "})"
+        i = k + 1
 
 
 def join(path, step):

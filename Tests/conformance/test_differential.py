@@ -363,3 +363,14 @@ def test_fast_path_matches_full_machine(brine, tmp_path_factory, rnd):
         slow = oracle.run(brine, "inspect", "--format", "json", path, env=dict(os.environ, **{switch: "1"}))
         assert (fast.returncode, fast.stdout) == (slow.returncode, slow.stdout), (
             "protocol %d: the fast path and the full machine disagree" % proto)
+
+
+def test_frozenset_paths_compare_without_element_order():
+    """The oracle's own rule: a frozenset key's elements in any order name the same part, and
+    anything else about the path still counts."""
+    a = "[268][frozenset({True, 65535, b'\\x9e?\\xe1'})]"
+    b = "[268][frozenset({b'\\x9e?\\xe1', 65535, True})]"
+    assert oracle.canonical_path(a) == oracle.canonical_path(b)
+    assert oracle.canonical_path(a) != oracle.canonical_path("[268][frozenset({True, 65534, b'\\x9e?\\xe1'})]")
+    nested = "[frozenset({'a,})', frozenset({3, 1})})].x"
+    assert oracle.canonical_path(nested) == oracle.canonical_path("[frozenset({frozenset({1, 3}), 'a,})'})].x")

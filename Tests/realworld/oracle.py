@@ -493,7 +493,6 @@ def job_safetensors(job):
 
 def job_onnx(job):
     import onnx
-    from onnx import numpy_helper
     m = onnx.load(job["file"], load_external_data=False)
     out = {}
 
