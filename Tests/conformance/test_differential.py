@@ -149,6 +149,10 @@ REGRESSIONS = {
     "D18_get_of_fast_path_entries": lambda: (
         b"\x80\x04](\x8c\x03\xed\xa0\x80\x94K\x07\x94" + _f(2.5) + b"\x94\x88\x94\x8c\x01a\x94e"
         b"}(h\x00Nh\x01Nh\x02Nh\x03Nu\x86."),
+    # D19: a GET stored again under an index that a later store replaces keeps its text
+    "D19_get_stored_again_then_overwritten": lambda: (
+        b"\x80\x03\x8c\x05Thingq\x000\x8c\x01xr\x01\x00\x00\x000j\x01\x00\x00\x0020q\x00"
+        b"\x8c\x03rnnrp\x11\x01\x000."),
     # items 1 and 3 reached by plain pickle.dumps through REDUCE arguments and reused names
     "item1_complex_after_1000_p4": lambda: pickle.dumps({i: complex(i, 1) for i in range(1001)}, 4),
 }

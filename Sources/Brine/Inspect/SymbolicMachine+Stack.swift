@@ -132,7 +132,11 @@ extension SymbolicMachine {
         }
         stack[top].memoIndex = index
         memoStores += 1
-        if let carried { memo.setText(carried, at: index) }
+        if let carried {
+            memo.setText(carried, at: index)
+            // The GET keeps what it fetched, whatever is later stored over either index.
+            referenceTexts[stack[top].start] = carried
+        }
         if !surrogateTexts.isEmpty { surrogateTexts[index] = nil }
         if stack[top].kind == .bytes, !stack[top].isReference, stack[top].span.count <= UInt64(Self.rememberedTextLimit) {
             _ = bytesRepr(of: stack[top])
