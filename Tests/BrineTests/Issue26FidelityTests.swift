@@ -125,8 +125,8 @@ import Testing
         #expect(set.children.compactMap(\.value).sorted() == ["'a'", "1", "None"])
         #expect(set.bytes + (try Self.report("raw_d8_set_repeat.pkl").overheadBytes) == (try Self.report("raw_d8_set_repeat.pkl").streamBytes))
         #expect(try Self.report("raw_d8_set_list_repeat.pkl").root.count == 2)
-        // 1.0 == 1 in Python ({1.0}), but floats never merge: Brine counts 2 (documented).
-        #expect(try Self.report("raw_d8_float_int.pkl").root.count == 2)
+        // 1.0 == 1 in Python: {1.0} (D15).
+        #expect(try Self.report("raw_d8_float_int.pkl").root.count == 1)
     }
 
     // D13: a shortened str keeps the quote repr chooses for the whole string.

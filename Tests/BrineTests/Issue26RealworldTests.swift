@@ -20,6 +20,8 @@ import Testing
         #expect(!BundleWalker.isTextShapedLikeProtocol0(truncated))
         let broken = Array("cos\nsystem\n(S'echo canary'\ntR0d".utf8)
         #expect(!BundleWalker.isTextShapedLikeProtocol0(broken))
+        // A pickle cut short stays one (its reader says where it ends), as does one past a limit.
+        #expect(!BundleWalker.isTextShapedLikeProtocol0(Array("(lp0\nI1\na".utf8)))
         let whole = Array("ccollections\nOrderedDict\n.".utf8)
         #expect(!BundleWalker.isTextShapedLikeProtocol0(whole))
     }

@@ -326,8 +326,8 @@ public final class BundleWalker {
     /// Members this small that only look like a protocol 0 pickle are read whole to decide.
     static let protocol0TextProbeLimit = 64 << 10
 
-    /// Text that starts like a protocol 0 pickle and is none: reading it fails before any
-    /// STOP, and nothing before the failure calls or builds an object (REDUCE, BUILD, INST,
+    /// Text that starts like a protocol 0 pickle and is none: reading it meets a sequence no
+    /// pickle can be before any STOP, and nothing before that calls or builds an object (REDUCE, BUILD, INST,
     /// OBJ, NEWOBJ, NEWOBJ_EX). All `pickle.load` could do with it is import modules, look up
     /// names and raise, so it holds no payload: numpy's `lapack_lite/wrapped_routines`
     /// (`ccopy\ncgeev\n…`, a GLOBAL after a GLOBAL until a `d` with no MARK). A file that
@@ -339,12 +339,16 @@ public final class BundleWalker {
             _ = try Inspector.inspect(source: MemorySource(bytes), name: "", fileBytes: UInt64(bytes.count))
             return false
         } catch {
-            if case .input = error.reason { return false }
-            failure = error.offset
+            // Only a sequence no pickle can be (a stack or MARK misuse, a byte or argument no
+            // opcode takes): a pickle cut short or past a limit is still a pickle.
+            switch error.reason {
+            case .malformed, .unknownOpcode, .invalidArgument: failure = error.offset
+            case .truncated, .lengthBeyondInput, .limitExceeded, .input: return false
+            }
         }
         let reader = PickleReader(source: MemorySource(bytes), maximumWindow: protocol0TextProbeLimit)
         let calls: Set<PickleOpcode> = [.reduce, .build, .inst, .obj, .newobj, .newobjEx, .stop]
-        while let instruction = try? reader.readInstruction(), instruction.offset < failure {
+        while let instruction = try? reader.readInstruction(), instruction.offset <= failure {
             if calls.contains(instruction.opcode) { return false }
         }
         return true
