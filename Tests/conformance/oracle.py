@@ -715,7 +715,9 @@ class Comparison:
                 self.bad(path, "other.count %d + %d children != %d elements" % (
                     other.get("count", 0), len(children), sum(got.values())))
         deferred = []
-        for c in children:
+        # A part that is a reference (a GET) may carry no value; it is matched after the
+        # parts that show theirs, so that it does not take the element one of them is.
+        for c in sorted(children, key=lambda c: bool(c.get("reference")) and c.get("value") is None):
             cp = c.get("path")
             if pool.get(canonical_path(cp)):
                 i = self.match(c, cp, pool[canonical_path(cp)], path, stack, unordered)
