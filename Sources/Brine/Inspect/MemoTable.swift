@@ -29,6 +29,12 @@ struct MemoTable {
     /// The batches the fast path decoded, in memo order: where each one's bytes sit, so the
     /// text of one of its strings can be read again if a later GET names something with it.
     private(set) var scannedRuns: [ScannedRun] = []
+    /// For each fast-path batch a GET reached into (by its first memo index): the offset of
+    /// every 64th store in it (`SymbolicMachine.restoredScannedValue`).
+    var scannedCheckpoints: [Int64: [UInt32]] = [:]
+    /// A memoized str's code points when it holds lone surrogates, which a Swift `String` (the
+    /// memo's remembered text) cannot: what a GET of it shows (`textPoints(of:limit:)`).
+    var surrogateTexts: [Int64: [UInt32]] = [:]
     private(set) var count = 0
     /// Set once a store replaced an entry (CPython's memo is a dict: the last store wins):
     /// values stored earlier under that index no longer find their text here.

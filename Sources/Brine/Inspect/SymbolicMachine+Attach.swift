@@ -211,7 +211,7 @@ extension SymbolicMachine {
     /// a Swift `String` cannot hold them, so `text(of:)` shows U+FFFD): re-decoded from the
     /// stream when the text holds a replacement character.
     func textPoints(of value: StackValue, limit: Int) -> [UInt32]? {
-        if value.isReference, value.memoIndex >= 0, !surrogateTexts.isEmpty, let exact = surrogateTexts[value.memoIndex] {
+        if value.isReference, value.memoIndex >= 0, !memo.surrogateTexts.isEmpty, let exact = memo.surrogateTexts[value.memoIndex] {
             return Array(exact.prefix(limit))
         }
         guard let text = text(of: value, limit: limit) else { return nil }

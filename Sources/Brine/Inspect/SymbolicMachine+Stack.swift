@@ -137,7 +137,7 @@ extension SymbolicMachine {
             // The GET keeps what it fetched, whatever is later stored over either index.
             referenceTexts[stack[top].start] = carried
         }
-        if !surrogateTexts.isEmpty { surrogateTexts[index] = nil }
+        if !memo.surrogateTexts.isEmpty { memo.surrogateTexts[index] = nil }
         if stack[top].kind == .bytes, !stack[top].isReference, stack[top].span.count <= UInt64(Self.rememberedTextLimit) {
             _ = bytesRepr(of: stack[top])
         } else if stack[top].kind == .str, !stack[top].isReference, stack[top].span.count <= UInt64(Self.rememberedTextLimit) {
@@ -146,7 +146,7 @@ extension SymbolicMachine {
             // be an operand of STACK_GLOBAL.
             if let text = text(of: stack[top], limit: Self.rememberedTextLimit), text.unicodeScalars.contains("\u{FFFD}"),
                let points = textPoints(of: stack[top], limit: Self.rememberedTextLimit), points.contains(where: { (0xD800...0xDFFF).contains($0) }) {
-                surrogateTexts[index] = points
+                memo.surrogateTexts[index] = points
             }
         }
         try chargeTop(instruction.length, instruction)
@@ -359,7 +359,7 @@ extension SymbolicMachine {
         let wanted = Int(index - run.firstIndex)
         // Every 64th store's offset in the batch, kept once the batch was walked: a later
         // restore walks at most 64 items, so GETs cost O(1) however many there are.
-        let checkpoints = scannedCheckpoints[run.firstIndex]
+        let checkpoints = memo.scannedCheckpoints[run.firstIndex]
         var built: [UInt32]? = checkpoints == nil ? [] : nil
         let found: Found?? = try? reader.withArgumentBytes(run.span) { bytes -> Found? in
             memo.withKinds { memoKinds in
@@ -402,7 +402,7 @@ extension SymbolicMachine {
         }
         if let built {
             // The first walk only indexes the batch; the lookup then starts at a checkpoint.
-            scannedCheckpoints[run.firstIndex] = built
+            memo.scannedCheckpoints[run.firstIndex] = built
             return built.isEmpty ? nil : restoredScannedValue(value, depth: depth)
         }
         var restored = value

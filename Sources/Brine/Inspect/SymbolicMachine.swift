@@ -11,9 +11,6 @@ final class SymbolicMachine {
     var stack: [StackValue] = []
     var marks: [OpenMark] = []
     var memo = MemoTable()
-    /// A memoized str's code points when it holds lone surrogates, which a Swift `String` (the
-    /// memo's remembered text) cannot: what a GET of it shows (`textPoints(of:limit:)`).
-    var surrogateTexts: [Int64: [UInt32]] = [:]
     /// Bytes that belong to no object: PROTO, FRAME, STOP, and values a POP discarded.
     var overheadBytes: UInt64 = 0
     var highestProtocol = -1
@@ -63,9 +60,6 @@ final class SymbolicMachine {
     /// The directory of the pickle being read, where joblib < 0.10 keeps its arrays' side
     /// files; nil for standard input and bundle members.
     var sideFileDirectory: String?
-    /// For each fast-path batch a GET reached into (by its first memo index): the offset of
-    /// every 64th store in it (`restoredScannedValue`).
-    var scannedCheckpoints: [Int64: [UInt32]] = [:]
     /// Reused by the fast path for the FRAMEs it stepped over.
     var scratchFrames: [ScanFrame] = []
     /// The MARK (by offset) whose batch the fast path could not take whole: the general
